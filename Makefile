@@ -1,0 +1,135 @@
+# Tandem: build, run and test.
+#
+#   make            build the kernel and the file system image
+#   make qemu       boot in QEMU (CPUS=4 MEM=128M BOARD=virt by default)
+#   make qemu-gdb   the same, waiting for gdb-multiarch (see .gdbinit)
+#   make test       every host and in-guest test; ends with "N passed, N failed"
+#   make grade      the lab grader's scores
+#   make image      the U-Boot-bootable Image
+#   make deps       install the Debian packages the project needs
+#   make clean      remove build/
+#
+# `make qemu` and `make test` install missing packages by themselves.
+
+CPUS ?= 4
+MEM ?= 128M
+BOARD ?= virt
+BOOTARGS ?=
+QEMU_EXTRA ?=
+
+CROSS := riscv64-linux-gnu-
+KCXX := $(CROSS)g++
+KCC := $(CROSS)gcc
+KLD := $(CROSS)ld
+KOBJCOPY := $(CROSS)objcopy
+KNM := $(CROSS)nm
+QEMU := qemu-system-riscv64
+PYTHON := python3
+B := build
+
+DEBIAN_PACKAGES := make g++ python3 g++-riscv64-linux-gnu gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu \
+	qemu-system-misc opensbi u-boot-qemu device-tree-compiler gdb-multiarch doctest-dev clang
+
+# ---- kernel ----------------------------------------------------------------
+
+KERNEL_DIRS := riscv kernel kernel/lib kernel/mm kernel/sync kernel/drivers kernel/proc kernel/fs kernel/shm
+KERNEL_CC_SRCS := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.cc))
+KERNEL_S_SRCS := $(wildcard riscv/*.S)
+KERNEL_OBJS := $(patsubst %,$(B)/k/%.o,$(KERNEL_CC_SRCS) $(KERNEL_S_SRCS))
+
+KERNEL_ARCH := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
+COMMON_FREESTANDING := -ffreestanding -nostdinc++ -fno-exceptions -fno-rtti -fno-threadsafe-statics \
+	-fno-use-cxa-atexit -fno-stack-protector -fno-omit-frame-pointer -fno-pie -fno-strict-aliasing \
+	-fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables
+KCXXFLAGS := -std=c++20 -O2 -g -Wall -Wextra -Wno-unused-parameter $(COMMON_FREESTANDING) $(KERNEL_ARCH) -MMD -MP
+KASFLAGS := $(KERNEL_ARCH) -g -MMD -MP
+
+all: $(B)/kernel.elf $(B)/fs.img
+
+$(B)/k/%.cc.o: %.cc
+	@mkdir -p $(dir $@)
+	$(KCXX) $(KCXXFLAGS) -c $< -o $@
+
+$(B)/k/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(KCC) $(KASFLAGS) -c $< -o $@
+
+$(B)/k/ksyms_empty.o: kernel/scripts/ksyms_empty.S
+	@mkdir -p $(dir $@)
+	$(KCC) $(KASFLAGS) -c $< -o $@
+
+# Two links: the first finds where every function lands, the second adds
+# their names for backtraces. --no-relax keeps the code identical in both.
+KLDFLAGS := -T kernel.ld --no-relax --build-id=none -nostdlib -static --no-warn-rwx-segments
+
+$(B)/kernel.pass1.elf: $(KERNEL_OBJS) $(B)/k/ksyms_empty.o kernel.ld
+	$(KLD) $(KLDFLAGS) -o $@ $(KERNEL_OBJS) $(B)/k/ksyms_empty.o
+
+$(B)/k/ksyms.S: $(B)/kernel.pass1.elf kernel/scripts/ksyms.py
+	$(KNM) -n -C $< | $(PYTHON) kernel/scripts/ksyms.py > $@
+
+$(B)/k/ksyms.o: $(B)/k/ksyms.S
+	$(KCC) $(KASFLAGS) -c $< -o $@
+
+$(B)/kernel.elf: $(KERNEL_OBJS) $(B)/k/ksyms.o kernel.ld
+	$(KLD) $(KLDFLAGS) -o $@ $(KERNEL_OBJS) $(B)/k/ksyms.o
+	@$(KNM) -n $(B)/kernel.pass1.elf | grep ' [tT] ' > $(B)/k/pass1.syms
+	@$(KNM) -n $@ | grep ' [tT] ' > $(B)/k/pass2.syms
+	@cmp -s $(B)/k/pass1.syms $(B)/k/pass2.syms || { echo "kernel text moved between links"; exit 1; }
+
+# A Linux-style RISC-V Image for U-Boot's booti.
+image: $(B)/Image
+$(B)/Image: $(B)/kernel.elf
+	$(KOBJCOPY) -O binary $< $@
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# ---- file system image (filled in by user/ and mkfs/) ----------------------
+
+$(B)/fs.img:
+	@mkdir -p $(B)
+	dd if=/dev/zero of=$@ bs=1M count=1 status=none
+
+# ---- running ------------------------------------------------------------------
+
+ifeq ($(BOARD),sifive_u)
+# Hart 0 of sifive_u is a monitor core without an MMU; CPUS more follow it.
+QEMU_MACHINE := -machine sifive_u -smp $(shell echo $$(($(CPUS) + 1)))
+QEMU_DISK := -initrd $(B)/fs.img
+else
+QEMU_MACHINE := -machine virt -smp $(CPUS)
+QEMU_DISK := -global virtio-mmio.force-legacy=false \
+	-drive file=$(B)/fs.img,if=none,format=raw,id=disk0 -device virtio-blk-device,drive=disk0,bus=virtio-mmio-bus.0
+endif
+QEMU_ARGS = $(QEMU_MACHINE) -bios default -m $(MEM) -nographic -kernel $(B)/kernel.elf $(QEMU_DISK) \
+	$(if $(BOOTARGS),-append "$(BOOTARGS)") $(QEMU_EXTRA)
+
+qemu: check-deps all
+	$(QEMU) $(QEMU_ARGS)
+
+qemu-gdb: check-deps all .gdbinit
+	@echo "QEMU waits for gdb: run 'gdb-multiarch' in this directory (it reads .gdbinit)."
+	$(QEMU) $(QEMU_ARGS) -S -gdb tcp::26000
+
+.gdbinit: .gdbinit.tmpl
+	cp $< $@
+
+# ---- dependencies ---------------------------------------------------------------
+
+REQUIRED_TOOLS := $(KCXX) $(QEMU) dtc python3 g++ clang
+check-deps:
+	@missing=0; for t in $(REQUIRED_TOOLS); do command -v $$t >/dev/null 2>&1 || missing=1; done; \
+	[ -e /usr/include/doctest/doctest.h ] || missing=1; \
+	[ -e /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin ] || missing=1; \
+	if [ $$missing = 1 ]; then echo "Installing missing packages (make deps)..."; $(MAKE) --no-print-directory deps; fi
+
+deps:
+	@SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES)
+
+clean:
+	rm -rf $(B) .gdbinit
+
+.PHONY: all image qemu qemu-gdb check-deps deps clean test grade
+.DELETE_ON_ERROR:

@@ -1,0 +1,49 @@
+/*
+ * Per-hart state. Harts are numbered densely from 0 (the "CPU number") in
+ * the order the kernel brought them up; the hart id the firmware uses may
+ * have gaps (the VisionFive 2 never uses hart 0).
+ *
+ * In the kernel, tp holds the running hart's Cpu pointer (see trap.S), so
+ * this_cpu() is one register move. It is only meaningful while the caller
+ * cannot migrate: with interrupts off or a spin lock held.
+ */
+#pragma once
+
+#include "../riscv/arch.h"
+#include "lib/atomic.h"
+
+constexpr int MAX_CPUS = 8;
+constexpr int MAX_HELD_SPINLOCKS = 16;
+
+struct Proc;
+
+struct Cpu {
+    // Read by trap.S; keep first (asm_offsets.h).
+    u64 kernel_sp; // top of the current thread's kernel stack
+    u64 user_sp;   // scratch for the user sp during trap entry
+
+    u32 id = 0;      // dense CPU number
+    u32 hart_id = 0; // the firmware's hart id
+    Proc* current = nullptr;
+    Context scheduler_context{};
+
+    // Interrupt-disable nesting (push_irq_off / pop_irq_off).
+    int irq_off_depth = 0;
+    bool irq_were_enabled = false;
+
+    // Ranks of the spin locks held, innermost last, for the lock-order check.
+    u8 held_ranks[MAX_HELD_SPINLOCKS] = {};
+    int held_count = 0;
+
+    Atomic<u64> ticks{0};      // timer interrupts taken
+    Atomic<bool> online{false};
+    Atomic<bool> idle{false};  // waiting in the scheduler for work
+    u64 next_tick = 0;         // deadline of the next timer interrupt
+};
+static_assert(offsetof(Cpu, kernel_sp) == CPU_KERNEL_SP);
+static_assert(offsetof(Cpu, user_sp) == CPU_USER_SP);
+
+extern Cpu g_cpus[MAX_CPUS];
+extern int g_cpu_count;
+
+inline Cpu* this_cpu() { return static_cast<Cpu*>(arch::cpu_local()); }

@@ -1,0 +1,105 @@
+/*
+ * The 16550-compatible UART: QEMU virt's ns16550a (byte registers, one byte
+ * apart) and the VisionFive 2's Synopsys DesignWare APB UART (32-bit
+ * registers, four bytes apart). reg-shift and reg-io-width from the device
+ * tree say which.
+ *
+ * The firmware has already set the baud rate, so the driver leaves the
+ * divisor alone: it enables the FIFOs and the receive interrupt, and polls
+ * the transmitter.
+ *
+ * The DesignWare UART raises a "busy detect" interrupt (IIR = 0x7) when
+ * LCR is written while it is busy; reading its UART Status Register
+ * (register 31) clears it. Not clearing it would leave the interrupt line
+ * asserted forever.
+ */
+#include "../console.h"
+#include "../mm/phys.h"
+#include "../trap.h"
+#include "uart.h"
+
+namespace {
+
+enum Reg : u32 {
+    RBR = 0, // receive buffer (read)
+    THR = 0, // transmit holding (write)
+    IER = 1, // interrupt enable
+    IIR = 2, // interrupt identification (read)
+    FCR = 2, // FIFO control (write)
+    LCR = 3, // line control
+    MCR = 4, // modem control
+    LSR = 5, // line status
+    USR = 31, // DesignWare status register
+};
+
+constexpr u32 IER_RX_AVAILABLE = 0x01;
+constexpr u32 FCR_ENABLE_AND_CLEAR = 0x07;
+constexpr u32 LSR_DATA_READY = 0x01;
+constexpr u32 LSR_TX_EMPTY = 0x20;
+constexpr u32 IIR_ID_MASK = 0x0f;
+constexpr u32 IIR_BUSY_DETECT = 0x07;
+constexpr u32 MCR_OUT2 = 0x08; // routes the interrupt on PC-style designs
+
+uptr g_base = 0;
+u32 g_shift = 0;
+u32 g_width = 1;
+
+u32 read_reg(u32 reg)
+{
+    uptr addr = g_base + (uptr(reg) << g_shift);
+    if (g_width == 4)
+        return *reinterpret_cast<volatile u32*>(addr);
+    return *reinterpret_cast<volatile u8*>(addr);
+}
+
+void write_reg(u32 reg, u32 value)
+{
+    uptr addr = g_base + (uptr(reg) << g_shift);
+    if (g_width == 4)
+        *reinterpret_cast<volatile u32*>(addr) = value;
+    else
+        *reinterpret_cast<volatile u8*>(addr) = u8(value);
+}
+
+void put_char(char c)
+{
+    while (!(read_reg(LSR) & LSR_TX_EMPTY))
+        ;
+    write_reg(THR, u8(c));
+}
+
+void handle_irq()
+{
+    u32 iir = read_reg(IIR);
+    if ((iir & IIR_ID_MASK) == IIR_BUSY_DETECT)
+        (void)read_reg(USR);
+    while (read_reg(LSR) & LSR_DATA_READY)
+        console_receive(char(read_reg(RBR)));
+}
+
+void irq_entry(void*) { handle_irq(); }
+
+ConsoleDriver g_driver{"ns16550", put_char, handle_irq, 0};
+
+} // namespace
+
+bool uart16550_probe(const UartInfo& info)
+{
+    if (info.kind != UartKind::Ns16550)
+        return false;
+    g_base = uptr(phys_to_virt(info.base));
+    g_shift = info.reg_shift;
+    g_width = info.reg_io_width;
+    write_reg(IER, 0);
+    write_reg(FCR, FCR_ENABLE_AND_CLEAR);
+    write_reg(MCR, read_reg(MCR) | MCR_OUT2);
+    // Drain anything left over, and a pending busy-detect.
+    handle_irq();
+    write_reg(IER, IER_RX_AVAILABLE);
+    g_driver.irq = info.irq;
+    g_driver.name = info.designware ? "snps,dw-apb-uart" : "ns16550a";
+    console_set_driver(&g_driver);
+    if (info.irq)
+        irq_register(info.irq, irq_entry, nullptr);
+    return true;
+}

@@ -1,0 +1,65 @@
+/*
+ * The SiFive UART (sifive,uart0) of QEMU sifive_u and the HiFive boards.
+ * Registers (SiFive FU540 manual, chapter "UART"): txdata (bit 31 = FIFO
+ * full), rxdata (bit 31 = FIFO empty), txctrl/rxctrl (bit 0 = enable),
+ * ie/ip (bit 1 = receive watermark).
+ */
+#include "../console.h"
+#include "../mm/phys.h"
+#include "../trap.h"
+#include "uart.h"
+
+namespace {
+
+enum Reg : u32 {
+    TXDATA = 0x00,
+    RXDATA = 0x04,
+    TXCTRL = 0x08,
+    RXCTRL = 0x0c,
+    IE = 0x10,
+};
+constexpr u32 FIFO_FLAG = 1u << 31;
+constexpr u32 IE_RXWM = 1u << 1;
+
+uptr g_base = 0;
+
+volatile u32& reg(u32 offset) { return *reinterpret_cast<volatile u32*>(g_base + offset); }
+
+void put_char(char c)
+{
+    while (reg(TXDATA) & FIFO_FLAG)
+        ;
+    reg(TXDATA) = u8(c);
+}
+
+void handle_irq()
+{
+    for (;;) {
+        u32 v = reg(RXDATA);
+        if (v & FIFO_FLAG)
+            break;
+        console_receive(char(v & 0xff));
+    }
+}
+
+void irq_entry(void*) { handle_irq(); }
+
+ConsoleDriver g_driver{"sifive,uart0", put_char, handle_irq, 0};
+
+} // namespace
+
+bool sifive_uart_probe(const UartInfo& info)
+{
+    if (info.kind != UartKind::SifiveUart)
+        return false;
+    g_base = uptr(phys_to_virt(info.base));
+    reg(TXCTRL) = reg(TXCTRL) | 1;
+    reg(RXCTRL) = (reg(RXCTRL) & ~(7u << 16)) | 1; // watermark 0: interrupt on any byte
+    handle_irq();
+    reg(IE) = IE_RXWM;
+    g_driver.irq = info.irq;
+    console_set_driver(&g_driver);
+    if (info.irq)
+        irq_register(info.irq, irq_entry, nullptr);
+    return true;
+}

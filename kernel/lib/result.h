@@ -1,0 +1,68 @@
+/*
+ * Result<T>: a value or an error code, in the manner of SerenityOS's ErrorOr.
+ *
+ * Error codes are the negative ERR_* values of uapi/errors.h. TRY(expr)
+ * evaluates expr and returns its error from the enclosing function, which
+ * must itself return a Result (or an Error), otherwise yields the value.
+ */
+#pragma once
+
+#include "types.h"
+#include "../uapi/errors.h"
+
+struct [[nodiscard]] Error {
+    int code;
+    constexpr explicit Error(int c) : code(c) {}
+};
+
+template <typename T> class [[nodiscard]] Result {
+public:
+    Result(const T& value) : m_value(value), m_error(0) {}
+    Result(T&& value) : m_value(move(value)), m_error(0) {}
+    Result(Error e) : m_value(), m_error(e.code) {}
+
+    bool is_error() const { return m_error != 0; }
+    bool ok() const { return m_error == 0; }
+    int error_code() const { return m_error; }
+    Error error() const { return Error(m_error); }
+    T& value() { return m_value; }
+    const T& value() const { return m_value; }
+    T release_value() { return move(m_value); }
+
+private:
+    T m_value;
+    int m_error;
+};
+
+template <> class [[nodiscard]] Result<void> {
+public:
+    Result() : m_error(0) {}
+    Result(Error e) : m_error(e.code) {}
+
+    bool is_error() const { return m_error != 0; }
+    bool ok() const { return m_error == 0; }
+    int error_code() const { return m_error; }
+    Error error() const { return Error(m_error); }
+    void release_value() {}
+
+private:
+    int m_error;
+};
+
+// Converts a Result<T> into a system-call return value: the value itself
+// (which must fit in a long) or the negative error code.
+template <typename T> long to_syscall_return(Result<T>&& r)
+{
+    if (r.is_error())
+        return r.error_code();
+    return long(r.release_value());
+}
+inline long to_syscall_return(Result<void>&& r) { return r.error_code(); }
+
+#define TRY(expr)                                   \
+    ({                                              \
+        auto _try_result = (expr);                  \
+        if (_try_result.is_error())                 \
+            return _try_result.error();             \
+        _try_result.release_value();                \
+    })

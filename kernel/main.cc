@@ -1,0 +1,101 @@
+/*
+ * The boot hart's path from entry.S to the scheduler.
+ *
+ * Order matters: the device tree must be read before memory can be
+ * managed, memory before the kernel page table can be built, the page
+ * table before any device can be touched, and the console before the
+ * banner.
+ */
+#include "../riscv/kernel_map.h"
+#include "../riscv/sbi.h"
+#include "boot.h"
+#include "console.h"
+#include "cpu.h"
+#include "drivers/uart.h"
+#include "mm/page_alloc.h"
+#include "mm/phys.h"
+#include "params.h"
+#include "printk.h"
+#include "sched.h"
+
+BoardInfo g_board;
+
+void run_global_constructors();
+void start_timer_on_this_cpu();
+void release_secondaries_to_scheduler();
+extern "C" void arch_set_load_address(paddr_t pa);
+
+namespace {
+
+void print_banner(const BoardInfo& board)
+{
+    u64 ram = 0;
+    for (int i = 0; i < board.memory_count; i++)
+        ram += board.memory[i].size;
+    kprintf("\nTandem %s (RISC-V Sv39) on %s\n", TANDEM_VERSION, board.model[0] ? board.model : "unknown board");
+    kprintf("harts online: %d (hart ids", g_cpu_count);
+    for (int i = 0; i < g_cpu_count; i++)
+        kprintf(" %u", g_cpus[i].hart_id);
+    kprintf(")\n");
+    PageStats stats = page_stats();
+    kprintf("memory: %lu MiB, %lu pages free of %lu\n", ram >> 20, stats.free_pages, stats.total_pages);
+    kprintf("timebase: %lu Hz, timer: %s\n", board.timebase_hz, arch::timer_uses_sstc() ? "sstc" : "sbi");
+    const char* uart = console_driver() ? console_driver()->name : "sbi";
+    kprintf("devices: console %s @ %p irq %u", uart, reinterpret_cast<void*>(board.uart.base), board.uart.irq);
+    if (board.plic.present)
+        kprintf(", plic @ %p", reinterpret_cast<void*>(board.plic.base));
+    kprintf(", %d virtio-mmio", board.virtio_count);
+    if (board.power.kind == PowerKind::SifiveTest)
+        kprintf(", test finisher @ %p", reinterpret_cast<void*>(board.power.base));
+    if (board.initrd_end)
+        kprintf(", initrd %lu KiB", (board.initrd_end - board.initrd_start) >> 10);
+    kprintf("\n");
+    if (board.bootargs[0])
+        kprintf("bootargs: %s\n", board.bootargs);
+}
+
+} // namespace
+
+extern "C" [[noreturn]] void boot_main(u64 hart_id, paddr_t dtb, paddr_t load_address)
+{
+    run_global_constructors();
+    Cpu* cpu = &g_cpus[0];
+    cpu->id = 0;
+    cpu->hart_id = u32(hart_id);
+    arch::set_cpu_local(cpu);
+    arch_set_load_address(load_address);
+
+    auto fdt = Fdt::from_blob(phys_to_virt(dtb), FDT_MAX_SIZE);
+    if (fdt.is_error())
+        panic("no valid device tree at %p", reinterpret_cast<void*>(dtb));
+    if (board_from_fdt(fdt.value(), &g_board).is_error())
+        panic("device tree lacks memory or timebase");
+
+    early_map_ram(g_board);
+    init_physical_memory(g_board, dtb, fdt.value().total_size());
+    if (build_kernel_map(g_board).is_error())
+        panic("out of memory building the kernel page table");
+    activate_kernel_map();
+
+    arch::trap_init_hart();
+    arch::plic_init(g_board);
+    arch::plic_init_hart(u32(hart_id));
+    console_init(g_board);
+    arch::power_init(g_board);
+    arch::timer_init(g_board);
+    start_timer_on_this_cpu();
+    cpu->online.store(true);
+
+    start_secondary_harts();
+    print_banner(g_board);
+    arch::irq_enable();
+
+    if (bootarg_flag("ktest_panic"))
+        trigger_test_panic();
+    if (bootarg_flag("ktest")) {
+        int failed = run_kernel_tests();
+        arch::power_off(failed ? 1 : 0);
+    }
+    release_secondaries_to_scheduler();
+    scheduler_loop();
+}

@@ -1,0 +1,126 @@
+/*
+ * kprintf, panic and symbolic backtraces.
+ *
+ * Backtraces follow the frame-pointer chain (the kernel is built with
+ * -fno-omit-frame-pointer): on RISC-V a frame's return address sits at
+ * fp - 8 and the caller's frame pointer at fp - 16. Function names come from
+ * a table (ksyms) that the build links into the kernel in a second pass.
+ */
+#include "printk.h"
+#include "console.h"
+#include "cpu.h"
+#include "lib/format.h"
+#include "sync/spinlock.h"
+
+extern "C" {
+extern const u64 ksyms_count;
+extern const u64 ksyms_addresses[];
+extern const u32 ksyms_name_offsets[];
+extern const char ksyms_names[];
+extern char _start[], _etext[];
+}
+
+void kernel_stop_other_harts();
+
+namespace {
+Spinlock g_print_lock("printk", LockRank::Console);
+Atomic<bool> g_panicked{false};
+
+void sink_console(char c, void*)
+{
+    if (c == '\n')
+        console_put_char('\r');
+    console_put_char(c);
+}
+
+// The name of the function containing pc and pc's offset into it.
+const char* symbolize(u64 pc, u64* offset)
+{
+    u64 n = ksyms_count;
+    if (n == 0 || pc < ksyms_addresses[0])
+        return nullptr;
+    u64 lo = 0, hi = n;
+    while (hi - lo > 1) {
+        u64 mid = (lo + hi) / 2;
+        if (ksyms_addresses[mid] <= pc)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    *offset = pc - ksyms_addresses[lo];
+    return ksyms_names + ksyms_name_offsets[lo];
+}
+
+void print_frame(int depth, u64 pc)
+{
+    u64 off = 0;
+    const char* name = symbolize(pc, &off);
+    if (name)
+        kprintf("  #%d %p %s+0x%lx\n", depth, reinterpret_cast<void*>(pc), name, off);
+    else
+        kprintf("  #%d %p ?\n", depth, reinterpret_cast<void*>(pc));
+}
+} // namespace
+
+bool kernel_panicked() { return g_panicked.load(MemoryOrder::Relaxed); }
+
+void vkprintf(const char* fmt, va_list args)
+{
+    // After a panic only the panicking hart prints, and without the lock
+    // (it may have died holding it).
+    if (kernel_panicked()) {
+        vformat(sink_console, nullptr, fmt, args);
+        return;
+    }
+    SpinlockGuard guard(g_print_lock);
+    vformat(sink_console, nullptr, fmt, args);
+}
+
+void kprintf(const char* fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    vkprintf(fmt, args);
+    va_end(args);
+}
+
+void print_backtrace(u64 fp, u64 pc)
+{
+    kprintf("backtrace:\n");
+    print_frame(0, pc);
+    // Frames live on a kernel stack: stop at anything that is not a
+    // plausible, aligned kernel address.
+    for (int depth = 1; depth < 32; depth++) {
+        if (fp < DIRECT_MAP_BASE || (fp & 7) || fp < 16)
+            break;
+        u64 ra = reinterpret_cast<u64*>(fp)[-1];
+        u64 prev = reinterpret_cast<u64*>(fp)[-2];
+        if (ra < u64(_start) || ra >= u64(_etext))
+            break;
+        print_frame(depth, ra - 4); // the call, not the return point
+        if (prev <= fp)
+            break;
+        fp = prev;
+    }
+}
+
+void panic(const char* fmt, ...)
+{
+    arch::irq_disable();
+    bool first = !g_panicked.exchange(true);
+    if (!first) {
+        // Another hart is already reporting; stay out of its way.
+        for (;;)
+            arch::wait_for_interrupt();
+    }
+    kernel_stop_other_harts();
+    va_list args;
+    va_start(args, fmt);
+    kprintf("\npanic on hart %u (cpu %u): ", this_cpu()->hart_id, this_cpu()->id);
+    vformat(sink_console, nullptr, fmt, args);
+    va_end(args);
+    kprintf("\n");
+    print_backtrace(u64(__builtin_frame_address(0)), u64(&panic));
+    kprintf("kernel stopped\n");
+    arch::power_off(100);
+}

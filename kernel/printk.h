@@ -1,0 +1,27 @@
+/*
+ * Kernel messages and fatal errors.
+ *
+ * kprintf writes to the console (the UART once its driver is up, the SBI
+ * console before). Lines from different harts do not interleave.
+ * panic() prints the message, the hart and a symbolic backtrace, stops
+ * every other hart and powers off with a failure code (QEMU) or spins.
+ */
+#pragma once
+
+#include "lib/types.h"
+
+void kprintf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+void vkprintf(const char* fmt, va_list args);
+[[noreturn]] void panic(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+// Prints a backtrace starting at the given frame pointer.
+void print_backtrace(u64 fp, u64 pc);
+
+// True once some hart has panicked; other harts stop when they see it.
+bool kernel_panicked();
+
+#define kassert(cond)                                                            \
+    do {                                                                         \
+        if (!(cond))                                                             \
+            panic("assertion failed: %s at %s:%d", #cond, __FILE__, __LINE__); \
+    } while (0)

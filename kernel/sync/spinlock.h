@@ -1,0 +1,61 @@
+/*
+ * Spin locks for short critical sections, safe against interrupts.
+ *
+ * Taking a spin lock disables interrupts on this hart (so an interrupt
+ * handler that wants the same lock cannot deadlock against us) and checks
+ * the lock order of lock_order.h. push_irq_off/pop_irq_off nest, so the
+ * interrupt state is restored only when the outermost lock is released.
+ */
+#pragma once
+
+#include "../lib/atomic.h"
+#include "lock_order.h"
+
+struct Cpu;
+
+class Spinlock {
+public:
+    constexpr explicit Spinlock(const char* name, LockRank rank = LockRank::None) : m_name(name), m_rank(rank) {}
+    Spinlock(const Spinlock&) = delete;
+    Spinlock& operator=(const Spinlock&) = delete;
+
+    void lock();
+    void unlock();
+    bool try_lock();
+    // True if this hart holds the lock (only meaningful with interrupts off).
+    bool is_held() const;
+    const char* name() const { return m_name; }
+    LockRank rank() const { return m_rank; }
+
+private:
+    Atomic<u32> m_locked{0};
+    Cpu* m_owner = nullptr;
+    const char* m_name;
+    LockRank m_rank;
+};
+
+// Holds a spin lock for the lifetime of the guard.
+class [[nodiscard]] SpinlockGuard {
+public:
+    explicit SpinlockGuard(Spinlock& lock) : m_lock(lock) { m_lock.lock(); }
+    ~SpinlockGuard() { m_lock.unlock(); }
+    SpinlockGuard(const SpinlockGuard&) = delete;
+    SpinlockGuard& operator=(const SpinlockGuard&) = delete;
+
+private:
+    Spinlock& m_lock;
+};
+
+// Disables interrupts, counting nesting; pop restores the state of the
+// outermost push.
+void push_irq_off();
+void pop_irq_off();
+
+// RAII form of push/pop.
+class [[nodiscard]] InterruptsDisabled {
+public:
+    InterruptsDisabled() { push_irq_off(); }
+    ~InterruptsDisabled() { pop_irq_off(); }
+    InterruptsDisabled(const InterruptsDisabled&) = delete;
+    InterruptsDisabled& operator=(const InterruptsDisabled&) = delete;
+};

@@ -1,0 +1,36 @@
+/*
+ * The kernel side of traps: what riscv/trap.cc calls once it has decoded a
+ * trap. Interrupt handlers run with interrupts off; exception handlers for
+ * user mode run with them on.
+ */
+#pragma once
+
+#include "../riscv/arch.h"
+
+enum class Access { Read, Write, Execute };
+
+// Interrupts.
+void handle_timer_interrupt();
+void handle_device_interrupt(u32 irq);
+void handle_ipi();
+
+// Exceptions from user mode.
+void handle_syscall(TrapFrame* frame);
+void handle_user_page_fault(TrapFrame* frame, vaddr_t address, Access access);
+void handle_user_exception(TrapFrame* frame, const char* description);
+
+// A page fault in the kernel on a user address, inside one of the user-copy
+// routines: returns true if the page is now mapped (the copy retries it),
+// false if the address is bad (the copy fails with ERR_FAULT).
+bool handle_kernel_fault_on_user(vaddr_t address, Access access);
+
+// Called with interrupts off just before a trap returns to user mode; may
+// yield the CPU and exits the process if it was killed.
+void prepare_user_return(TrapFrame* frame, bool timer_expired);
+
+// Called after a kernel-mode interrupt; yields if the time slice ran out.
+void maybe_preempt_kernel(bool timer_expired);
+
+// Registers the handler of a PLIC interrupt source.
+using IrqHandler = void (*)(void* context);
+void irq_register(u32 irq, IrqHandler handler, void* context);

@@ -1,0 +1,134 @@
+/*
+ * The interface between the architecture-neutral kernel and RISC-V.
+ *
+ * kernel/ includes this header and nothing else from riscv/ (except the
+ * page-table format in sv39.h, which the VM code drives through the
+ * PageTable class). A port to another ISA reimplements what is declared
+ * here.
+ */
+#pragma once
+
+#include "../kernel/lib/types.h"
+#include "asm_offsets.h"
+#include "csr.h"
+#include "memlayout.h"
+#include "sv39.h"
+
+struct BoardInfo;
+
+// Registers saved on every trap; x1..x31 then the trap CSRs.
+struct TrapFrame {
+    u64 ra, sp, gp, tp;
+    u64 t0, t1, t2;
+    u64 s0, s1;
+    u64 a0, a1, a2, a3, a4, a5, a6, a7;
+    u64 s2, s3, s4, s5, s6, s7, s8, s9, s10, s11;
+    u64 t3, t4, t5, t6;
+    u64 sepc, sstatus, scause, stval;
+    u64 pad;
+
+    u64 syscall_number() const { return a7; }
+    u64 arg(int i) const { return (&a0)[i]; }
+    void set_return(long v) { a0 = u64(v); }
+    bool from_user() const { return (sstatus & SSTATUS_SPP) == 0; }
+};
+static_assert(sizeof(TrapFrame) == TF_SIZE);
+static_assert(offsetof(TrapFrame, sp) == TF_SP);
+static_assert(offsetof(TrapFrame, tp) == TF_TP);
+static_assert(offsetof(TrapFrame, sepc) == TF_SEPC);
+static_assert(offsetof(TrapFrame, stval) == TF_STVAL);
+
+// Callee-saved registers of a kernel thread, saved by context_switch.
+struct Context {
+    u64 ra, sp;
+    u64 s[12];
+};
+
+// User floating-point state, saved when a process is switched out.
+struct FpState {
+    u64 f[32];
+    u64 fcsr;
+};
+
+extern "C" void context_switch(Context* from, Context* to);
+extern "C" [[noreturn]] void enter_user(TrapFrame* frame);
+
+namespace arch {
+
+// ---- interrupts -------------------------------------------------------
+inline bool irq_enabled() { return csr_read(sstatus) & SSTATUS_SIE; }
+inline void irq_enable() { csr_set(sstatus, SSTATUS_SIE); }
+inline void irq_disable() { csr_clear(sstatus, SSTATUS_SIE); }
+inline void wait_for_interrupt() { asm volatile("wfi"); }
+inline void cpu_relax() { asm volatile("nop"); }
+
+// ---- per-hart pointer (tp) -------------------------------------------
+inline void* cpu_local()
+{
+    void* p;
+    asm volatile("mv %0, tp" : "=r"(p));
+    return p;
+}
+inline void set_cpu_local(void* p) { asm volatile("mv tp, %0" ::"r"(p)); }
+
+// ---- time -------------------------------------------------------------
+inline u64 time_now()
+{
+    u64 t;
+    asm volatile("rdtime %0" : "=r"(t));
+    return t;
+}
+u64 timebase_hz();
+inline u64 ns_to_ticks(u64 ns) { return ns / 1000 * timebase_hz() / 1000000 + (ns % 1000) * timebase_hz() / 1000000000; }
+inline u64 ticks_to_ns(u64 t) { return t / timebase_hz() * 1000000000 + (t % timebase_hz()) * 1000000000 / timebase_hz(); }
+
+// ---- memory ordering and TLB -----------------------------------------
+inline void fence() { asm volatile("fence rw, rw" ::: "memory"); }
+inline void fence_i() { asm volatile("fence.i" ::: "memory"); }
+inline void flush_tlb_all() { asm volatile("sfence.vma" ::: "memory"); }
+inline void flush_tlb_page(vaddr_t va) { asm volatile("sfence.vma %0" ::"r"(va) : "memory"); }
+// Flushes va on the harts in hart_mask (hart ids, not CPU numbers).
+void flush_tlb_remote(u64 hart_mask, vaddr_t va, u64 size);
+inline void set_page_table(paddr_t root)
+{
+    csr_write(satp, SATP_MODE_SV39 | (root >> PAGE_SHIFT));
+    flush_tlb_all();
+}
+inline paddr_t current_page_table() { return (csr_read(satp) & ((1ul << 44) - 1)) << PAGE_SHIFT; }
+
+// ---- floating point ------------------------------------------------------
+void fp_save(FpState* state);
+void fp_restore(const FpState* state);
+inline bool fp_dirty() { return (csr_read(sstatus) & SSTATUS_FS) == SSTATUS_FS_DIRTY; }
+
+// ---- traps --------------------------------------------------------------
+void trap_init_hart();
+// Prepares frame for entering user mode at pc with stack sp.
+void init_user_frame(TrapFrame* frame, u64 pc, u64 sp);
+
+// ---- timer, interrupt controller, inter-processor interrupts ----------
+void timer_init(const BoardInfo& board);
+void timer_init_hart(u32 hart_id);
+void timer_set(u64 deadline);
+bool timer_uses_sstc();
+
+void plic_init(const BoardInfo& board);
+void plic_init_hart(u32 hart_id);
+void plic_enable(u32 irq);
+u32 plic_claim(u32 hart_id);
+void plic_complete(u32 hart_id, u32 irq);
+
+void send_ipi(u32 hart_id);
+void clear_ipi();
+
+// ---- harts and power --------------------------------------------------
+// Starts a secondary hart at secondary_entry with the given stack top.
+bool start_hart(u32 hart_id, u64 stack_top);
+void power_init(const BoardInfo& board);
+[[noreturn]] void power_off(int exit_code);
+
+// Physical address the kernel image was loaded at.
+paddr_t kernel_load_address();
+paddr_t kernel_phys(const void* kernel_symbol);
+
+} // namespace arch

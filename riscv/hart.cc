@@ -1,0 +1,56 @@
+/*
+ * Starting harts, inter-processor interrupts, remote TLB flushes and
+ * power-off.
+ *
+ * Power-off prefers the sifive,test0 finisher when the device tree has one,
+ * because it lets a test run end QEMU with an exit code (write 0x5555 for
+ * success, or 0x3333 | code << 16 for failure); otherwise it uses the SBI
+ * system-reset extension.
+ */
+#include "../kernel/board.h"
+#include "../kernel/mm/phys.h"
+#include "arch.h"
+#include "sbi.h"
+
+extern "C" char _start[];
+extern "C" void secondary_entry();
+
+namespace {
+paddr_t g_load_address = 0;
+volatile u32* g_finisher = nullptr;
+} // namespace
+
+extern "C" void arch_set_load_address(paddr_t pa) { g_load_address = pa; }
+
+paddr_t arch::kernel_load_address() { return g_load_address; }
+
+paddr_t arch::kernel_phys(const void* symbol) { return uptr(symbol) - uptr(_start) + g_load_address; }
+
+bool arch::start_hart(u32 hart_id, u64 stack_top)
+{
+    return sbi_hart_start(hart_id, kernel_phys(reinterpret_cast<const void*>(&secondary_entry)), stack_top) == 0;
+}
+
+void arch::send_ipi(u32 hart_id) { sbi_send_ipi(1, hart_id); }
+
+void arch::clear_ipi() { csr_clear(sip, SIE_SSIE); }
+
+void arch::flush_tlb_remote(u64 hart_mask, vaddr_t va, u64 size)
+{
+    if (hart_mask)
+        sbi_remote_sfence_vma(hart_mask, 0, va, size);
+}
+
+void arch::power_init(const BoardInfo& board)
+{
+    if (board.power.kind == PowerKind::SifiveTest)
+        g_finisher = phys_to_ptr<volatile u32>(board.power.base);
+}
+
+void arch::power_off(int exit_code)
+{
+    if (g_finisher) {
+        *g_finisher = exit_code == 0 ? 0x5555 : (0x3333 | (u32(exit_code & 0xffff) << 16));
+    }
+    sbi_system_reset(SBI_RESET_SHUTDOWN, exit_code == 0 ? SBI_RESET_REASON_NONE : SBI_RESET_REASON_FAILURE);
+}

@@ -1,0 +1,184 @@
+/*
+ * Sv39 page-table editing. Callers serialise edits of one table (the
+ * AddressSpace lock); the hardware walker may read concurrently, which is
+ * safe because each entry is written with a single aligned store.
+ */
+#include "sv39.h"
+#include "../kernel/lib/kstring.h"
+#include "../kernel/mm/page_alloc.h"
+#include "../kernel/mm/phys.h"
+
+using namespace sv39;
+
+namespace {
+
+Pte* table_at(paddr_t pa) { return phys_to_ptr<Pte>(pa); }
+
+// The slot for va at `level`, creating intermediate tables if asked.
+Pte* walk(paddr_t root, vaddr_t va, int level, bool create)
+{
+    Pte* table = table_at(root);
+    for (int l = LEVELS - 1; l > level; l--) {
+        Pte& entry = table[vpn(va, l)];
+        if (entry & PTE_V) {
+            if (is_leaf(entry))
+                return nullptr;
+            table = table_at(pte_address(entry));
+            continue;
+        }
+        if (!create)
+            return nullptr;
+        paddr_t next = alloc_page_zeroed(PageUse::PageTable);
+        if (!next)
+            return nullptr;
+        entry = make_pte(next, PTE_V);
+        table = table_at(next);
+    }
+    return &table[vpn(va, level)];
+}
+
+void free_subtree(paddr_t table_pa, int level)
+{
+    Pte* table = table_at(table_pa);
+    if (level > 0) {
+        for (u64 i = 0; i < ENTRIES; i++) {
+            Pte e = table[i];
+            if ((e & PTE_V) && !is_leaf(e))
+                free_subtree(pte_address(e), level - 1);
+        }
+    }
+    free_pages(table_pa);
+}
+
+} // namespace
+
+u64 PageTable::flags_for(u32 perms)
+{
+    u64 f = PTE_V | PTE_A | PTE_D;
+    if (perms & PERM_READ)
+        f |= PTE_R;
+    if (perms & PERM_WRITE)
+        f |= PTE_W | PTE_R; // W without R is reserved
+    if (perms & PERM_EXEC)
+        f |= PTE_X;
+    if (perms & PERM_USER)
+        f |= PTE_U;
+    if (perms & PERM_GLOBAL)
+        f |= PTE_G;
+    return f;
+}
+
+u32 PageTable::perms_for(Pte pte)
+{
+    u32 p = 0;
+    if (pte & PTE_R)
+        p |= PERM_READ;
+    if (pte & PTE_W)
+        p |= PERM_WRITE;
+    if (pte & PTE_X)
+        p |= PERM_EXEC;
+    if (pte & PTE_U)
+        p |= PERM_USER;
+    if (pte & PTE_G)
+        p |= PERM_GLOBAL;
+    return p;
+}
+
+Result<PageTable> PageTable::create_empty()
+{
+    paddr_t root = alloc_page_zeroed(PageUse::PageTable);
+    if (!root)
+        return Error(ERR_NOMEM);
+    return PageTable(root);
+}
+
+Result<PageTable> PageTable::create_user(paddr_t kernel_root)
+{
+    paddr_t root = alloc_page(PageUse::PageTable);
+    if (!root)
+        return Error(ERR_NOMEM);
+    Pte* table = table_at(root);
+    memset(table, 0, PAGE_SIZE / 2);
+    // The kernel half never changes after boot, so copying its root
+    // entries shares every kernel mapping below them.
+    memcpy(table + ENTRIES / 2, table_at(kernel_root) + ENTRIES / 2, PAGE_SIZE / 2);
+    return PageTable(root);
+}
+
+Pte* PageTable::leaf_slot(vaddr_t va, bool create) const { return walk(m_root, va, 0, create); }
+
+Result<void> PageTable::map_page(vaddr_t va, paddr_t pa, u32 perms)
+{
+    Pte* slot = walk(m_root, va, 0, true);
+    if (!slot)
+        return Error(ERR_NOMEM);
+    *slot = make_pte(pa, flags_for(perms));
+    return {};
+}
+
+Result<void> PageTable::map_range(vaddr_t va, paddr_t pa, u64 size, u32 perms, bool allow_huge)
+{
+    u64 end = va + size;
+    while (va < end) {
+        int level = 0;
+        if (allow_huge) {
+            for (int l = LEVELS - 1; l > 0; l--) {
+                u64 s = level_size(l);
+                if (is_aligned(va, s) && is_aligned(pa, s) && end - va >= s) {
+                    level = l;
+                    break;
+                }
+            }
+        }
+        Pte* slot = walk(m_root, va, level, true);
+        if (!slot)
+            return Error(ERR_NOMEM);
+        *slot = make_pte(pa, flags_for(perms));
+        va += level_size(level);
+        pa += level_size(level);
+    }
+    return {};
+}
+
+paddr_t PageTable::unmap_page(vaddr_t va)
+{
+    Pte* slot = walk(m_root, va, 0, false);
+    if (!slot || !(*slot & PTE_V))
+        return 0;
+    paddr_t pa = pte_address(*slot);
+    *slot = 0;
+    return pa;
+}
+
+bool PageTable::lookup(vaddr_t va, paddr_t* pa, u32* perms) const
+{
+    Pte* slot = walk(m_root, va, 0, false);
+    if (!slot || !(*slot & PTE_V))
+        return false;
+    *pa = pte_address(*slot);
+    *perms = perms_for(*slot);
+    return true;
+}
+
+bool PageTable::protect_page(vaddr_t va, u32 perms)
+{
+    Pte* slot = walk(m_root, va, 0, false);
+    if (!slot || !(*slot & PTE_V))
+        return false;
+    *slot = make_pte(pte_address(*slot), flags_for(perms));
+    return true;
+}
+
+void PageTable::destroy()
+{
+    if (!m_root)
+        return;
+    Pte* root = table_at(m_root);
+    for (u64 i = 0; i < ENTRIES / 2; i++) {
+        Pte e = root[i];
+        if ((e & PTE_V) && !is_leaf(e))
+            free_subtree(pte_address(e), LEVELS - 2);
+    }
+    free_pages(m_root);
+    m_root = 0;
+}

@@ -1,0 +1,108 @@
+/*
+ * The trap vector (stvec, direct mode) and the return to user mode.
+ *
+ * sscratch tells where a trap came from: it holds this hart's Cpu pointer
+ * while the hart runs user code and 0 while it runs the kernel. In the
+ * kernel, tp always holds the Cpu pointer; in user mode tp belongs to the
+ * program. The first instruction swaps the two, so tp is nonzero exactly
+ * when the trap came from user mode.
+ *
+ * A trap from user mode saves its frame at the top of the current thread's
+ * kernel stack (Cpu.kernel_sp); a trap from the kernel pushes a frame on the
+ * stack in use. The kernel is mapped in every address space, so no satp
+ * switch is needed either way.
+ */
+#include "asm_offsets.h"
+
+/* Saves every general register except sp (x2) and tp (x4). */
+.macro SAVE_REGS
+    sd      x1, 0(sp)
+    sd      x3, 16(sp)
+    .irp n, 5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    sd      x\n, (\n-1)*8(sp)
+    .endr
+.endm
+
+.macro RESTORE_REGS
+    ld      x1, 0(sp)
+    ld      x3, 16(sp)
+    .irp n, 5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    ld      x\n, (\n-1)*8(sp)
+    .endr
+.endm
+
+.macro SAVE_CSRS
+    csrr    t0, sepc
+    sd      t0, TF_SEPC(sp)
+    csrr    t0, sstatus
+    sd      t0, TF_SSTATUS(sp)
+    csrr    t0, scause
+    sd      t0, TF_SCAUSE(sp)
+    csrr    t0, stval
+    sd      t0, TF_STVAL(sp)
+.endm
+
+    .text
+    .balign 4
+    .globl trap_entry
+trap_entry:
+    csrrw   tp, sscratch, tp
+    bnez    tp, from_user
+
+    /* From the kernel: sscratch was 0, so undo the swap. */
+    csrrw   tp, sscratch, zero
+    addi    sp, sp, -TF_SIZE
+    SAVE_REGS
+    sd      tp, TF_TP(sp)
+    addi    t0, sp, TF_SIZE
+    sd      t0, TF_SP(sp)
+    SAVE_CSRS
+    mv      a0, sp
+    call    kernel_trap
+    ld      t0, TF_SEPC(sp)
+    csrw    sepc, t0
+    ld      t0, TF_SSTATUS(sp)
+    csrw    sstatus, t0
+    RESTORE_REGS
+    /* tp is not restored: if this thread was preempted and resumed on
+       another hart, tp already names the new one. */
+    ld      sp, TF_SP(sp)
+    sret
+
+from_user:
+    /* tp = this hart's Cpu, sscratch = the user's tp. */
+    sd      sp, CPU_USER_SP(tp)
+    ld      sp, CPU_KERNEL_SP(tp)
+    addi    sp, sp, -TF_SIZE
+    SAVE_REGS
+    ld      t0, CPU_USER_SP(tp)
+    sd      t0, TF_SP(sp)
+    csrrw   t0, sscratch, zero
+    sd      t0, TF_TP(sp)
+    SAVE_CSRS
+    mv      a0, sp
+    li      fp, 0                   /* backtraces stop at the user boundary */
+    call    user_trap
+    /* fall through: user_trap returns with interrupts off */
+
+/*
+ * user_return: sp = the trap frame at the top of the kernel stack.
+ * Interrupts must be off: from here to sret, sscratch says "user".
+ */
+    .globl user_return
+user_return:
+    csrw    sscratch, tp
+    ld      t0, TF_SEPC(sp)
+    csrw    sepc, t0
+    ld      t0, TF_SSTATUS(sp)
+    csrw    sstatus, t0
+    RESTORE_REGS
+    ld      tp, TF_TP(sp)
+    ld      sp, TF_SP(sp)
+    sret
+
+/* enter_user(TrapFrame* frame): first entry of a new or exec'd program. */
+    .globl enter_user
+enter_user:
+    mv      sp, a0
+    j       user_return
