@@ -84,11 +84,12 @@ $(B)/Image: $(B)/kernel.elf
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
-# ---- file system image (filled in by user/ and mkfs/) ----------------------
+# ---- user programs, file system image, tests ---------------------------------
+# Each part keeps its rules beside its sources.
 
-$(B)/fs.img:
-	@mkdir -p $(B)
-	dd if=/dev/zero of=$@ bs=1M count=1 status=none
+-include user/user.mk
+-include mkfs/mkfs.mk
+-include tests/tests.mk
 
 # ---- running ------------------------------------------------------------------
 

@@ -22,7 +22,10 @@ struct ConsoleDriver {
 
 void console_set_driver(const ConsoleDriver* driver);
 const ConsoleDriver* console_driver();
+// One character, no locking, no newline translation (kprintf, panics).
 void console_put_char(char c);
+// A chunk of program output: "\n" becomes "\r\n", and the chunk is not
+// interleaved with other chunks or kernel messages.
 void console_write(const char* s, size_t n);
 
 // Called by drivers for every character received.
@@ -30,6 +33,8 @@ void console_receive(char c);
 // The interrupt entry for the console's PLIC source.
 void console_irq();
 
-// Reads up to n bytes of input, sleeping until a line is complete. Returns
-// the count, 0 at end of file (^D on an empty line), or a negative error.
-long console_read(char* buf, size_t n);
+// Reads up to n bytes of input into user memory, sleeping (killably) until
+// a line is complete. Returns the count, 0 at end of file (^D at the start
+// of a line), ERR_INTR if killed, ERR_FAULT for a bad buffer.
+#include "lib/result.h"
+Result<size_t> console_read(u64 user_dst, size_t n);

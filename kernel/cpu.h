@@ -16,6 +16,7 @@ constexpr int MAX_CPUS = 8;
 constexpr int MAX_HELD_SPINLOCKS = 16;
 
 struct Proc;
+struct AddressSpace;
 
 struct Cpu {
     // Read by trap.S; keep first (asm_offsets.h).
@@ -39,6 +40,7 @@ struct Cpu {
     Atomic<bool> online{false};
     Atomic<bool> idle{false};  // waiting in the scheduler for work
     u64 next_tick = 0;         // deadline of the next timer interrupt
+    AddressSpace* loaded_space = nullptr; // whose page table satp holds (nullptr: the kernel's)
 };
 static_assert(offsetof(Cpu, kernel_sp) == CPU_KERNEL_SP);
 static_assert(offsetof(Cpu, user_sp) == CPU_USER_SP);

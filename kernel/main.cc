@@ -16,7 +16,9 @@
 #include "mm/phys.h"
 #include "params.h"
 #include "printk.h"
+#include "proc/proc.h"
 #include "sched.h"
+#include "shm/shared_region.h"
 
 BoardInfo g_board;
 
@@ -24,6 +26,7 @@ void run_global_constructors();
 void start_timer_on_this_cpu();
 void release_secondaries_to_scheduler();
 extern "C" void arch_set_load_address(paddr_t pa);
+void probe_block_devices();
 
 namespace {
 
@@ -96,6 +99,9 @@ extern "C" [[noreturn]] void boot_main(u64 hart_id, paddr_t dtb, paddr_t load_ad
         int failed = run_kernel_tests();
         arch::power_off(failed ? 1 : 0);
     }
+    shm_init(page_stats().total_pages);
+    probe_block_devices();
+    create_init_process();
     release_secondaries_to_scheduler();
     scheduler_loop();
 }

@@ -23,7 +23,7 @@ extern char _start[], _etext[];
 void kernel_stop_other_harts();
 
 namespace {
-Spinlock g_print_lock("printk", LockRank::Console);
+Spinlock g_print_lock("printk", LockRank::Print);
 Atomic<bool> g_panicked{false};
 
 void sink_console(char c, void*)
@@ -63,6 +63,20 @@ void print_frame(int depth, u64 pc)
 } // namespace
 
 bool kernel_panicked() { return g_panicked.load(MemoryOrder::Relaxed); }
+
+// console_write shares the lock, so program output and kernel messages do
+// not interleave within a chunk.
+void print_lock_acquire()
+{
+    if (!kernel_panicked())
+        g_print_lock.lock();
+}
+
+void print_lock_release()
+{
+    if (g_print_lock.is_held())
+        g_print_lock.unlock();
+}
 
 void vkprintf(const char* fmt, va_list args)
 {

@@ -1,7 +1,18 @@
 /*
- * The scheduler's interface to interrupts and boot.
+ * The scheduler: one run queue shared by every hart, round-robin with a
+ * time slice of one timer tick.
+ *
+ * A process gives up its hart through sched(), always holding its own
+ * Proc::lock and nothing else; the hart's scheduler loop then releases
+ * that lock. Whoever makes a process runnable must hold its lock, which
+ * cannot happen until it has fully switched out (xv6's protocol). An idle
+ * hart waits in wfi; enqueuing work sends it an IPI.
  */
 #pragma once
+
+#include "lib/types.h"
+
+struct Proc;
 
 // Called on every timer tick, interrupts off.
 void sched_timer_tick();
@@ -9,3 +20,16 @@ void sched_timer_tick();
 void sched_ipi();
 // This hart's scheduler loop; never returns.
 [[noreturn]] void scheduler_loop();
+
+// Caller holds p->lock; p is not running. Puts p on the run queue.
+void make_runnable(Proc* p);
+// Gives up the hart; the caller holds p->lock and has set p->state.
+void sched();
+// Lets other runnable processes run first.
+void yield();
+// True if the current time slice is over.
+bool time_slice_expired();
+
+// Timed waits: the timer list wakes p at its wake_deadline. Caller holds p->lock.
+void timer_list_add(Proc* p);
+void timer_list_remove(Proc* p);

@@ -94,6 +94,8 @@ inline void set_page_table(paddr_t root)
     csr_write(satp, SATP_MODE_SV39 | (root >> PAGE_SHIFT));
     flush_tlb_all();
 }
+// The kernel's own page table (kernel half only).
+paddr_t kernel_page_table();
 inline paddr_t current_page_table() { return (csr_read(satp) & ((1ul << 44) - 1)) << PAGE_SHIFT; }
 
 // ---- floating point ------------------------------------------------------

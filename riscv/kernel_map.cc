@@ -97,3 +97,5 @@ Result<void> build_kernel_map(const BoardInfo& board)
 void activate_kernel_map() { arch::set_page_table(g_kernel_table.root()); }
 
 paddr_t kernel_page_table_root() { return g_kernel_table.root(); }
+
+paddr_t arch::kernel_page_table() { return g_kernel_table.root(); }

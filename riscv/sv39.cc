@@ -169,6 +169,35 @@ bool PageTable::protect_page(vaddr_t va, u32 perms)
     return true;
 }
 
+namespace {
+void visit_leaves(paddr_t table_pa, int level, vaddr_t base, vaddr_t start, vaddr_t end,
+                  PageTable::LeafVisitor fn, void* context)
+{
+    Pte* table = table_at(table_pa);
+    u64 span = level_size(level);
+    u64 first = start > base ? (start - base) / span : 0;
+    for (u64 i = first; i < ENTRIES; i++) {
+        vaddr_t va = base + i * span;
+        if (va >= end)
+            break;
+        Pte e = table[i];
+        if (!(e & PTE_V))
+            continue;
+        if (level == 0) {
+            fn(va, &table[i], context);
+        } else if (!is_leaf(e)) {
+            visit_leaves(pte_address(e), level - 1, va, start, end, fn, context);
+        }
+    }
+}
+} // namespace
+
+void PageTable::for_each_leaf(vaddr_t start, vaddr_t end, LeafVisitor fn, void* context) const
+{
+    if (m_root && start < end)
+        visit_leaves(m_root, LEVELS - 1, 0, start, end, fn, context);
+}
+
 void PageTable::destroy()
 {
     if (!m_root)

@@ -75,6 +75,11 @@ public:
     bool lookup(vaddr_t va, paddr_t* pa, u32* perms) const;
     // Changes the permissions of an existing 4 KiB mapping.
     bool protect_page(vaddr_t va, u32 perms);
+    // Calls fn for every present 4 KiB leaf in [start, end), skipping empty
+    // subtrees, with the leaf's slot (which fn may clear or change).
+    using LeafVisitor = void (*)(vaddr_t va, sv39::Pte* slot, void* context);
+    void for_each_leaf(vaddr_t start, vaddr_t end, LeafVisitor fn, void* context) const;
+
     // Frees the table pages of the user half (not the pages they map) and
     // the root itself.
     void destroy();

@@ -99,6 +99,9 @@ extern "C" void kernel_trap(TrapFrame* frame)
         Access access;
         // A lazy user page is not a bad pointer: fault it in and retry.
         if (page_fault_access(cause, &access) && frame->stval < USER_VA_END) {
+            // Resolving the fault may sleep; the hart must not keep SUM for
+            // whoever runs next (sret restores it from the frame).
+            csr_clear(sstatus, SSTATUS_SUM);
             arch::irq_enable();
             bool mapped = handle_kernel_fault_on_user(frame->stval, access);
             arch::irq_disable();

@@ -1,24 +1,34 @@
 /*
- * The kernel's lock order. A thread may take a spin lock only if its rank
- * is higher than the rank of every spin lock it already holds; Spinlock
- * checks this on every acquisition and panics on a violation. Locks of rank
- * None are leaves that are never held while taking another lock.
+ * The kernel's lock order, checked at run time.
  *
- * Sleep locks are always taken before any spin lock (a thread must not
- * sleep holding a spin lock), in the order listed in their own files.
+ * Sleep locks come first and may be held while taking spin locks; a spin
+ * lock is never held while sleeping or while touching user memory. Among
+ * sleep locks the order is:
+ *   AddressSpace::lock  ->  a file-system operation (begin_op)  ->
+ *   inode locks (a directory before its entries)  ->  buffer locks.
  *
- * Order (outermost first):
- *   ShmTable      the shared-region name table
- *   Region        one shared region's state (views, lock owner)
- *   AddressSpace  a process's region list and page table
- *   Store         a memory store's page cache
- *   Futex         a futex hash bucket
- *   ProcTable     process table (parent/child links, pid allocation)
- *   Proc          one process's scheduling state
- *   RunQueue      the scheduler's run queue
- *   Timer         the timed-wait list
- *   PageAlloc     the physical page allocator
- *   Console       console output
+ * Spin locks carry a rank. A hart may take a spin lock only if its rank is
+ * higher than every spin lock it already holds; Spinlock::lock() checks
+ * this and panics on a violation. Rank None means unchecked (a leaf lock
+ * that is never held while taking another).
+ *
+ * Spin locks, outermost first:
+ *   ShmTable     the shared-region name table, reference counts, view lists
+ *   Region       one shared region's lock state (lockSharedRegion)
+ *   Store        a page cache store's misses and resizes
+ *   Pipe         a pipe's buffer
+ *   Futex        a futex hash bucket
+ *   ProcTable    pids, parent links, exit status
+ *   SleepGuard   the spin lock inside a SleepLock
+ *   Log, Bcache, InodeCache: file-system state
+ *   Console      console input
+ *   Proc         one process's scheduling state
+ *   RunQueue     the run queue
+ *   Timer        the timed-wait list
+ *   Device       device queues (virtio)
+ *   Kmalloc      a kmalloc size class
+ *   PageAlloc    the page allocator
+ *   Print        kernel message output
  */
 #pragma once
 
@@ -28,18 +38,20 @@ enum class LockRank : u8 {
     None = 0,
     ShmTable = 10,
     Region = 20,
-    FileTable = 25,
-    AddressSpace = 30,
     Store = 40,
     Pipe = 45,
     Futex = 50,
     ProcTable = 60,
+    SleepGuard = 62,
+    Log = 63,
+    Bcache = 64,
+    InodeCache = 65,
+    Console = 66,
     Proc = 70,
-    WaitQueue = 75,
     RunQueue = 80,
     Timer = 85,
     Device = 88,
     Kmalloc = 89,
     PageAlloc = 90,
-    Console = 100,
+    Print = 100,
 };

@@ -1,0 +1,99 @@
+/*
+ * Inodes: the in-memory cache of on-disk inodes, block allocation, and
+ * reading and writing an inode's contents.
+ *
+ * An Inode in the cache has two kinds of state:
+ *   - identity (inum, refcount): protected by the inode-cache spin lock
+ *     (rank InodeCache); a reference keeps the entry from being reused;
+ *   - the copy of the disk inode (valid, type, size, addrs...): protected
+ *     by the inode's SleepLock, taken with inode_lock(). inode_lock() reads
+ *     the disk inode the first time.
+ *
+ * Typical use, inside an operation (begin_op/end_op) when anything changes:
+ *     Inode* ip = TRY(namei(path));   // a reference, unlocked
+ *     inode_lock(ip);
+ *     ... read or modify ip, inode_update(ip) after changing its fields ...
+ *     inode_unlock_put(ip);
+ *
+ * inode_put() of the last reference to an inode with no links frees it and
+ * its blocks, so it must run inside an operation.
+ *
+ * Lock order between inodes: a directory before the entries in it; never
+ * lock two inodes otherwise. Inode locks come after begin_op() and before
+ * buffer locks.
+ */
+#pragma once
+
+#include "../sync/sleeplock.h"
+#include "iocopy.h"
+#include "layout.h"
+
+struct stat;
+
+constexpr int NINODE = 256;  // inodes cached at once
+constexpr u32 FS_DEVICE_NUMBER = 1; // st_dev of the root file system
+
+struct Inode {
+    // Identity: protected by the inode-cache lock.
+    u32 inum = 0;
+    int refcount = 0;
+
+    // The disk inode's copy: protected by lock.
+    SleepLock lock{"inode"};
+    bool valid = false;
+    u16 type = 0;
+    u16 major = 0;
+    u16 minor = 0;
+    u16 nlink = 0;
+    u32 generation = 0;
+    u64 size = 0;
+    u32 addrs[FS_INODE_ADDRS] = {};
+};
+
+// ---- the mounted file system's superblock (set by fs_init) ----------------
+const DiskSuperblock& fs_superblock();
+void fs_set_superblock(const DiskSuperblock& sb);
+
+// ---- blocks (balloc.cc) ---------------------------------------------------
+// Allocates a zeroed data block; ERR_NOSPC when the disk is full. In an operation.
+Result<u32> block_alloc();
+void block_free(u32 block);
+// Free data blocks and inodes right now (slow: scans the disk).
+u32 count_free_blocks();
+u32 count_free_inodes();
+
+// ---- the cache (inode.cc) ---------------------------------------------------
+// Forgets every cached inode; none may be referenced.
+void inode_cache_init();
+// A reference to inode inum (not locked, maybe not read yet); ERR_NORES if
+// the cache is full.
+Result<Inode*> inode_get(u32 inum);
+Inode* inode_dup(Inode* ip);
+void inode_put(Inode* ip);
+void inode_lock(Inode* ip);
+void inode_unlock(Inode* ip);
+void inode_unlock_put(Inode* ip);
+// Allocates a fresh inode of the given type, returned referenced and
+// unlocked, with nlink 0; ERR_NOSPC if none is free. In an operation.
+Result<Inode*> inode_alloc(u16 type);
+// Writes the cached fields to disk (through the log). Caller holds the lock.
+void inode_update(Inode* ip);
+// Inodes currently referenced (for leak checks in tests).
+int inode_cache_busy_count();
+
+// ---- contents (inode_data.cc); the caller holds the inode's lock ----------
+// Reads up to n bytes at off (fewer at the end of the file); holes read as
+// zeros. Returns the count, or an error if nothing could be copied.
+Result<size_t> inode_read(Inode* ip, Space space, u64 dst, u64 off, size_t n);
+// Writes n bytes at off, growing the file; in an operation, and n must be
+// at most inode_write_chunk() so that it fits in one. Returns the count
+// written, which is short (or an error if 0) when the disk fills
+// (ERR_NOSPC) or the source faults; ERR_RANGE past the largest file size.
+Result<size_t> inode_write(Inode* ip, Space space, u64 src, u64 off, size_t n);
+// The disk block holding file block fbn, or 0 for a hole.
+Result<u32> inode_block_at(Inode* ip, u64 fbn);
+// The most bytes one inode_write() may be asked to write.
+size_t inode_write_chunk();
+// Frees every block and sets the size to 0. In an operation.
+void inode_truncate(Inode* ip);
+void inode_stat(Inode* ip, struct stat* out);

@@ -1,0 +1,176 @@
+/*
+ * Pipes (see pipe.h).
+ *
+ * The ring holds bytes [read_count, write_count) at index count % PIPE_SIZE;
+ * the counters only grow, so write_count - read_count is the fill level
+ * (0 .. PIPE_SIZE).
+ *
+ * User memory cannot be touched under the pipe's spin lock (a copy may
+ * fault and sleep), so data moves through a PIPE_ATOMIC-byte bounce buffer
+ * on the kernel stack: a writer copies a piece in from the user first,
+ * then takes the lock and waits until the whole piece fits; a reader takes
+ * what is there under the lock, then copies it out. A piece is therefore
+ * never split between writers.
+ *
+ * Lifetime: the Pipe is freed when both ends are closed, by whichever
+ * closes last (reader_open and writer_open decide, under the lock).
+ *
+ * Locks: Pipe::lock (rank Pipe); waiters sleep on the readers/writers
+ * queues with it held (the wait takes Proc::lock, ranked after it).
+ */
+#include "pipe.h"
+#include "../lib/kstring.h"
+#include "../mm/kmalloc.h"
+#include "../mm/uaccess.h"
+#include "../sync/wait_queue.h"
+#include "../uapi/fcntl.h"
+#include "file.h"
+
+struct Pipe {
+    Spinlock lock{"pipe", LockRank::Pipe};
+    WaitQueue readers; // waiting for data or for the writers to leave
+    WaitQueue writers; // waiting for room or for the readers to leave
+    u64 read_count = 0;
+    u64 write_count = 0;
+    bool reader_open = true;
+    bool writer_open = true;
+    u8* data = nullptr; // PIPE_SIZE bytes
+
+    size_t used() const { return size_t(write_count - read_count); }
+};
+
+namespace {
+
+void free_pipe(Pipe* pipe)
+{
+    kfree(pipe->data);
+    destroy(pipe);
+}
+
+// Moves n bytes into the ring. Caller holds the lock and checked the room.
+void put_bytes(Pipe* pipe, const u8* src, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        pipe->data[(pipe->write_count + i) % PIPE_SIZE] = src[i];
+    pipe->write_count += n;
+}
+
+size_t take_bytes(Pipe* pipe, u8* dst, size_t n)
+{
+    n = min(n, pipe->used());
+    for (size_t i = 0; i < n; i++)
+        dst[i] = pipe->data[(pipe->read_count + i) % PIPE_SIZE];
+    pipe->read_count += n;
+    return n;
+}
+
+} // namespace
+
+Result<void> pipe_create(File** read_end, File** write_end)
+{
+    Pipe* pipe = make<Pipe>();
+    if (!pipe)
+        return Error(ERR_NOMEM);
+    pipe->data = static_cast<u8*>(kmalloc(PIPE_SIZE));
+    if (!pipe->data) {
+        destroy(pipe);
+        return Error(ERR_NOMEM);
+    }
+    auto r = file_alloc();
+    if (r.is_error()) {
+        free_pipe(pipe);
+        return r.error();
+    }
+    auto w = file_alloc();
+    if (w.is_error()) {
+        file_close(r.value()); // kind None: releases only the File
+        free_pipe(pipe);
+        return w.error();
+    }
+    File* rf = r.value();
+    File* wf = w.value();
+    rf->kind = FileKind::Pipe;
+    rf->readable = true;
+    rf->pipe = pipe;
+    wf->kind = FileKind::Pipe;
+    wf->writable = true;
+    wf->pipe = pipe;
+    *read_end = rf;
+    *write_end = wf;
+    return {};
+}
+
+void pipe_close(Pipe* pipe, bool write_end)
+{
+    bool last;
+    {
+        SpinlockGuard guard(pipe->lock);
+        if (write_end) {
+            pipe->writer_open = false;
+            pipe->readers.wake_all(); // they see end of file
+        } else {
+            pipe->reader_open = false;
+            pipe->writers.wake_all(); // they see ERR_PIPE
+        }
+        last = !pipe->reader_open && !pipe->writer_open;
+    }
+    if (last)
+        free_pipe(pipe);
+}
+
+Result<size_t> pipe_write(Pipe* pipe, u64 user_src, size_t n)
+{
+    u8 piece[PIPE_ATOMIC];
+    size_t done = 0;
+    while (done < n) {
+        size_t m = min(n - done, PIPE_ATOMIC);
+        if (auto copied = copy_from_user(piece, user_src + done, m); copied.is_error())
+            return done ? Result<size_t>(done) : copied.error();
+        SpinlockGuard guard(pipe->lock);
+        while (pipe->reader_open && PIPE_SIZE - pipe->used() < m) {
+            if (auto waited = pipe->writers.wait(pipe->lock, WaitMode::Killable); waited.is_error())
+                return done ? Result<size_t>(done) : waited.error();
+        }
+        if (!pipe->reader_open)
+            return done ? Result<size_t>(done) : Error(ERR_PIPE);
+        put_bytes(pipe, piece, m);
+        pipe->readers.wake_all();
+        done += m;
+    }
+    return done;
+}
+
+Result<size_t> pipe_read(Pipe* pipe, u64 user_dst, size_t n)
+{
+    u8 piece[PIPE_ATOMIC];
+    size_t done = 0;
+    while (done < n) {
+        size_t got;
+        {
+            SpinlockGuard guard(pipe->lock);
+            // Sleep only before the first byte: then return what there is.
+            while (done == 0 && pipe->used() == 0 && pipe->writer_open) {
+                if (auto waited = pipe->readers.wait(pipe->lock, WaitMode::Killable); waited.is_error())
+                    return waited.error();
+            }
+            got = take_bytes(pipe, piece, min(n - done, PIPE_ATOMIC));
+            if (got)
+                pipe->writers.wake_all();
+        }
+        if (got == 0)
+            break; // empty: end of file, or what was there is delivered
+        if (auto copied = copy_to_user(user_dst + done, piece, got); copied.is_error())
+            return done ? Result<size_t>(done) : copied.error();
+        done += got;
+    }
+    return done;
+}
+
+void pipe_stat(Pipe* pipe, struct stat* out)
+{
+    memset(out, 0, sizeof(*out));
+    out->type = T_PIPE;
+    out->nlink = 1;
+    SpinlockGuard guard(pipe->lock);
+    out->size = pipe->used();
+}

@@ -1,0 +1,475 @@
+/*
+ * AddressSpace: regions, fork, teardown and the break. Page faults are in
+ * fault.cc, the mmap family of system calls in vm_syscalls.cc.
+ *
+ * TLB discipline: without ASIDs, a hart's TLB may hold entries of the last
+ * space it ran. Loading a different space writes satp and flushes; a
+ * process that comes back to a hart after running elsewhere flushes too
+ * (see sched.cc). Within a running process, changes to its own page table
+ * flush only the local hart, which is the only one that may use them.
+ */
+#include "address_space.h"
+#include "../cpu.h"
+#include "../printk.h"
+#include "kmalloc.h"
+#include "mem_store.h"
+#include "page_alloc.h"
+
+void fs_inode_put(Inode* ip);
+Inode* fs_inode_dup(Inode* ip);
+
+u32 prot_to_perms(u32 prot)
+{
+    // PROT_NONE keeps its pages (their contents must survive a later
+    // mprotect) in PTEs the user cannot use: supervisor-only, read-only.
+    if (prot == PROT_NONE)
+        return PERM_READ;
+    u32 perms = PERM_USER;
+    if (prot & PROT_READ)
+        perms |= PERM_READ;
+    if (prot & PROT_WRITE)
+        perms |= PERM_WRITE;
+    if (prot & PROT_EXEC)
+        perms |= PERM_EXEC;
+    return perms;
+}
+
+Result<AddressSpace*> AddressSpace::create()
+{
+    void* mem = kmalloc(sizeof(AddressSpace));
+    if (!mem)
+        return Error(ERR_NOMEM);
+    auto* as = new (mem) AddressSpace();
+    auto table = PageTable::create_user(arch::kernel_page_table());
+    if (table.is_error()) {
+        as->~AddressSpace();
+        kfree(as);
+        return table.error();
+    }
+    as->m_table = table.release_value();
+    return as;
+}
+
+void AddressSpace::activate(AddressSpace* as, bool flush_even_if_loaded)
+{
+    Cpu* cpu = this_cpu();
+    u64 bit = u64(1) << cpu->id;
+    if (cpu->loaded_space == as) {
+        if (flush_even_if_loaded)
+            arch::flush_tlb_all();
+        return;
+    }
+    if (as)
+        as->m_loaded_on.fetch_or(bit);
+    arch::set_page_table(as ? as->root() : arch::kernel_page_table());
+    if (cpu->loaded_space)
+        cpu->loaded_space->m_loaded_on.fetch_and(~bit);
+    cpu->loaded_space = as;
+}
+
+void AddressSpace::destroy(AddressSpace* as)
+{
+    {
+        InterruptsDisabled no_migration;
+        if (this_cpu()->loaded_space == as)
+            activate(nullptr, false);
+    }
+    as->m_lock.lock();
+    while (MemRegion* r = as->m_regions.front())
+        as->remove_region(r);
+    as->m_lock.unlock();
+    as->put();
+}
+
+void AddressSpace::put()
+{
+    if (m_users.fetch_sub(1) == 1)
+        free_now();
+}
+
+void AddressSpace::free_now()
+{
+    // Another hart may still hold this table in satp for a moment (it ran
+    // this process earlier and is between two processes); it lets go at its
+    // next switch or when it goes idle.
+    while (m_loaded_on.load() != 0)
+        arch::cpu_relax();
+    m_table.destroy();
+    this->~AddressSpace();
+    kfree(this);
+}
+
+MemRegion* AddressSpace::find_region(vaddr_t va)
+{
+    if (m_last_hit && m_last_hit->contains(va))
+        return m_last_hit;
+    for (MemRegion* r : m_regions) {
+        if (r->contains(va)) {
+            m_last_hit = r;
+            return r;
+        }
+        if (r->start > va)
+            break;
+    }
+    return nullptr;
+}
+
+bool AddressSpace::range_is_free(vaddr_t start, u64 length)
+{
+    vaddr_t end = start + length;
+    for (MemRegion* r : m_regions)
+        if (r->start < end && start < r->end)
+            return false;
+    return true;
+}
+
+void AddressSpace::insert_sorted(MemRegion* region)
+{
+    MemRegion* at = m_regions.front();
+    while (at && at->start < region->start)
+        at = m_regions.next(at);
+    m_regions.insert_before(at, region);
+    m_region_count++;
+}
+
+Result<vaddr_t> AddressSpace::find_free(u64 length)
+{
+    // First fit in the mmap area, in address order.
+    vaddr_t candidate = USER_MMAP_BASE;
+    for (MemRegion* r : m_regions) {
+        if (r->end <= candidate)
+            continue;
+        if (r->start >= candidate + length)
+            break;
+        candidate = r->end;
+    }
+    if (candidate + length > USER_MMAP_END || candidate + length < candidate)
+        return Error(ERR_NOMEM);
+    return candidate;
+}
+
+Result<MemRegion*> AddressSpace::add_region(vaddr_t hint, u64 length, bool fixed, const MemRegion& shape)
+{
+    if (length == 0 || !is_aligned(length, PAGE_SIZE))
+        return Error(ERR_INVAL);
+    if (m_region_count >= MAX_REGIONS_PER_PROCESS)
+        return Error(ERR_NOMEM);
+    vaddr_t start;
+    if (fixed) {
+        u64 end;
+        if (!is_aligned(hint, PAGE_SIZE) || add_overflows(hint, length, &end))
+            return Error(ERR_INVAL);
+        if (hint < USER_BASE || end > USER_VA_END)
+            return Error(ERR_INVAL);
+        if (!range_is_free(hint, length))
+            return Error(ERR_NOMEM);
+        start = hint;
+    } else {
+        start = TRY(find_free(length));
+    }
+    MemRegion* r = make<MemRegion>();
+    if (!r)
+        return Error(ERR_NOMEM);
+    r->start = start;
+    r->end = start + length;
+    r->prot = shape.prot;
+    r->max_prot = shape.max_prot;
+    r->shared = shape.shared;
+    r->kind = shape.kind;
+    r->store = shape.store;
+    r->store_offset = shape.store_offset;
+    r->file = shape.file;
+    r->file_offset = shape.file_offset;
+    r->file_bytes = shape.file_bytes;
+    r->space = this;
+    insert_sorted(r);
+    if (r->store)
+        r->store->on_view_added(this, r);
+    return r;
+}
+
+namespace {
+struct UnmapContext {
+    u64 unmapped = 0;
+};
+
+void unmap_leaf(vaddr_t, sv39::Pte* slot, void* context)
+{
+    paddr_t pa = sv39::pte_address(*slot);
+    *slot = 0;
+    page_put(pa);
+    static_cast<UnmapContext*>(context)->unmapped++;
+}
+} // namespace
+
+void AddressSpace::unmap_pages(vaddr_t start, vaddr_t end)
+{
+    UnmapContext ctx;
+    m_table.for_each_leaf(start, end, unmap_leaf, &ctx);
+    m_resident -= ctx.unmapped;
+    if (ctx.unmapped) {
+        InterruptsDisabled no_migration;
+        if (this_cpu()->loaded_space == this) {
+            if (ctx.unmapped <= 8)
+                for (vaddr_t va = start; va < end; va += PAGE_SIZE)
+                    arch::flush_tlb_page(va);
+            else
+                arch::flush_tlb_all();
+        }
+    }
+}
+
+void AddressSpace::release_region(MemRegion* r)
+{
+    unmap_pages(r->start, r->end);
+    if (r->store) {
+        r->store->on_view_removed(this, r);
+        r->store->unref();
+    }
+    if (r->file)
+        fs_inode_put(r->file);
+    ::destroy(r);
+}
+
+void AddressSpace::remove_region(MemRegion* r)
+{
+    if (m_last_hit == r)
+        m_last_hit = nullptr;
+    m_regions.remove(r);
+    m_region_count--;
+    release_region(r);
+}
+
+Result<MemRegion*> AddressSpace::split(MemRegion* r, vaddr_t at)
+{
+    // r keeps [start, at); the new region takes [at, end).
+    if (m_region_count >= MAX_REGIONS_PER_PROCESS)
+        return Error(ERR_NOMEM);
+    MemRegion* upper = make<MemRegion>();
+    if (!upper)
+        return Error(ERR_NOMEM);
+    u64 delta = at - r->start;
+    upper->start = at;
+    upper->end = r->end;
+    upper->prot = r->prot;
+    upper->max_prot = r->max_prot;
+    upper->shared = r->shared;
+    upper->kind = r->kind;
+    upper->store = r->store;
+    upper->store_offset = r->store_offset + delta;
+    upper->file = r->file;
+    upper->file_offset = r->file_offset + delta;
+    upper->file_bytes = r->file_bytes > delta ? r->file_bytes - delta : 0;
+    upper->space = this;
+    if (upper->store)
+        upper->store->ref();
+    if (upper->file)
+        fs_inode_dup(upper->file);
+    r->end = at;
+    r->file_bytes = min(r->file_bytes, delta);
+    insert_sorted(upper);
+    if (upper->store)
+        upper->store->on_view_added(this, upper);
+    return upper;
+}
+
+Result<void> AddressSpace::remove_range(vaddr_t start, u64 length)
+{
+    vaddr_t end = start + length;
+    // Split at the edges first, so every region is wholly in or out.
+    for (MemRegion* r = m_regions.front(); r; r = m_regions.next(r)) {
+        if (r->contains(start) && r->start != start)
+            TRY(split(r, start));
+    }
+    for (MemRegion* r = m_regions.front(); r; r = m_regions.next(r)) {
+        if (r->contains(end) && r->start != end)
+            TRY(split(r, end));
+    }
+    MemRegion* r = m_regions.front();
+    while (r) {
+        MemRegion* next = m_regions.next(r);
+        if (r->start >= start && r->end <= end)
+            remove_region(r);
+        r = next;
+    }
+    return {};
+}
+
+namespace {
+struct ProtectContext {
+    u32 perms;
+    bool shared;
+    u32 prot;
+};
+
+void protect_leaf(vaddr_t, sv39::Pte* slot, void* context)
+{
+    auto* ctx = static_cast<ProtectContext*>(context);
+    u32 perms = ctx->perms;
+    // A private page shared copy-on-write must stay read-only until its
+    // first write copies it; so must a private page still owned by a store.
+    if (!ctx->shared && (perms & PERM_WRITE) && page_refcount(sv39::pte_address(*slot)) > 1)
+        perms &= ~PERM_WRITE;
+    *slot = sv39::make_pte(sv39::pte_address(*slot), PageTable::flags_for(perms));
+}
+} // namespace
+
+Result<void> AddressSpace::protect_range(vaddr_t start, u64 length, u32 prot)
+{
+    vaddr_t end = start + length;
+    // Every page of the range must belong to some region.
+    vaddr_t cursor = start;
+    for (MemRegion* r : m_regions) {
+        if (r->end <= cursor)
+            continue;
+        if (r->start > cursor)
+            break;
+        cursor = r->end;
+        if (cursor >= end)
+            break;
+    }
+    if (cursor < end)
+        return Error(ERR_NOMEM);
+    // Rights can only be granted up to what the region's source allows (a
+    // view of a read-only handle stays read-only).
+    for (MemRegion* r : m_regions)
+        if (r->start < end && start < r->end && (prot & ~r->max_prot))
+            return Error(ERR_ACCESS);
+    for (MemRegion* r = m_regions.front(); r; r = m_regions.next(r)) {
+        if (r->contains(start) && r->start != start)
+            TRY(split(r, start));
+    }
+    for (MemRegion* r = m_regions.front(); r; r = m_regions.next(r)) {
+        if (r->contains(end) && r->start != end)
+            TRY(split(r, end));
+    }
+    for (MemRegion* r : m_regions) {
+        if (r->start < start || r->end > end)
+            continue;
+        r->prot = prot;
+        ProtectContext ctx{prot_to_perms(prot), r->shared, prot};
+        m_table.for_each_leaf(r->start, r->end, protect_leaf, &ctx);
+    }
+    InterruptsDisabled no_migration;
+    if (this_cpu()->loaded_space == this)
+        arch::flush_tlb_all();
+    return {};
+}
+
+Result<u64> AddressSpace::change_break(i64 delta)
+{
+    MemRegion* heap = find_region(heap_start);
+    u64 old = brk;
+    u64 now;
+    if (delta >= 0) {
+        if (add_overflows(brk, u64(delta), &now) || now > USER_MMAP_BASE)
+            return Error(ERR_NOMEM);
+    } else {
+        if (u64(-delta) > brk - heap_start)
+            return Error(ERR_INVAL);
+        now = brk - u64(-delta);
+    }
+    vaddr_t old_end = page_round_up(old), new_end = page_round_up(now);
+    if (new_end > old_end) {
+        if (!range_is_free(old_end, new_end - old_end))
+            return Error(ERR_NOMEM); // something was mapped in the way
+        if (!heap) {
+            MemRegion shape;
+            shape.prot = PROT_READ | PROT_WRITE;
+            shape.kind = RegionKind::Heap;
+            TRY(add_region(heap_start, new_end - heap_start, true, shape));
+        } else {
+            heap->end = new_end;
+        }
+    } else if (new_end < old_end && heap) {
+        unmap_pages(new_end, old_end);
+        if (new_end == heap->start)
+            remove_region(heap);
+        else
+            heap->end = new_end;
+    }
+    brk = now;
+    return old;
+}
+
+namespace {
+struct ForkContext {
+    AddressSpace* child;
+    MemRegion* region;
+    bool failed;
+    u64 copied;
+};
+
+void fork_leaf(vaddr_t va, sv39::Pte* slot, void* context)
+{
+    auto* ctx = static_cast<ForkContext*>(context);
+    if (ctx->failed)
+        return;
+    paddr_t pa = sv39::pte_address(*slot);
+    u32 perms = PageTable::perms_for(*slot);
+    if (!ctx->region->shared && (perms & PERM_WRITE)) {
+        // Copy-on-write: both sides read-only until one of them writes.
+        perms &= ~PERM_WRITE;
+        *slot = sv39::make_pte(pa, PageTable::flags_for(perms));
+    }
+    sv39::Pte* child_slot = ctx->child->page_table().leaf_slot(va, true);
+    if (!child_slot) {
+        ctx->failed = true;
+        return;
+    }
+    page_get(pa);
+    *child_slot = sv39::make_pte(pa, PageTable::flags_for(perms));
+    ctx->copied++;
+}
+} // namespace
+
+Result<AddressSpace*> AddressSpace::fork_copy()
+{
+    AddressSpace* child = TRY(AddressSpace::create());
+    SleepLockGuard guard(m_lock);
+    child->m_lock.lock(); // nobody else can see it yet; taken for form
+    child->heap_start = heap_start;
+    child->brk = brk;
+    bool failed = false;
+    for (MemRegion* r : m_regions) {
+        MemRegion* copy = make<MemRegion>();
+        if (!copy) {
+            failed = true;
+            break;
+        }
+        copy->start = r->start;
+        copy->end = r->end;
+        copy->prot = r->prot;
+        copy->max_prot = r->max_prot;
+        copy->shared = r->shared;
+        copy->kind = r->kind;
+        copy->store = r->store;
+        copy->store_offset = r->store_offset;
+        copy->file = r->file;
+        copy->file_offset = r->file_offset;
+        copy->file_bytes = r->file_bytes;
+        copy->space = child;
+        if (copy->store)
+            copy->store->ref();
+        if (copy->file)
+            fs_inode_dup(copy->file);
+        child->insert_sorted(copy);
+        if (copy->store)
+            copy->store->on_view_added(child, copy);
+        ForkContext ctx{child, r, false, 0};
+        m_table.for_each_leaf(r->start, r->end, fork_leaf, &ctx);
+        child->m_resident += ctx.copied;
+        if (ctx.failed) {
+            failed = true;
+            break;
+        }
+    }
+    // The parent's writable private pages just became read-only.
+    arch::flush_tlb_all();
+    child->m_lock.unlock();
+    if (failed) {
+        AddressSpace::destroy(child);
+        return Error(ERR_NOMEM);
+    }
+    return child;
+}

@@ -1,0 +1,151 @@
+/*
+ * Page faults: demand paging and copy-on-write.
+ *
+ * A fault is legitimate when its address lies in a region whose
+ * protections allow the access. Then:
+ *   - no page yet: shared views map the store's page; private views of a
+ *     store map the store's page read-only (a write copies it); program
+ *     segments read their bytes from the file; anonymous memory gets a
+ *     zero-filled page;
+ *   - a write to a present read-only page of a writable private region is a
+ *     copy-on-write: copy the page unless we hold its only reference.
+ * Anything else is the process's fault, reported as ERR_FAULT; running out
+ * of memory is ERR_NOMEM. The caller decides whom to kill.
+ */
+#include "../cpu.h"
+#include "../lib/kstring.h"
+#include "address_space.h"
+#include "mem_store.h"
+#include "page_alloc.h"
+#include "phys.h"
+
+Result<size_t> fs_read_inode(Inode* ip, void* dst, u64 offset, size_t n);
+
+namespace {
+bool access_allowed(u32 prot, Access access)
+{
+    switch (access) {
+    case Access::Read: return prot & (PROT_READ | PROT_WRITE);
+    case Access::Write: return prot & PROT_WRITE;
+    case Access::Execute: return prot & PROT_EXEC;
+    }
+    return false;
+}
+
+void flush_local(AddressSpace* as, vaddr_t va)
+{
+    InterruptsDisabled no_migration;
+    if (this_cpu()->loaded_space == as)
+        arch::flush_tlb_page(va);
+}
+} // namespace
+
+Result<void> AddressSpace::handle_fault(vaddr_t va, Access access)
+{
+    SleepLockGuard guard(m_lock);
+    return fault_locked(va, access);
+}
+
+Result<void> AddressSpace::fault_locked(vaddr_t va, Access access)
+{
+    MemRegion* r = find_region(va);
+    if (!r || !access_allowed(r->prot, access))
+        return Error(ERR_FAULT);
+    vaddr_t page = page_round_down(va);
+    paddr_t pa;
+    u32 perms;
+    if (!m_table.lookup(page, &pa, &perms))
+        return map_new_page(r, page, access);
+    if (access == Access::Write && !(perms & PERM_WRITE)) {
+        if (r->shared)
+            return Error(ERR_FAULT); // cannot happen: shared PTEs carry the region's rights
+        return break_cow(r, page, pa);
+    }
+    // Already mapped as needed: a stale TLB entry on this hart.
+    flush_local(this, page);
+    return {};
+}
+
+Result<void> AddressSpace::map_new_page(MemRegion* r, vaddr_t page, Access access)
+{
+    u32 perms = prot_to_perms(r->prot);
+    u64 offset = page - r->start;
+    paddr_t pa;
+    if (r->store) {
+        paddr_t store_page = TRY(r->store->get_page((r->store_offset + offset) / PAGE_SIZE));
+        if (r->shared || access != Access::Write) {
+            // Map the store's own page; a private view maps it read-only so
+            // that its first write makes a copy.
+            if (!r->shared)
+                perms &= ~PERM_WRITE;
+            page_get(store_page);
+            pa = store_page;
+        } else {
+            pa = alloc_page(PageUse::User);
+            if (!pa)
+                return Error(ERR_NOMEM);
+            memcpy(phys_to_virt(pa), phys_to_virt(store_page), PAGE_SIZE);
+        }
+    } else {
+        pa = alloc_page_zeroed(PageUse::User);
+        if (!pa)
+            return Error(ERR_NOMEM);
+        if (r->file && offset < r->file_bytes) {
+            size_t n = size_t(min(PAGE_SIZE, r->file_bytes - offset));
+            auto read = fs_read_inode(r->file, phys_to_virt(pa), r->file_offset + offset, n);
+            if (read.is_error() || read.value() != n) {
+                page_put(pa);
+                return Error(ERR_FAULT); // the program file is shorter than its headers say
+            }
+        }
+    }
+    if (m_table.map_page(page, pa, perms).is_error()) {
+        page_put(pa);
+        return Error(ERR_NOMEM);
+    }
+    m_resident++;
+    return {};
+}
+
+Result<void> AddressSpace::break_cow(MemRegion* r, vaddr_t page, paddr_t old)
+{
+    u32 perms = prot_to_perms(r->prot);
+    if (page_refcount(old) == 1) {
+        // Nobody else holds it any more: just make it writable.
+        m_table.protect_page(page, perms);
+    } else {
+        paddr_t copy = alloc_page(PageUse::User);
+        if (!copy)
+            return Error(ERR_NOMEM);
+        memcpy(phys_to_virt(copy), phys_to_virt(old), PAGE_SIZE);
+        if (m_table.map_page(page, copy, perms).is_error()) {
+            page_put(copy);
+            return Error(ERR_NOMEM);
+        }
+        page_put(old);
+    }
+    flush_local(this, page);
+    return {};
+}
+
+Result<void> AddressSpace::write_bytes(vaddr_t va, const void* src, size_t n)
+{
+    SleepLockGuard guard(m_lock);
+    const u8* from = static_cast<const u8*>(src);
+    while (n > 0) {
+        vaddr_t page = page_round_down(va);
+        paddr_t pa;
+        u32 perms;
+        if (!m_table.lookup(page, &pa, &perms) || !(perms & PERM_WRITE)) {
+            TRY(fault_locked(va, Access::Write));
+            if (!m_table.lookup(page, &pa, &perms))
+                return Error(ERR_FAULT);
+        }
+        size_t chunk = min(n, size_t(page + PAGE_SIZE - va));
+        memcpy(static_cast<u8*>(phys_to_virt(pa)) + (va - page), from, chunk);
+        va += chunk;
+        from += chunk;
+        n -= chunk;
+    }
+    return {};
+}

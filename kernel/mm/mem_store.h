@@ -1,0 +1,53 @@
+/*
+ * MemStore: where the pages of a mapping come from when they are not a
+ * process's private memory: the store of a named shared region, or (later)
+ * a file. A store owns a page cache keyed by page index, so every view of
+ * it in every process maps the same physical pages.
+ *
+ * The cache holds one reference on each of its pages; every PTE that maps
+ * one holds another (page_get), so a page outlives the store while some
+ * process still maps it, and the store can be torn down at any time.
+ *
+ * Stores are reference counted: each MemRegion that uses one holds a
+ * reference. on_view_added/removed let the owner (a SharedRegion) count
+ * views per process, which its lifetime rules depend on.
+ */
+#pragma once
+
+#include "../lib/atomic.h"
+#include "../lib/result.h"
+
+struct AddressSpace;
+struct MemRegion;
+
+class MemStore {
+public:
+    virtual ~MemStore() = default;
+
+    // The page at `index`, allocated and zero-filled on a miss. The store
+    // keeps its own reference; the caller takes one per mapping.
+    // ERR_INVAL if index is beyond the store's size.
+    virtual Result<paddr_t> get_page(u64 index) = 0;
+    // Current size in pages.
+    virtual u64 page_count() const = 0;
+
+    // A region of `as` started (or stopped) viewing this store. Called with
+    // the address space's lock held.
+    virtual void on_view_added(AddressSpace* as, MemRegion* region) {}
+    virtual void on_view_removed(AddressSpace* as, MemRegion* region) {}
+
+    void ref() { m_refs.fetch_add(1, MemoryOrder::Relaxed); }
+    // Drops a reference; the last one destroys the store.
+    void unref()
+    {
+        if (m_refs.fetch_sub(1, MemoryOrder::AcqRel) == 1)
+            release();
+    }
+
+protected:
+    // Frees the store (its page cache and itself). Called once.
+    virtual void release() = 0;
+
+private:
+    Atomic<u32> m_refs{1};
+};

@@ -1,0 +1,115 @@
+/*
+ * PageCacheStore (see page_cache_store.h).
+ */
+#include "page_cache_store.h"
+#include "../lib/kstring.h"
+#include "kmalloc.h"
+#include "mmap_sources.h"
+#include "page_alloc.h"
+#include "phys.h"
+
+Result<PageCacheStore*> PageCacheStore::create(u64 pages, u64 max_pages)
+{
+    auto* store = make<PageCacheStore>();
+    if (!store)
+        return Error(ERR_NOMEM);
+    if (auto r = store->init(pages, max_pages); r.is_error()) {
+        ::destroy(store);
+        return r.error();
+    }
+    return store;
+}
+
+Result<void> PageCacheStore::init(u64 pages, u64 max_pages)
+{
+    if (pages > max_pages)
+        return Error(ERR_INVAL);
+    m_max_pages = max_pages;
+    m_leaf_count = (max_pages + LEAF_ENTRIES - 1) / LEAF_ENTRIES;
+    if (m_leaf_count) {
+        m_leaves = static_cast<Atomic<paddr_t*>*>(kzalloc(m_leaf_count * sizeof(paddr_t*)));
+        if (!m_leaves)
+            return Error(ERR_NOMEM);
+    }
+    m_pages.store(pages);
+    return {};
+}
+
+Result<paddr_t> PageCacheStore::get_page(u64 index)
+{
+    if (index >= m_pages.load(MemoryOrder::Acquire))
+        return Error(ERR_INVAL);
+    u64 leaf_index = index / LEAF_ENTRIES, slot = index % LEAF_ENTRIES;
+    paddr_t* leaf = m_leaves[leaf_index].load(MemoryOrder::Acquire);
+    if (leaf) {
+        paddr_t pa = __atomic_load_n(&leaf[slot], __ATOMIC_ACQUIRE);
+        if (pa)
+            return pa;
+    }
+    SpinlockGuard guard(m_lock);
+    if (index >= m_pages.load(MemoryOrder::Relaxed))
+        return Error(ERR_INVAL);
+    leaf = m_leaves[leaf_index].load(MemoryOrder::Relaxed);
+    if (!leaf) {
+        leaf = static_cast<paddr_t*>(kzalloc(PAGE_SIZE));
+        if (!leaf)
+            return Error(ERR_NOMEM);
+        m_leaves[leaf_index].store(leaf, MemoryOrder::Release);
+    }
+    paddr_t pa = leaf[slot];
+    if (!pa) {
+        pa = alloc_page_zeroed(PageUse::Shared);
+        if (!pa)
+            return Error(ERR_NOMEM);
+        __atomic_store_n(&leaf[slot], pa, __ATOMIC_RELEASE);
+        m_resident.fetch_add(1, MemoryOrder::Relaxed);
+    }
+    return pa;
+}
+
+void PageCacheStore::free_pages_from(u64 first)
+{
+    for (u64 li = first / LEAF_ENTRIES; li < m_leaf_count; li++) {
+        paddr_t* leaf = m_leaves[li].load(MemoryOrder::Relaxed);
+        if (!leaf)
+            continue;
+        u64 start = li == first / LEAF_ENTRIES ? first % LEAF_ENTRIES : 0;
+        for (u64 s = start; s < LEAF_ENTRIES; s++) {
+            if (leaf[s]) {
+                page_put(leaf[s]);
+                leaf[s] = 0;
+                m_resident.fetch_sub(1, MemoryOrder::Relaxed);
+            }
+        }
+        if (start == 0) {
+            m_leaves[li].store(nullptr, MemoryOrder::Relaxed);
+            kfree(leaf);
+        }
+    }
+}
+
+Result<void> PageCacheStore::resize(u64 pages)
+{
+    if (pages > m_max_pages)
+        return Error(ERR_INVAL);
+    SpinlockGuard guard(m_lock);
+    u64 old = m_pages.load(MemoryOrder::Relaxed);
+    m_pages.store(pages, MemoryOrder::Release);
+    if (pages < old)
+        free_pages_from(pages);
+    return {};
+}
+
+void PageCacheStore::release()
+{
+    if (m_leaves)
+        free_pages_from(0);
+    kfree(m_leaves);
+    ::destroy(this); // the virtual destructor runs the subclass's part
+}
+
+Result<MemStore*> create_anonymous_store(u64 pages)
+{
+    PageCacheStore* store = TRY(PageCacheStore::create(pages, pages));
+    return static_cast<MemStore*>(store);
+}

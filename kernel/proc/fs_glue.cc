@@ -1,0 +1,59 @@
+/*
+ * The file-system operations of fs_glue.h, on top of kernel/fs.
+ */
+#include "fs_glue.h"
+#include "../fs/dir.h"
+#include "../fs/fs.h"
+#include "../fs/inode.h"
+#include "../fs/log.h"
+#include "../printk.h"
+#include "../uapi/fcntl.h"
+
+void fs_mount_root() { fs_init(); }
+
+Inode* fs_root_inode()
+{
+    auto root = inode_get(FS_ROOT_INODE);
+    if (root.is_error())
+        panic("cannot reference the root directory");
+    return root.value();
+}
+
+Result<Inode*> fs_open_executable(const char* path)
+{
+    Inode* ip = TRY(namei(path));
+    inode_lock(ip);
+    u16 type = ip->type;
+    inode_unlock(ip);
+    if (type != T_FILE) {
+        fs_inode_put(ip);
+        return Error(type == T_DIR ? ERR_ISDIR : ERR_NOEXEC);
+    }
+    return ip;
+}
+
+Result<size_t> fs_read_inode(Inode* ip, void* dst, u64 offset, size_t n)
+{
+    inode_lock(ip);
+    auto r = inode_read(ip, Space::Kernel, u64(dst), offset, n);
+    inode_unlock(ip);
+    return r;
+}
+
+u64 fs_inode_size(Inode* ip)
+{
+    inode_lock(ip);
+    u64 size = ip->size;
+    inode_unlock(ip);
+    return size;
+}
+
+Inode* fs_inode_dup(Inode* ip) { return inode_dup(ip); }
+
+void fs_inode_put(Inode* ip)
+{
+    // The last reference to an unlinked file frees it, which writes the disk.
+    begin_op();
+    inode_put(ip);
+    end_op();
+}

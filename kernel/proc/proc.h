@@ -1,0 +1,106 @@
+/*
+ * Processes.
+ *
+ * A process is one thread of execution in its own address space. Its Proc
+ * lives in a fixed table of NPROC slots; pid 1 is init.
+ *
+ * Locking:
+ *   - Proc::lock (rank Proc) protects state, killed, the wait-queue and
+ *     timer links, and the scheduling fields.
+ *   - g_proc_table_lock (rank ProcTable) protects parent links, pids and
+ *     the exit/wait handshake.
+ *   - Everything else (address space, open files, cwd, name) belongs to the
+ *     process itself: only it, or its parent after it has become a zombie,
+ *     touches them.
+ */
+#pragma once
+
+#include "../../riscv/arch.h"
+#include "../lib/list.h"
+#include "../params.h"
+#include "../sync/spinlock.h"
+#include "../uapi/proc.h"
+
+constexpr int NPROC = 128;
+constexpr int NOFILE = 64;
+
+struct AddressSpace;
+struct File;
+struct Inode;
+class WaitQueue;
+
+enum class ProcState { Unused, Embryo, Runnable, Running, Sleeping, Zombie };
+
+struct Proc {
+    Spinlock lock{"proc", LockRank::Proc};
+
+    // ---- protected by lock -------------------------------------------
+    ProcState state = ProcState::Unused;
+    bool killed = false;
+    ListNode run_link;          // on the run queue
+    ListNode wait_link;         // on a WaitQueue
+    ListNode timer_link;        // on the timed-wait list
+    u64 wake_deadline = 0;      // timebase ticks, 0 = none
+    bool timed_out = false;     // the deadline, not a wake-up, ended the wait
+    bool wait_killable = false; // kill() may end the current wait
+
+    // ---- protected by g_proc_table_lock ----------------------------------
+    int pid = 0;
+    Proc* parent = nullptr;
+    int exit_status = 0;        // wait() status encoding (uapi/proc.h)
+
+    // ---- private to the process --------------------------------------------
+    u8* kernel_stack = nullptr; // KERNEL_STACK_SIZE bytes, direct-mapped
+    Context context{};
+    AddressSpace* address_space = nullptr;
+    File* files[NOFILE] = {};
+    Inode* cwd = nullptr;
+    char name[PROC_NAME_MAX] = {};
+    FpState fp_state{};
+    bool fp_needs_restore = false;
+    u64 robust_list = 0;        // user address of the robust-mutex list head
+    ListNode shm_created;       // regions whose creator reference it holds (g_shm_lock)
+    u64 slice_end = 0;          // when its time slice ends (timebase ticks)
+    int last_cpu = -1;          // the hart it last ran on (TLB freshness)
+
+    // Counters for proc_stats().
+    Atomic<u64> syscall_count{0};
+    Atomic<u64> page_fault_count{0};
+    Atomic<u64> switch_count{0};
+
+    // The parent sleeps here in wait() until a child exits (guarded by
+    // g_proc_table_lock).
+    WaitQueue* child_exit = nullptr;
+
+    TrapFrame* trap_frame() const
+    {
+        return reinterpret_cast<TrapFrame*>(kernel_stack + KERNEL_STACK_SIZE) - 1;
+    }
+};
+
+extern Proc g_procs[NPROC];
+extern Spinlock g_proc_table_lock;
+
+// The process running on this hart, or nullptr in the scheduler.
+Proc* current_proc();
+
+// True if the current process has been killed (polled by long loops).
+bool current_killed();
+void set_killed(Proc* p);
+
+// Creates the first process, which runs /init.
+void create_init_process();
+
+int do_fork();
+[[noreturn]] void do_exit(int status);
+// Waits for a child (pid -1 = any); stores its status; returns its pid.
+Result<int> do_wait(int pid, int* status);
+Result<void> do_kill(int pid);
+// Kills the current process after a fault, with a one-line report.
+[[noreturn]] void kill_current_after_fault(const char* cause, vaddr_t address);
+
+int live_process_count();
+// The page table root of p's address space, or 0 if it has none yet.
+paddr_t process_page_table(Proc* p);
+// Finds a live process by pid and returns it with its lock held, or nullptr.
+Proc* find_process_locked(int pid);

@@ -1,0 +1,201 @@
+/*
+ * Scheduling: the run queue, each hart's scheduler loop, giving up the hart
+ * (sched/yield), idle harts, and the list of timed waits.
+ *
+ * Locks: RunQueue (rank RunQueue) protects the run queue; Timer (rank
+ * Timer) the timed-wait list. Both are taken inside Proc::lock, never the
+ * other way round: the tick handler therefore moves expired entries off the
+ * timer list first and takes each Proc::lock afterwards.
+ */
+#include "../sched.h"
+#include "../cpu.h"
+#include "../mm/address_space.h"
+#include "../params.h"
+#include "../printk.h"
+#include "proc.h"
+
+namespace {
+
+Spinlock g_run_lock("run_queue", LockRank::RunQueue);
+IntrusiveList<Proc, &Proc::run_link> g_run_queue;
+
+Spinlock g_timer_lock("timer_list", LockRank::Timer);
+IntrusiveList<Proc, &Proc::timer_link> g_timer_list; // sorted by wake_deadline
+
+Proc* dequeue()
+{
+    SpinlockGuard guard(g_run_lock);
+    return g_run_queue.pop_front();
+}
+
+bool run_queue_empty()
+{
+    SpinlockGuard guard(g_run_lock);
+    return g_run_queue.is_empty();
+}
+
+// Wakes one idle hart, if any, so new work does not wait for a tick.
+void kick_idle_hart()
+{
+    Cpu* me = this_cpu();
+    for (int i = 0; i < g_cpu_count; i++) {
+        Cpu& cpu = g_cpus[i];
+        if (&cpu != me && cpu.idle.load()) {
+            cpu.idle.store(false);
+            arch::send_ipi(cpu.hart_id);
+            return;
+        }
+    }
+}
+
+
+// Waits for work with interrupts off, so an IPI that arrives after the
+// check still ends the wfi (a pending interrupt wakes wfi even when masked).
+void idle(Cpu* cpu)
+{
+    arch::irq_disable();
+    // Let go of the last process's page table, so it can be freed.
+    AddressSpace::activate(nullptr, false);
+    cpu->idle.store(true);
+    if (run_queue_empty())
+        arch::wait_for_interrupt();
+    cpu->idle.store(false);
+    arch::irq_enable();
+}
+
+void switch_to(Cpu* cpu, Proc* p)
+{
+    p->state = ProcState::Running;
+    p->switch_count.fetch_add(1, MemoryOrder::Relaxed);
+    p->slice_end = arch::time_now() + arch::timebase_hz() / TICK_HZ;
+    cpu->current = p;
+    cpu->kernel_sp = uptr(p->kernel_stack) + KERNEL_STACK_SIZE;
+    // The kernel half is in every table, so staying in the same space needs
+    // no satp write; but a process coming back from another hart may have
+    // changed its mappings there, so this hart's TLB must be flushed.
+    AddressSpace::activate(p->address_space, p->last_cpu != int(cpu->id));
+    p->last_cpu = int(cpu->id);
+    p->fp_needs_restore = true;
+    context_switch(&cpu->scheduler_context, &p->context);
+    // p gave the hart back through sched(), holding p->lock.
+    cpu->current = nullptr;
+}
+
+} // namespace
+
+void scheduler_loop()
+{
+    Cpu* cpu = this_cpu();
+    for (;;) {
+        arch::irq_enable();
+        if (kernel_panicked())
+            idle(cpu);
+        Proc* p = dequeue();
+        if (!p) {
+            idle(cpu);
+            continue;
+        }
+        p->lock.lock();
+        if (p->state == ProcState::Runnable)
+            switch_to(cpu, p);
+        p->lock.unlock();
+    }
+}
+
+void make_runnable(Proc* p)
+{
+    p->state = ProcState::Runnable;
+    {
+        SpinlockGuard guard(g_run_lock);
+        g_run_queue.push_back(p);
+    }
+    kick_idle_hart();
+}
+
+void sched()
+{
+    Cpu* cpu = this_cpu();
+    Proc* p = cpu->current;
+    if (!p->lock.is_held())
+        panic("sched: proc lock not held");
+    if (cpu->irq_off_depth != 1)
+        panic("sched: holding %d spin locks", cpu->irq_off_depth);
+    if (p->state == ProcState::Running)
+        panic("sched: process still running");
+    if (arch::irq_enabled())
+        panic("sched: interrupts enabled");
+    if (arch::fp_dirty())
+        arch::fp_save(&p->fp_state);
+    // The interrupt-enable state belongs to this thread, not to the hart.
+    bool were_enabled = cpu->irq_were_enabled;
+    context_switch(&p->context, &cpu->scheduler_context);
+    this_cpu()->irq_were_enabled = were_enabled;
+}
+
+void yield()
+{
+    Proc* p = current_proc();
+    p->lock.lock();
+    make_runnable(p);
+    sched();
+    p->lock.unlock();
+}
+
+bool time_slice_expired()
+{
+    Proc* p = current_proc();
+    return p && arch::time_now() >= p->slice_end;
+}
+
+void sched_ipi()
+{
+    // Nothing to do: the interrupt itself ended the idle hart's wfi.
+}
+
+void timer_list_add(Proc* p)
+{
+    SpinlockGuard guard(g_timer_lock);
+    Proc* at = g_timer_list.front();
+    while (at && at->wake_deadline <= p->wake_deadline)
+        at = g_timer_list.next(at);
+    g_timer_list.insert_before(at, p);
+}
+
+void timer_list_remove(Proc* p)
+{
+    SpinlockGuard guard(g_timer_lock);
+    if (p->timer_link.is_linked())
+        g_timer_list.remove(p);
+}
+
+void sched_timer_tick()
+{
+    if (this_cpu()->id != 0)
+        return;
+    // Collect expired waits under the timer lock, then wake each under its
+    // own lock (Proc ranks below Timer).
+    constexpr int BATCH = 16;
+    Proc* expired[BATCH];
+    u64 deadlines[BATCH];
+    int n = 0;
+    u64 now = arch::time_now();
+    {
+        SpinlockGuard guard(g_timer_lock);
+        while (n < BATCH) {
+            Proc* p = g_timer_list.front();
+            if (!p || p->wake_deadline > now)
+                break;
+            g_timer_list.remove(p);
+            deadlines[n] = p->wake_deadline;
+            expired[n++] = p;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        Proc* p = expired[i];
+        SpinlockGuard guard(p->lock);
+        if (p->state == ProcState::Sleeping && p->wake_deadline == deadlines[i]) {
+            p->timed_out = true;
+            make_runnable(p);
+        }
+    }
+}

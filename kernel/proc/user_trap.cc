@@ -1,0 +1,114 @@
+/*
+ * What happens when a process traps: system calls, page faults, other
+ * exceptions, and the checks on the way back to user mode (kill, time
+ * slice, floating-point state).
+ */
+#include "../cpu.h"
+#include "../mm/address_space.h"
+#include "../lib/format.h"
+#include "../printk.h"
+#include "../sched.h"
+#include "../syscall.h"
+#include "../trap.h"
+#include "proc.h"
+
+namespace {
+long dispatch(u64 number, const SyscallArgs& args)
+{
+    switch (number) {
+#define DISPATCH_CASE(num, name) \
+    case num:                    \
+        return sys_##name(args);
+        SYSCALL_LIST(DISPATCH_CASE)
+#undef DISPATCH_CASE
+    default:
+        return ERR_NOSYS;
+    }
+}
+
+const char* access_name(Access access)
+{
+    switch (access) {
+    case Access::Read: return "load";
+    case Access::Write: return "store";
+    case Access::Execute: return "instruction fetch";
+    }
+    return "access";
+}
+} // namespace
+
+void handle_syscall(TrapFrame* frame)
+{
+    Proc* p = current_proc();
+    p->syscall_count.fetch_add(1, MemoryOrder::Relaxed);
+    SyscallArgs args{{frame->a0, frame->a1, frame->a2, frame->a3, frame->a4, frame->a5}};
+    long result = dispatch(frame->syscall_number(), args);
+    // exec replaces the whole frame and reports argc through its result.
+    frame->set_return(result);
+}
+
+void handle_user_page_fault(TrapFrame* frame, vaddr_t address, Access access)
+{
+    Proc* p = current_proc();
+    p->page_fault_count.fetch_add(1, MemoryOrder::Relaxed);
+    auto r = p->address_space->handle_fault(address, access);
+    if (r.ok())
+        return;
+    char cause[64];
+    snprintf_k(cause, sizeof cause, "%s %s", r.error_code() == ERR_NOMEM ? "out of memory on" : "bad",
+               access_name(access));
+    kprintf("pid %d (%s): %s at %p (pc %p), killed\n", p->pid, p->name, cause, reinterpret_cast<void*>(address),
+            reinterpret_cast<void*>(frame->sepc));
+    do_exit(WSTATUS_KILLED);
+}
+
+void handle_user_exception(TrapFrame* frame, const char* description)
+{
+    Proc* p = current_proc();
+    kprintf("pid %d (%s): %s at pc %p (stval %p), killed\n", p->pid, p->name, description,
+            reinterpret_cast<void*>(frame->sepc), reinterpret_cast<void*>(frame->stval));
+    do_exit(WSTATUS_KILLED);
+}
+
+void prepare_user_return(TrapFrame* frame, bool timer_expired)
+{
+    Proc* p = current_proc();
+    for (;;) {
+        // Interrupts are off here; the checks below may turn them on.
+        bool killed;
+        {
+            SpinlockGuard guard(p->lock);
+            killed = p->killed;
+        }
+        if (killed) {
+            arch::irq_enable();
+            do_exit(WSTATUS_KILLED);
+        }
+        if (!(timer_expired && time_slice_expired()))
+            break;
+        timer_expired = false;
+        arch::irq_enable();
+        yield();
+        arch::irq_disable();
+    }
+    if (p->fp_needs_restore) {
+        arch::fp_restore(&p->fp_state);
+        p->fp_needs_restore = false;
+    }
+    // Back to U-mode, interrupts on; the FPU state matches the registers.
+    frame->sstatus &= ~(SSTATUS_SPP | SSTATUS_FS);
+    frame->sstatus |= SSTATUS_SPIE | (csr_read(sstatus) & SSTATUS_FS);
+}
+
+void maybe_preempt_kernel(bool timer_expired)
+{
+    // Only between operations: with no spin lock held (the interrupted
+    // code had interrupts on) and in a process.
+    if (!timer_expired || this_cpu()->irq_off_depth != 0 || !this_cpu()->current)
+        return;
+    if (time_slice_expired()) {
+        arch::irq_enable();
+        yield();
+        arch::irq_disable();
+    }
+}

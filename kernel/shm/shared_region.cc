@@ -1,0 +1,280 @@
+/*
+ * SharedRegion life cycle: creation, lookup, references, views, handles,
+ * the creator's reference, and freeing. See shared_region.h for the rules.
+ *
+ * Freeing happens in two steps: under g_shm_lock the last reference
+ * retires the region (its name leaves the table, its quota is returned);
+ * then, without the lock, its store reference is dropped (freeing the
+ * pages once no mapping holds them) and the object is freed.
+ */
+#include "shared_region.h"
+#include "../mm/address_space.h"
+#include "../mm/kmalloc.h"
+#include "../printk.h"
+#include "../proc/proc.h"
+#include "../uapi/proc.h"
+
+Spinlock g_shm_lock("shm_table", LockRank::ShmTable);
+
+namespace {
+NameTable g_names;
+IntrusiveList<SharedRegion, &SharedRegion::all_link> g_all_regions;
+u64 g_quota_total = 0;
+u64 g_quota_used = 0; // guarded by g_shm_lock
+u32 g_live_regions = 0;
+
+SharedRegion* region_of(NameEntry* e) { return container_of(e, SharedRegion, entry); }
+MemRegion* view_of(ListNode* n) { return container_of(n, MemRegion, store_link); }
+
+// The last reference is gone: take the region out of every list.
+void retire_locked(SharedRegion* r)
+{
+    if (r->linked) {
+        g_names.remove(&r->entry);
+        r->linked = false;
+    }
+    if (r->creator_link.is_linked())
+        r->creator_link.unlink();
+    g_quota_used -= r->quota_bytes;
+    r->quota_bytes = 0;
+    g_all_regions.remove(r);
+    g_live_regions--;
+}
+} // namespace
+
+void shm_init(u64 total_ram_pages)
+{
+    if (g_names.init(SHM_MAX_REGIONS).is_error())
+        panic("shm: no memory for the name table");
+    g_quota_total = total_ram_pages * PAGE_SIZE / 100 * SHM_QUOTA_PERCENT;
+}
+
+u64 shm_quota_used()
+{
+    SpinlockGuard guard(g_shm_lock);
+    return g_quota_used;
+}
+
+u64 shm_quota_total() { return g_quota_total; }
+
+Result<void> shm_quota_charge_locked(u64 bytes)
+{
+    if (bytes > g_quota_total - g_quota_used)
+        return Error(ERR_NOMEM);
+    g_quota_used += bytes;
+    return {};
+}
+
+Result<void> shm_quota_charge(u64 bytes)
+{
+    SpinlockGuard guard(g_shm_lock);
+    return shm_quota_charge_locked(bytes);
+}
+
+void shm_quota_release(u64 bytes)
+{
+    SpinlockGuard guard(g_shm_lock);
+    g_quota_used -= bytes;
+}
+
+void shm_quota_release_locked(u64 bytes) { g_quota_used -= bytes; }
+
+Result<SharedRegion*> shm_create_locked(StringView name, const ShmCreate& how)
+{
+    if (how.size > SHM_MAX_REGION_SIZE)
+        return Error(ERR_INVAL);
+    u64 size = page_round_up(how.size);
+    if (g_names.find(name))
+        return Error(ERR_EXIST);
+    // Unlinked regions still count: the limit is on live objects.
+    if (g_live_regions >= SHM_MAX_REGIONS)
+        return Error(ERR_NOMEM);
+    TRY(shm_quota_charge_locked(size));
+    auto* r = make<SharedRegion>();
+    RegionStore* store = make<RegionStore>();
+    if (!r || !store || store->init(size / PAGE_SIZE, SHM_MAX_REGION_SIZE / PAGE_SIZE).is_error()) {
+        g_quota_used -= size;
+        ::destroy(r);
+        if (store)
+            store->unref();
+        return Error(ERR_NOMEM);
+    }
+    r->store = store;
+    store->region = r;
+    NameTable::name_entry(&r->entry, name);
+    r->size = size;
+    r->quota_bytes = size;
+    r->persistent = how.persistent;
+    r->readonly_ceiling = how.readonly_ceiling;
+    r->name_ref = how.persistent;
+    r->refs = 1 + (how.persistent ? 1 : 0); // the caller's transient one, the name's
+    Proc* me = current_proc();
+    r->creator_pid = me ? me->pid : 0;
+    if (how.creator_ref && me) {
+        r->creator_ref = true;
+        r->creator = me;
+        r->refs++;
+        r->creator_link.insert_before(&me->shm_created);
+    }
+    (void)g_names.insert(&r->entry); // cannot fail: checked above
+    r->linked = true;
+    g_all_regions.push_back(r);
+    g_live_regions++;
+    return r;
+}
+
+SharedRegion* shm_find_locked(StringView name)
+{
+    NameEntry* e = g_names.find(name);
+    if (!e)
+        return nullptr;
+    SharedRegion* r = region_of(e);
+    r->refs++;
+    return r;
+}
+
+void shm_ref_locked(SharedRegion* r) { r->refs++; }
+
+void shm_unref_locked(SharedRegion* r, bool* must_free)
+{
+    if (--r->refs == 0) {
+        retire_locked(r);
+        *must_free = true;
+    }
+}
+
+void shm_free(SharedRegion* r)
+{
+    r->store->region = nullptr;
+    r->store->unref();
+    ::destroy(r);
+}
+
+void shm_unref(SharedRegion* r)
+{
+    bool must_free = false;
+    {
+        SpinlockGuard guard(g_shm_lock);
+        shm_unref_locked(r, &must_free);
+    }
+    if (must_free)
+        shm_free(r);
+}
+
+void shm_unlink_locked(SharedRegion* r)
+{
+    if (r->linked) {
+        g_names.remove(&r->entry);
+        r->linked = false;
+    }
+    bool must_free = false; // the caller's reference keeps r alive
+    if (r->name_ref) {
+        r->name_ref = false;
+        shm_unref_locked(r, &must_free);
+    }
+    if (r->creator_ref) {
+        r->creator_ref = false;
+        r->creator = nullptr;
+        r->creator_link.unlink();
+        shm_unref_locked(r, &must_free);
+    }
+}
+
+void shm_handle_opened_locked(SharedRegion* r)
+{
+    r->handles++;
+    r->refs++;
+}
+
+void shm_handle_closed(SharedRegion* r)
+{
+    bool must_free = false;
+    {
+        SpinlockGuard guard(g_shm_lock);
+        r->handles--;
+        shm_unref_locked(r, &must_free);
+    }
+    if (must_free)
+        shm_free(r);
+}
+
+void shm_process_exit(Proc* p)
+{
+    // Collect the regions first: dropping a reference may free a region,
+    // which must happen outside g_shm_lock.
+    for (;;) {
+        SharedRegion* r = nullptr;
+        bool must_free = false;
+        {
+            SpinlockGuard guard(g_shm_lock);
+            if (!p->shm_created.is_linked())
+                return;
+            r = container_of(p->shm_created.next, SharedRegion, creator_link);
+            r->creator_link.unlink();
+            r->creator_ref = false;
+            r->creator = nullptr;
+            shm_unref_locked(r, &must_free);
+        }
+        if (must_free)
+            shm_free(r);
+    }
+}
+
+bool shm_space_has_view_locked(SharedRegion* r, AddressSpace* as)
+{
+    for (ListNode* n = r->views_list.next; n != &r->views_list; n = n->next)
+        if (view_of(n)->space == as)
+            return true;
+    return false;
+}
+
+SharedRegion* shm_region_of_view(AddressSpace* as, u64 addr)
+{
+    MemRegion* view = as->find_region(addr);
+    if (!view || !view->store || view->kind != RegionKind::SharedView)
+        return nullptr;
+    return static_cast<RegionStore*>(view->store)->region;
+}
+
+void RegionStore::on_view_added(AddressSpace*, MemRegion* view)
+{
+    SpinlockGuard guard(g_shm_lock);
+    SharedRegion* r = region;
+    view->store_link.insert_before(&r->views_list);
+    r->views++;
+    r->refs++;
+}
+
+void RegionStore::on_view_removed(AddressSpace* as, MemRegion* view)
+{
+    SharedRegion* r = region;
+    bool must_free = false;
+    {
+        SpinlockGuard guard(g_shm_lock);
+        view->store_link.unlink();
+        r->views--;
+        // Losing its last view of a region, a process loses the region's lock.
+        if (as->owner && !shm_space_has_view_locked(r, as))
+            region_lock_abandon(r, as->owner);
+        if (r->views == 0)
+            r->views_gone.wake_all();
+        shm_unref_locked(r, &must_free);
+    }
+    if (must_free)
+        shm_free(r);
+}
+
+void shm_fill_meminfo(struct meminfo* info)
+{
+    SpinlockGuard guard(g_shm_lock);
+    info->shm_regions = g_live_regions;
+    info->shm_quota_used = g_quota_used;
+    info->shm_quota_total = g_quota_total;
+}
+
+void shm_for_each_locked(bool (*fn)(SharedRegion*, void*), void* context)
+{
+    for (SharedRegion* r : g_all_regions)
+        if (!fn(r, context))
+            return;
+}

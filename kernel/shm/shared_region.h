@@ -1,0 +1,138 @@
+/*
+ * SharedRegion: a named shared-memory region, the kernel object behind both
+ * the original interface (createSharedRegion & co.) and the handle
+ * interface (shm_open & co.). See docs/shm.md.
+ *
+ * A region has a name, a size, a store (its page cache) and references:
+ *   - one per view (mapping) in any process, private views included,
+ *   - one per open handle (File),
+ *   - the creator's (createSharedRegion), dropped when the creator
+ *     destroys the region, unlinks it or exits,
+ *   - the name's, for persistent regions, dropped by destroy/unlink,
+ *   - transient ones held by system calls in progress.
+ * The name is findable until destroy/unlink or until the last reference
+ * goes; the memory lives until the last reference goes.
+ *
+ * Locks (lock_order.h): g_shm_lock (rank ShmTable) guards the name table,
+ * every region's reference counts, view lists and creator links;
+ * SharedRegion::lock_guard (rank Region) guards the region lock's state.
+ * Both are spin locks: nothing here sleeps while holding them except
+ * through WaitQueue::wait, which releases them.
+ */
+#pragma once
+
+#include "../mm/page_cache_store.h"
+#include "../sync/wait_queue.h"
+#include "name_table.h"
+
+struct Proc;
+struct AddressSpace;
+struct MemRegion;
+struct SharedRegion;
+
+// The store of a shared region: a page cache that tells its region about
+// views coming and going.
+class RegionStore final : public PageCacheStore {
+public:
+    SharedRegion* region = nullptr;
+    void on_view_added(AddressSpace* as, MemRegion* view) override;
+    void on_view_removed(AddressSpace* as, MemRegion* view) override;
+};
+
+struct SharedRegion {
+    NameEntry entry;        // name and table link
+    ListNode all_link;      // on the list of every live region (g_shm_lock)
+    u64 size = 0;           // bytes, a multiple of PAGE_SIZE
+    RegionStore* store = nullptr;
+    u64 quota_bytes = 0;    // charged to the global quota
+
+    // ---- guarded by g_shm_lock ---------------------------------------
+    u32 refs = 0;
+    u32 views = 0;
+    u32 handles = 0;
+    bool creator_ref = false;
+    bool name_ref = false;
+    bool linked = false;    // the name is in the table
+    bool persistent = false;
+    bool readonly_ceiling = false; // openers other than the creator get read-only
+    int creator_pid = 0;
+    Proc* creator = nullptr;   // valid while creator_ref
+    ListNode creator_link;     // on the creator's list of regions it holds
+    ListNode views_list;       // MemRegion::store_link of every view
+    WaitQueue views_gone;      // destroySharedRegion waits here for views == 0
+
+    // ---- guarded by lock_guard: the region lock of the original interface
+    Spinlock lock_guard{"region_lock", LockRank::Region};
+    Proc* lock_owner = nullptr;
+    int lock_owner_pid = 0;
+    u32 lock_depth = 0;
+    bool lock_abandoned = false; // the next owner gets ERR_ABANDONED
+    WaitQueue lock_waiters;      // FIFO
+
+    StringView name() const { return entry.view(); }
+};
+
+extern Spinlock g_shm_lock;
+
+// One-time setup: the name table and the quota (a share of RAM).
+void shm_init(u64 total_ram_pages);
+
+// Creates a region named `name` of `size` bytes and inserts it in the
+// table. ERR_EXIST, ERR_NOMEM (table, quota or memory), ERR_INVAL (size).
+// The new region holds one transient reference for the caller.
+struct ShmCreate {
+    u64 size = 0;
+    bool persistent = false;
+    bool creator_ref = false;      // original interface: the creator keeps it alive
+    bool readonly_ceiling = false;
+};
+Result<SharedRegion*> shm_create_locked(StringView name, const ShmCreate& how);
+
+// Looks up a live name and takes a transient reference. Caller holds g_shm_lock.
+SharedRegion* shm_find_locked(StringView name);
+// Takes / drops a transient reference. drop may free the region (it must
+// be called without g_shm_lock held).
+void shm_ref_locked(SharedRegion* r);
+void shm_unref(SharedRegion* r);
+void shm_unref_locked(SharedRegion* r, bool* must_free);
+void shm_free(SharedRegion* r);
+
+// Removes the name from the table (if still there) and drops the name's
+// and the creator's references. Caller holds g_shm_lock and a reference.
+void shm_unlink_locked(SharedRegion* r);
+
+// Handles (Files of kind SharedRegion).
+void shm_handle_opened_locked(SharedRegion* r);
+void shm_handle_closed(SharedRegion* r);
+
+// Visits every live region, named or unlinked; stops when fn returns false.
+// Caller holds g_shm_lock.
+void shm_for_each_locked(bool (*fn)(SharedRegion*, void* context), void* context);
+
+// Called at exit: drops the creator references `p` still holds.
+void shm_process_exit(Proc* p);
+
+// True if `as` has a view of r. Caller holds g_shm_lock.
+bool shm_space_has_view_locked(SharedRegion* r, AddressSpace* as);
+// The region of the view containing addr in the current process, or nullptr.
+SharedRegion* shm_region_of_view(AddressSpace* as, u64 addr);
+
+// The region lock: see region_lock.cc.
+Result<void> region_lock_acquire(SharedRegion* r);
+Result<void> region_lock_release(SharedRegion* r);
+// Releases the lock if `owner` holds it, marking it abandoned.
+void region_lock_abandon(SharedRegion* r, Proc* owner);
+
+u64 shm_quota_used();
+u64 shm_quota_total();
+Result<void> shm_quota_charge(u64 bytes);
+void shm_quota_release(u64 bytes);
+Result<void> shm_quota_charge_locked(u64 bytes);
+void shm_quota_release_locked(u64 bytes);
+
+// For the file layer and mmap (sys_shm_handle.cc).
+struct File;
+struct stat;
+void shm_file_release(File* f);
+void shm_file_stat(File* f, struct stat* st);
+Result<void> shm_prepare_mapping(File* f, u64 offset, u64 length, u32 prot, bool shared, MemRegion* shape);

@@ -1,0 +1,73 @@
+/*
+ * The system call table: the one list of system call numbers. The kernel's
+ * dispatch table (kernel/syscall.cc) and the user library's stubs
+ * (user/lib/syscalls.S) are both generated from it, so they cannot drift.
+ *
+ * Each entry is SYSCALL(number, name). The user stub `name` puts the number
+ * in a7 and executes ecall; arguments stay in a0-a5 and the result comes
+ * back in a0: a value >= 0, or a negative ERR_* code. The kernel handler is
+ * sys_<name>. The C prototypes are in user/tandem.h.
+ */
+#ifndef TANDEM_UAPI_SYSCALLS_H
+#define TANDEM_UAPI_SYSCALLS_H
+
+#define SYSCALL_LIST(SYSCALL)            \
+    /* processes */                      \
+    SYSCALL(1, fork)                     \
+    SYSCALL(2, exit)                     \
+    SYSCALL(3, wait)                     \
+    SYSCALL(4, kill)                     \
+    SYSCALL(5, exec)                     \
+    SYSCALL(6, getpid)                   \
+    SYSCALL(7, getppid)                  \
+    SYSCALL(8, sbrk)                     \
+    SYSCALL(9, sleep)                    \
+    SYSCALL(10, uptime)                  \
+    SYSCALL(11, yield)                   \
+    SYSCALL(12, procinfo)                \
+    SYSCALL(13, proc_stats)              \
+    SYSCALL(14, clock_ns)                \
+    SYSCALL(15, poweroff)                \
+    SYSCALL(16, meminfo)                 \
+    SYSCALL(17, waitpid)                 \
+    /* files */                          \
+    SYSCALL(20, open)                    \
+    SYSCALL(21, read)                    \
+    SYSCALL(22, write)                   \
+    SYSCALL(23, close)                   \
+    SYSCALL(24, dup)                     \
+    SYSCALL(25, pipe)                    \
+    SYSCALL(26, fstat)                   \
+    SYSCALL(27, link)                    \
+    SYSCALL(28, unlink)                  \
+    SYSCALL(29, mkdir)                   \
+    SYSCALL(30, chdir)                   \
+    SYSCALL(31, mknod)                   \
+    SYSCALL(32, lseek)                   \
+    SYSCALL(33, getdents)                \
+    /* virtual memory */                 \
+    SYSCALL(40, mmap)                    \
+    SYSCALL(41, munmap)                  \
+    SYSCALL(42, mprotect)                \
+    SYSCALL(43, msync)                   \
+    /* named shared memory: the original interface */ \
+    SYSCALL(50, createSharedRegion)      \
+    SYSCALL(51, destroySharedRegion)     \
+    SYSCALL(52, createMapping)           \
+    SYSCALL(53, destroyMapping)          \
+    SYSCALL(54, lockSharedRegion)        \
+    SYSCALL(55, unlockSharedRegion)      \
+    /* named shared memory: the handle interface */ \
+    SYSCALL(56, shm_open)                \
+    SYSCALL(57, shm_unlink)              \
+    SYSCALL(58, ftruncate)               \
+    SYSCALL(59, shm_list)                \
+    SYSCALL(60, shm_maps)                \
+    /* synchronization */                \
+    SYSCALL(70, futex_wait)              \
+    SYSCALL(71, futex_wake)              \
+    SYSCALL(72, set_robust_list)
+
+#define SYSCALL_MAX 80
+
+#endif

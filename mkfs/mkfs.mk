@@ -1,0 +1,26 @@
+# mkfs (the host tool that builds file system images) and fs.img; included
+# by the top-level Makefile after user/user.mk, which sets USER_PROGRAMS.
+#
+# fs.img holds every user program in /bin, README.md as /README, the
+# directories /dev and /tmp, and the device nodes /dev/console and
+# /dev/null. Size knobs: make FS_BLOCKS=8192 FS_INODES=2048.
+
+MKFS := $(B)/mkfs/mkfs
+MKFS_SRCS := mkfs/mkfs.cc mkfs/image.cc
+FS_BLOCKS ?= 4096
+FS_INODES ?= 1024
+FS_README := $(wildcard README.md)
+
+$(MKFS): $(MKFS_SRCS) mkfs/image.h kernel/fs/layout.h kernel/uapi/fcntl.h mkfs/mkfs.mk
+	@mkdir -p $(dir $@)
+	g++ -std=c++20 -O2 -g -Wall -Wextra -o $@ $(MKFS_SRCS)
+
+$(B)/fs.img: $(MKFS) $(FS_README) $(USER_PROGRAMS) mkfs/mkfs.mk
+	$(MKFS) -b $(FS_BLOCKS) -i $(FS_INODES) $@ -d /bin -d /tmp \
+		-n /dev/console console 0 -n /dev/null null 0 \
+		$(if $(FS_README),-f /README $(FS_README)) \
+		$(foreach p,$(USER_PROGRAMS),-f /bin/$(notdir $(p)) $(p))
+
+mkfs: $(MKFS)
+
+.PHONY: mkfs

@@ -1,0 +1,78 @@
+/*
+ * Host stand-ins for what the file-system sources need beyond fakes.cc:
+ * a real Proc for current_proc() (the file system reads its descriptor
+ * table and cwd), and the user-copy routines of mm/uaccess.h.
+ *
+ * On the host a "user address" is simply a host pointer, so the copies are
+ * memcpy, except that addresses below FS_HOST_BAD_LIMIT (the null page and
+ * a little more) count as unmapped and give ERR_FAULT, which is how the
+ * tests exercise the kernel's bad-pointer paths. The copy routines are
+ * weak, so a richer fake elsewhere takes precedence.
+ */
+#include <doctest/doctest.h>
+
+#include <string.h>
+
+#include "kernel/mm/uaccess.h"
+#include "kernel/proc/proc.h"
+
+namespace {
+constexpr u64 FS_HOST_BAD_LIMIT = 0x10000;
+
+Proc g_fs_test_proc;
+
+bool bad_range(u64 address, size_t n)
+{
+    u64 end;
+    return address < FS_HOST_BAD_LIMIT || add_overflows(address, n, &end);
+}
+} // namespace
+
+// The one process file-system tests run as (its files[] and cwd are real).
+Proc* current_proc() { return &g_fs_test_proc; }
+
+__attribute__((weak)) Result<void> copy_from_user(void* dst, u64 user_src, size_t n)
+{
+    if (n == 0)
+        return {};
+    if (bad_range(user_src, n))
+        return Error(ERR_FAULT);
+    memcpy(dst, reinterpret_cast<const void*>(user_src), n);
+    return {};
+}
+
+__attribute__((weak)) Result<void> copy_to_user(u64 user_dst, const void* src, size_t n)
+{
+    if (n == 0)
+        return {};
+    if (bad_range(user_dst, n))
+        return Error(ERR_FAULT);
+    memcpy(reinterpret_cast<void*>(user_dst), src, n);
+    return {};
+}
+
+__attribute__((weak)) Result<size_t> copy_string_from_user(char* dst, u64 user_src, size_t max)
+{
+    if (max == 0)
+        return Error(ERR_INVAL);
+    if (user_src < FS_HOST_BAD_LIMIT)
+        return Error(ERR_FAULT);
+    const char* src = reinterpret_cast<const char*>(user_src);
+    for (size_t i = 0; i < max; i++) {
+        dst[i] = src[i];
+        if (src[i] == '\0')
+            return i;
+    }
+    dst[max - 1] = '\0';
+    return Error(ERR_NAMETOOLONG);
+}
+
+__attribute__((weak)) Result<void> clear_user(u64 user_dst, size_t n)
+{
+    if (n == 0)
+        return {};
+    if (bad_range(user_dst, n))
+        return Error(ERR_FAULT);
+    memset(reinterpret_cast<void*>(user_dst), 0, n);
+    return {};
+}

@@ -1,0 +1,72 @@
+/*
+ * Tandem system calls, as seen from user programs (C and C++).
+ *
+ * Every call returns a value >= 0 on success or a negative ERR_* code
+ * (kernel/uapi/errors.h) on failure; errstr(code) names the code. The
+ * numbers come from kernel/uapi/syscalls.h, which also generates the stubs.
+ */
+#ifndef TANDEM_USER_TANDEM_H
+#define TANDEM_USER_TANDEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../kernel/uapi/errors.h"
+#include "../../kernel/uapi/fcntl.h"
+#include "../../kernel/uapi/mman.h"
+#include "../../kernel/uapi/proc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- processes ---- */
+int fork(void);
+void exit(int status) __attribute__((noreturn));
+int wait(int* status);                 /* any child; returns its pid */
+int waitpid(int pid, int* status);     /* a given child (-1: any) */
+int kill(int pid);
+int exec(const char* path, char* const argv[]);
+int getpid(void);
+int getppid(void);
+void* sbrk(long increment);            /* old break, or an error code cast to a pointer */
+int sleep(unsigned int milliseconds);
+uint64_t uptime(void);                 /* milliseconds since boot */
+int yield(void);
+int procinfo(struct procinfo* table, int max); /* fills up to max entries, returns the count */
+int proc_stats(int pid, struct proc_stats* out); /* pid 0: the caller */
+uint64_t clock_ns(void);               /* monotonic nanoseconds */
+int poweroff(int status);              /* ends the machine; QEMU exits with status */
+int meminfo(struct meminfo* out);
+
+/* ---- files ---- */
+int open(const char* path, int flags);
+long read(int fd, void* buf, size_t n);
+long write(int fd, const void* buf, size_t n);
+int close(int fd);
+int dup(int fd);
+int pipe(int fds[2]);
+int fstat(int fd, struct stat* st);
+int link(const char* existing, const char* new_path);
+int unlink(const char* path);
+int mkdir(const char* path);
+int chdir(const char* path);
+int mknod(const char* path, short major, short minor);
+long lseek(int fd, long offset, int whence);
+int getdents(int fd, struct dirent* entries, int max); /* entries read; 0 at the end */
+
+/* ---- virtual memory ---- */
+/* mmap returns the address, or an ERR_* code cast to a pointer: test with
+   mmap_failed(p) and recover the code with (int)(intptr_t)p. */
+void* mmap(void* addr, size_t length, int prot, int flags, int fd, long offset);
+int munmap(void* addr, size_t length);
+int mprotect(void* addr, size_t length, int prot);
+int msync(void* addr, size_t length, int flags);
+
+static inline int mmap_failed(const void* p) { return (intptr_t)p < 0 && (intptr_t)p >= ERR_LAST; }
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
