@@ -39,6 +39,7 @@ struct Cpu {
     Atomic<u64> ticks{0};      // timer interrupts taken
     Atomic<bool> online{false};
     Atomic<bool> idle{false};  // waiting in the scheduler for work
+    bool kick_pending = false; // work was queued: wake an idle hart when leaving the critical section
     u64 next_tick = 0;         // deadline of the next timer interrupt
     AddressSpace* loaded_space = nullptr; // whose page table satp holds (nullptr: the kernel's)
 };

@@ -246,9 +246,10 @@ int run_kernel_tests()
 
 [[gnu::noinline]] static void panic_test_inner(int depth)
 {
-    if (depth == 0)
+    if (depth > 0)
+        panic_test_inner(depth - 1);
+    else
         panic("deliberate test panic (ktest_panic)");
-    panic_test_inner(depth - 1);
     asm volatile(""); // keep the call from becoming a tail call
 }
 

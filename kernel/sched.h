@@ -21,8 +21,12 @@ void sched_ipi();
 // This hart's scheduler loop; never returns.
 [[noreturn]] void scheduler_loop();
 
-// Caller holds p->lock; p is not running. Puts p on the run queue.
-void make_runnable(Proc* p);
+// Caller holds p->lock; p is not running. Puts p on the run queue; an idle
+// hart is woken when this hart leaves its critical section.
+enum class Kick { Yes, No };
+void make_runnable(Proc* p, Kick kick = Kick::Yes);
+// Wakes one idle hart (if any) for queued work.
+void kick_idle_hart();
 // Gives up the hart; the caller holds p->lock and has set p->state.
 void sched();
 // Lets other runnable processes run first.

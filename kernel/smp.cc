@@ -57,6 +57,7 @@ void start_secondary_harts()
         cpu.id = u32(g_cpu_count);
         cpu.hart_id = hart.hart_id;
         g_cpu_count++;
+        *phys_to_ptr<u64>(stack) = 0; // no process runs on a boot stack (current_proc)
         u64 top = uptr(phys_to_virt(stack)) + KERNEL_STACK_SIZE;
         if (!arch::start_hart(hart.hart_id, top)) {
             kprintf("hart %u did not start\n", hart.hart_id);

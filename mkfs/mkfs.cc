@@ -2,6 +2,7 @@
  * mkfs: builds a Tandem file system image on the host.
  *
  *   mkfs [-b BLOCKS] [-i INODES] [-l LOG] IMAGE [ITEM...]
+ *   mkfs --check IMAGE
  *
  * The image is written to IMAGE.tmp and renamed into place only when
  * everything fit, so a failed run never leaves a half-made image behind.
@@ -11,12 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <string>
 #include <vector>
 
 #include "../kernel/uapi/fcntl.h"
+#include "fsck.h"
 #include "image.h"
 
 namespace {
@@ -25,12 +28,14 @@ void usage(FILE* out)
 {
     fprintf(out,
             "usage: mkfs [-b BLOCKS] [-i INODES] [-l LOG] IMAGE [ITEM...]\n"
-            "Builds a Tandem file system image of %u-byte blocks.\n"
+            "       mkfs --check IMAGE\n"
+            "Builds a Tandem file system image of %u-byte blocks, or checks one.\n"
             "\n"
             "options:\n"
             "  -b BLOCKS   size of the image in blocks (default %u = %u MiB; %u..%u)\n"
             "  -i INODES   number of inodes (default %u; 2..%u)\n"
             "  -l LOG      log blocks, header included (default %u; %u..%u)\n"
+            "  --check     check IMAGE's consistency instead (exit status 1 if broken)\n"
             "  -h          show this help\n"
             "\n"
             "items, applied in order (missing parent directories are created):\n"
@@ -81,6 +86,24 @@ uint16_t major_arg(const char* text)
     return uint16_t(number_arg("-n MAJOR", text, 0xFFFF));
 }
 
+int check(const char* path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        fprintf(stderr, "mkfs: cannot read %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ImageCheck result = check_image(bytes);
+    for (const std::string& e : result.errors)
+        fprintf(stderr, "mkfs: %s: %s\n", path, e.c_str());
+    if (!result.errors.empty())
+        return 1;
+    size_t names = size_t(std::count(result.digest.begin(), result.digest.end(), '\n'));
+    printf("mkfs: %s: consistent (%zu names)\n", path, names);
+    return 0;
+}
+
 struct Item {
     char kind; // 'd', 'f', 'n'
     std::string path;
@@ -105,6 +128,10 @@ int main(int argc, char** argv)
         if (a == "-h" || a == "--help") {
             usage(stdout);
             return 0;
+        } else if (a == "--check") {
+            if (i + 2 != argc)
+                bad_usage("--check takes exactly one IMAGE");
+            return check(argv[i + 1]);
         } else if (a == "-b" && image_path.empty()) {
             blocks = number_arg("-b", next("BLOCKS"), FS_MAX_BLOCKS);
         } else if (a == "-i" && image_path.empty()) {

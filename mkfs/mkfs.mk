@@ -4,14 +4,16 @@
 # fs.img holds every user program in /bin, README.md as /README, the
 # directories /dev and /tmp, and the device nodes /dev/console and
 # /dev/null. Size knobs: make FS_BLOCKS=8192 FS_INODES=2048.
+# `build/mkfs/mkfs --check build/fs.img` checks an image's consistency
+# (for example after running the system on it).
 
 MKFS := $(B)/mkfs/mkfs
-MKFS_SRCS := mkfs/mkfs.cc mkfs/image.cc
+MKFS_SRCS := mkfs/mkfs.cc mkfs/image.cc mkfs/fsck.cc
 FS_BLOCKS ?= 4096
 FS_INODES ?= 1024
 FS_README := $(wildcard README.md)
 
-$(MKFS): $(MKFS_SRCS) mkfs/image.h kernel/fs/layout.h kernel/uapi/fcntl.h mkfs/mkfs.mk
+$(MKFS): $(MKFS_SRCS) mkfs/image.h mkfs/fsck.h kernel/fs/layout.h kernel/uapi/fcntl.h mkfs/mkfs.mk
 	@mkdir -p $(dir $@)
 	g++ -std=c++20 -O2 -g -Wall -Wextra -o $@ $(MKFS_SRCS)
 

@@ -185,7 +185,9 @@ boot_root_table:
     .space  4096
 boot_l1_table:
     .space  4096
-    .balign 16
+    /* Aligned to its size like every kernel stack, whose first word names
+       the running process (current_proc); here it stays 0. */
+    .balign 16384
 boot_stack:
     .space  16384
 boot_stack_top:

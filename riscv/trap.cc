@@ -83,6 +83,8 @@ void arch::trap_init_hart()
 {
     csr_write(sscratch, 0);
     csr_write(stvec, u64(&trap_entry));
+    // The kernel may touch user pages at all times (see riscv/uaccess.S).
+    csr_set(sstatus, SSTATUS_SUM);
     csr_set(sie, SIE_SEIE | SIE_STIE | SIE_SSIE);
 }
 
@@ -99,10 +101,7 @@ extern "C" void kernel_trap(TrapFrame* frame)
         Access access;
         // A lazy user page is not a bad pointer: fault it in and retry.
         if (page_fault_access(cause, &access) && frame->stval < USER_VA_END) {
-            // Resolving the fault may sleep; the hart must not keep SUM for
-            // whoever runs next (sret restores it from the frame).
-            csr_clear(sstatus, SSTATUS_SUM);
-            arch::irq_enable();
+            arch::irq_enable(); // resolving the fault may sleep
             bool mapped = handle_kernel_fault_on_user(frame->stval, access);
             arch::irq_disable();
             if (mapped)

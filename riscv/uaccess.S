@@ -1,14 +1,19 @@
 /*
- * Kernel access to user memory. These routines set sstatus.SUM (so S-mode
- * may touch U pages) only for the duration of the copy, and every load or
- * store of user memory is listed in __ex_table: a fault the kernel cannot
- * resolve (see kernel_trap) resumes at the routine's fix-up, which clears
- * SUM and reports failure. A fault it can resolve (a lazy page) is retried.
+ * Kernel access to user memory. Every load or store of user memory here is
+ * listed in __ex_table: a fault the kernel cannot resolve (see kernel_trap)
+ * resumes at the routine's fix-up, which reports failure; a fault it can
+ * resolve (a lazy page) is retried.
  *
  * The callers (kernel/mm/uaccess.cc) check first that the whole range lies
  * in the user half, so a kernel address never reaches these.
+ *
+ * sstatus.SUM (S-mode may touch U pages) stays set whenever the kernel
+ * runs (trap_init_hart sets it) instead of being raised around each copy:
+ * under QEMU every change of SUM flushes the whole emulated TLB, which made
+ * each copy cost more than the system call around it. What keeps user
+ * pointers safe is the range check and these fix-ups, and every access to
+ * user memory goes through this file.
  */
-#define SSTATUS_SUM (1 << 18)
 
 .macro EX insn:vararg
 99: \insn
@@ -22,8 +27,6 @@
 /* u64 arch_user_copy(void* dst, const void* src, u64 n): 0, or nonzero on a fault. */
     .globl arch_user_copy
 arch_user_copy:
-    li      t6, SSTATUS_SUM
-    csrs    sstatus, t6
     or      t0, a0, a1
     andi    t0, t0, 7
     bnez    t0, 3f                  /* not both aligned: byte loop */
@@ -64,15 +67,13 @@ arch_user_copy:
     addi    a1, a1, 1
     addi    a2, a2, -1
     j       3b
-4:  csrc    sstatus, t6
+4:
     li      a0, 0
     ret
 
 /* u64 arch_user_clear(void* dst, u64 n): 0, or nonzero on a fault. */
     .globl arch_user_clear
 arch_user_clear:
-    li      t6, SSTATUS_SUM
-    csrs    sstatus, t6
 1:  beqz    a1, 3f
     andi    t0, a0, 7
     bnez    t0, 2f
@@ -86,7 +87,7 @@ arch_user_clear:
     addi    a0, a0, 1
     addi    a1, a1, -1
     j       1b
-3:  csrc    sstatus, t6
+3:
     li      a0, 0
     ret
 
@@ -97,8 +98,6 @@ arch_user_clear:
  */
     .globl arch_user_strncpy
 arch_user_strncpy:
-    li      t6, SSTATUS_SUM
-    csrs    sstatus, t6
     li      t1, 0
 1:  beq     t1, a2, 2f
     add     t2, a1, t1
@@ -108,14 +107,12 @@ arch_user_strncpy:
     beqz    t0, 2f
     addi    t1, t1, 1
     j       1b
-2:  csrc    sstatus, t6
+2:
     mv      a0, t1
     ret
 
 /* Every fault above that could not be resolved lands here. */
 user_access_fault:
-    li      t6, SSTATUS_SUM
-    csrc    sstatus, t6
     li      a0, -1
     ret
 
@@ -126,14 +123,12 @@ user_access_fault:
  */
     .globl arch_user_cmpxchg32
 arch_user_cmpxchg32:
-    li      t6, SSTATUS_SUM
-    csrs    sstatus, t6
     sext.w  a1, a1
 1:  EX lr.w.aqrl t0, (a0)
     bne     t0, a1, 2f
     EX sc.w.rl t1, a2, (a0)
     bnez    t1, 1b
-2:  csrc    sstatus, t6
+2:
     slli    a0, t0, 32
     srli    a0, a0, 32
     ret

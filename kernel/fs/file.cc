@@ -1,8 +1,9 @@
 /*
  * The File layer: what read(), write(), fstat(), lseek() and close() do
  * for each kind of open file. Each entry point dispatches on File::kind;
- * FileKind::SharedRegion is the place where kernel/shm plugs its handles
- * in (until it does, reading or writing one is ERR_INVAL).
+ * FileKind::SharedRegion descriptors belong to kernel/shm: closing one
+ * drops its reference on the region, fstat reports the region's size, and
+ * reading or writing one is ERR_INVAL (map it instead).
  *
  * Invariants: kind, readable, writable, append and the object pointers
  * are set once when the file is opened and never change, so they need no
@@ -17,6 +18,7 @@
  * lock. Nothing here holds a spin lock while copying to or from the user.
  */
 #include "file.h"
+#include "../shm/shared_region.h"
 #include "../lib/kstring.h"
 #include "../mm/kmalloc.h"
 #include "../mm/uaccess.h"
@@ -55,7 +57,7 @@ void file_close(File* f)
         break;
     }
     case FileKind::SharedRegion:
-        // Released by kernel/shm's handle code once it exists.
+        shm_file_release(f); // drops the handle's reference on the region
         break;
     case FileKind::None:
         break;
@@ -174,7 +176,8 @@ Result<void> file_stat(File* f, struct stat* out)
         inode_unlock(f->inode);
         return {};
     case FileKind::SharedRegion:
-        return Error(ERR_INVAL); // kernel/shm answers this once it exists
+        shm_file_stat(f, out);
+        return {};
     case FileKind::None:
         break;
     }

@@ -6,8 +6,8 @@
  * (0 .. PIPE_SIZE).
  *
  * User memory cannot be touched under the pipe's spin lock (a copy may
- * fault and sleep), so data moves through a PIPE_ATOMIC-byte bounce buffer
- * on the kernel stack: a writer copies a piece in from the user first,
+ * fault and sleep), so data moves through a PIPE_ATOMIC-byte (one page)
+ * bounce buffer on the kernel stack: a writer copies a piece in from the user first,
  * then takes the lock and waits until the whole piece fits; a reader takes
  * what is there under the lock, then copies it out. A piece is therefore
  * never split between writers.
@@ -47,19 +47,24 @@ void free_pipe(Pipe* pipe)
     destroy(pipe);
 }
 
-// Moves n bytes into the ring. Caller holds the lock and checked the room.
+// Moves n bytes into the ring, in at most two pieces (the ring wraps).
+// Caller holds the lock and checked the room.
 void put_bytes(Pipe* pipe, const u8* src, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        pipe->data[(pipe->write_count + i) % PIPE_SIZE] = src[i];
+    size_t at = pipe->write_count % PIPE_SIZE;
+    size_t first = min(n, PIPE_SIZE - at);
+    memcpy(pipe->data + at, src, first);
+    memcpy(pipe->data, src + first, n - first);
     pipe->write_count += n;
 }
 
 size_t take_bytes(Pipe* pipe, u8* dst, size_t n)
 {
     n = min(n, pipe->used());
-    for (size_t i = 0; i < n; i++)
-        dst[i] = pipe->data[(pipe->read_count + i) % PIPE_SIZE];
+    size_t at = pipe->read_count % PIPE_SIZE;
+    size_t first = min(n, PIPE_SIZE - at);
+    memcpy(dst, pipe->data + at, first);
+    memcpy(dst + first, pipe->data, n - first);
     pipe->read_count += n;
     return n;
 }
@@ -134,7 +139,10 @@ Result<size_t> pipe_write(Pipe* pipe, u64 user_src, size_t n)
         if (!pipe->reader_open)
             return done ? Result<size_t>(done) : Error(ERR_PIPE);
         put_bytes(pipe, piece, m);
-        pipe->readers.wake_all();
+        // A "sync" wake-up: the reader runs here once this writer blocks
+        // (a full pipe) instead of waking another hart, which under QEMU
+        // costs far more than the copy.
+        pipe->readers.wake(PIPE_SIZE, WakeHint::Sync);
         done += m;
     }
     return done;
@@ -155,7 +163,7 @@ Result<size_t> pipe_read(Pipe* pipe, u64 user_dst, size_t n)
             }
             got = take_bytes(pipe, piece, min(n - done, PIPE_ATOMIC));
             if (got)
-                pipe->writers.wake_all();
+                pipe->writers.wake(PIPE_SIZE, WakeHint::Sync);
         }
         if (got == 0)
             break; // empty: end of file, or what was there is delivered

@@ -16,7 +16,7 @@ struct Pipe;
 struct stat;
 
 constexpr size_t PIPE_SIZE = 16384;
-constexpr size_t PIPE_ATOMIC = 512;
+constexpr size_t PIPE_ATOMIC = 4096;
 
 // Makes a pipe and its two open files (read end, write end).
 Result<void> pipe_create(File** read_end, File** write_end);

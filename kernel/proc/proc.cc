@@ -50,15 +50,18 @@ void first_return_to_user()
 
 Proc* current_proc()
 {
-    InterruptsDisabled no_migration;
-    return this_cpu()->current;
+    // A thread's kernel stack is KERNEL_STACK_SIZE-aligned and starts with
+    // its Proc pointer: this stays right even if the thread migrates
+    // between reading sp and loading, unlike this_cpu()->current.
+    u64 sp;
+    asm volatile("mv %0, sp" : "=r"(sp));
+    return *reinterpret_cast<Proc**>(sp & ~(u64(KERNEL_STACK_SIZE) - 1));
 }
 
 bool current_killed()
 {
-    Proc* p = current_proc();
-    SpinlockGuard guard(p->lock);
-    return p->killed;
+    // A racy read is fine: a kill that lands just after is seen at the next check.
+    return __atomic_load_n(&current_proc()->killed, __ATOMIC_RELAXED);
 }
 
 void set_killed(Proc* p)
@@ -88,6 +91,7 @@ Proc* allocate_process()
         p->killed = false;
         p->exit_status = 0;
         p->kernel_stack = phys_to_ptr<u8>(stack);
+        *reinterpret_cast<Proc**>(p->kernel_stack) = p; // see current_proc()
         p->context = Context{};
         p->context.ra = u64(&first_return_to_user);
         p->context.sp = uptr(p->trap_frame()); // below the trap frame

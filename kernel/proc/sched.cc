@@ -34,10 +34,15 @@ bool run_queue_empty()
     return g_run_queue.is_empty();
 }
 
+} // namespace
+
 // Wakes one idle hart, if any, so new work does not wait for a tick.
 void kick_idle_hart()
 {
     Cpu* me = this_cpu();
+    me->kick_pending = false;
+    if (!me->current)
+        return; // this hart is in its scheduler loop and looks at the queue next
     for (int i = 0; i < g_cpu_count; i++) {
         Cpu& cpu = g_cpus[i];
         if (&cpu != me && cpu.idle.load()) {
@@ -47,6 +52,8 @@ void kick_idle_hart()
         }
     }
 }
+
+namespace {
 
 
 // Waits for work with interrupts off, so an IPI that arrives after the
@@ -102,14 +109,15 @@ void scheduler_loop()
     }
 }
 
-void make_runnable(Proc* p)
+void make_runnable(Proc* p, Kick kick)
 {
     p->state = ProcState::Runnable;
     {
         SpinlockGuard guard(g_run_lock);
         g_run_queue.push_back(p);
     }
-    kick_idle_hart();
+    if (kick == Kick::Yes)
+        this_cpu()->kick_pending = true;
 }
 
 void sched()
@@ -136,7 +144,8 @@ void yield()
 {
     Proc* p = current_proc();
     p->lock.lock();
-    make_runnable(p);
+    // This hart is about to pick from the queue itself: no need to wake another.
+    make_runnable(p, Kick::No);
     sched();
     p->lock.unlock();
 }

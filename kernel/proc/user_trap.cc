@@ -75,12 +75,7 @@ void prepare_user_return(TrapFrame* frame, bool timer_expired)
     Proc* p = current_proc();
     for (;;) {
         // Interrupts are off here; the checks below may turn them on.
-        bool killed;
-        {
-            SpinlockGuard guard(p->lock);
-            killed = p->killed;
-        }
-        if (killed) {
+        if (current_killed()) {
             arch::irq_enable();
             do_exit(WSTATUS_KILLED);
         }

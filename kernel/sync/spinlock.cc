@@ -7,11 +7,15 @@
 #include "spinlock.h"
 #include "../cpu.h"
 #include "../printk.h"
+#include "../sched.h"
 
 void push_irq_off()
 {
+    // Under QEMU every CSR write ends a translation block; skip the
+    // redundant ones on the hot paths.
     bool was_enabled = arch::irq_enabled();
-    arch::irq_disable();
+    if (was_enabled)
+        arch::irq_disable();
     Cpu* cpu = this_cpu();
     if (cpu->irq_off_depth == 0)
         cpu->irq_were_enabled = was_enabled;
@@ -26,8 +30,14 @@ void pop_irq_off()
     if (cpu->irq_off_depth < 1)
         panic("pop_irq_off: unbalanced");
     cpu->irq_off_depth--;
-    if (cpu->irq_off_depth == 0 && cpu->irq_were_enabled)
-        arch::irq_enable();
+    if (cpu->irq_off_depth == 0) {
+        // Wake-ups made inside the critical section kick idle harts now,
+        // not while the woken process's lock is still held.
+        if (cpu->kick_pending)
+            kick_idle_hart();
+        if (cpu->irq_were_enabled)
+            arch::irq_enable();
+    }
 }
 
 static void note_acquired(Cpu* cpu, const Spinlock& lock)

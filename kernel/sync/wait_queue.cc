@@ -53,7 +53,7 @@ Result<void> WaitQueue::wait(Spinlock& lock, WaitMode mode, u64 deadline)
     return {};
 }
 
-int WaitQueue::wake(int n)
+int WaitQueue::wake(int n, WakeHint hint)
 {
     int woken = 0;
     while (woken < n && m_waiters.is_linked()) {
@@ -62,7 +62,7 @@ int WaitQueue::wake(int n)
         Proc* p = proc_of(node);
         SpinlockGuard guard(p->lock);
         if (p->state == ProcState::Sleeping)
-            make_runnable(p);
+            make_runnable(p, hint == WakeHint::Sync ? Kick::No : Kick::Yes);
         woken++;
     }
     return woken;

@@ -18,6 +18,10 @@
 
 enum class WaitMode { Uninterruptible, Killable };
 
+// Sync: the waker expects to block soon, so the woken process should run on
+// this hart afterwards rather than wake an idle one (pipes).
+enum class WakeHint { None, Sync };
+
 constexpr u64 NO_DEADLINE = 0;
 
 class WaitQueue {
@@ -34,7 +38,7 @@ public:
 
     // Wake up to n waiters, oldest first; return how many were woken. The
     // caller holds the lock the waiters passed to wait().
-    int wake(int n);
+    int wake(int n, WakeHint hint = WakeHint::None);
     int wake_one() { return wake(1); }
     int wake_all() { return wake(1 << 30); }
     bool has_waiters() const { return m_waiters.is_linked(); }

@@ -1,32 +1,52 @@
 /*
- * Futexes and robust mutex lists, shared by the kernel and the user
- * library's mutexes.
+ * Futexes and robust mutex lists: what the kernel and the user library's
+ * mutexes (user/include/sync.h) must agree on. docs/sync.md explains the
+ * protocol in full.
  *
- * A process-shared mutex is a 32-bit word: 0 when free, otherwise the
- * owner's pid in the low bits, with FUTEX_WAITERS set when someone may be
- * sleeping on it and FUTEX_OWNER_DIED set by the kernel when the owner
- * exited holding it.
+ * A process-shared mutex is a 32-bit word (the futex word):
+ *
+ *   0                           free
+ *   pid                         held by pid, nobody waiting
+ *   pid | FUTEX_WAITERS         held, and someone may sleep in futex_wait
+ *   FUTEX_OWNER_DIED [| W]      free, but its owner died holding it: the
+ *                               next owner is told (ERR_OWNERDEAD)
+ *   pid | FUTEX_OWNER_DIED [|W] held by pid, which took it from a dead
+ *                               owner and has not called mutex_consistent
+ *   FUTEX_NOTRECOVERABLE        given up on: nobody can ever lock it again
+ *
+ * The kernel reads and writes the word only at exit, through the robust
+ * list below; the rest of the protocol is the library's.
  *
  * Each process may register one robust list (set_robust_list): a circular
- * list, in user memory, of the robust mutexes it holds. At exit the kernel
- * walks it (at most ROBUST_LIST_LIMIT entries, with checked access) and,
- * for every mutex still owned by the exiting process, sets
- * FUTEX_OWNER_DIED, clears the owner and wakes one waiter.
+ * singly-linked list, in user memory, of the robust mutexes it holds,
+ * through a link field embedded in each mutex. At exit the kernel walks it
+ * (at most ROBUST_LIST_LIMIT entries, with checked user access, stopping at
+ * the first unreadable link) and, for every mutex whose owner field is the
+ * exiting pid, replaces the word by FUTEX_OWNER_DIED (keeping
+ * FUTEX_WAITERS) and wakes one waiter. `pending` names the one mutex the
+ * process was in the middle of locking or unlocking, which may or may not
+ * be on the list yet; the kernel treats it the same way.
  */
 #ifndef TANDEM_UAPI_FUTEX_H
 #define TANDEM_UAPI_FUTEX_H
 
 #include <stdint.h>
 
-#define FUTEX_WAITERS 0x80000000u
-#define FUTEX_OWNER_DIED 0x40000000u
-#define FUTEX_TID_MASK 0x3fffffffu
+#define FUTEX_WAITERS 0x80000000u    /* someone may be asleep on the word */
+#define FUTEX_OWNER_DIED 0x40000000u /* the previous owner died holding it */
+#define FUTEX_TID_MASK 0x3fffffffu   /* the owner's pid, 0 when free */
 
+/* The owner field of a mutex that was given up on. No process ever has
+   this pid, so nobody owns it, the kernel never touches it, and the fast
+   path (compare-and-swap from 0) always fails on it. */
+#define FUTEX_NOTRECOVERABLE FUTEX_TID_MASK
+
+/* How many entries the kernel walks at most, so a cycle cannot hang it. */
 #define ROBUST_LIST_LIMIT 2048
 
 /* One link, embedded in each robust mutex. */
 struct robust_entry {
-    uint64_t next; /* user address of the next entry; the head's address ends the list */
+    uint64_t next; /* user address of the next entry; the head's own address ends the list */
 };
 
 /* The list head a process registers. */

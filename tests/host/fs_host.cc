@@ -8,12 +8,19 @@
  * a little more) count as unmapped and give ERR_FAULT, which is how the
  * tests exercise the kernel's bad-pointer paths. The copy routines are
  * weak, so a richer fake elsewhere takes precedence.
+ *
+ * The File layer hands shared-memory descriptors to kernel/shm, which the
+ * file-system tests do not link: weak stand-ins that are never reached
+ * (no test makes such a descriptor) fill the gap, and the real ones win if
+ * kernel/shm joins the host build.
  */
 #include <doctest/doctest.h>
 
 #include <string.h>
 
+#include "kernel/fs/file.h"
 #include "kernel/mm/uaccess.h"
+#include "kernel/printk.h"
 #include "kernel/proc/proc.h"
 
 namespace {
@@ -75,4 +82,11 @@ __attribute__((weak)) Result<void> clear_user(u64 user_dst, size_t n)
         return Error(ERR_FAULT);
     memset(reinterpret_cast<void*>(user_dst), 0, n);
     return {};
+}
+
+__attribute__((weak)) void shm_file_release(File*) { panic("fs host tests: shm_file_release without kernel/shm"); }
+
+__attribute__((weak)) void shm_file_stat(File*, struct stat*)
+{
+    panic("fs host tests: shm_file_stat without kernel/shm");
 }

@@ -436,7 +436,6 @@ TEST_CASE("format: strings, characters, pointers and %% agree with the C library
         }
     compare(bad, "100%% sure %%d");
     compare(bad, "%s=%d, %s=%lu", "a", -3, "b", 99ul);
-    compare(bad, "%5%|");
     for (const Mismatch& m : bad) {
         INFO("format ", m.format, ": kernel \"", m.ours, "\", C \"", m.libc, "\"");
         CHECK(m.ours == m.libc);
@@ -514,7 +513,7 @@ TEST_CASE("format: snprintf_k truncates and always terminates")
     CHECK(std::string(buf) == "abc");
     memset(buf, 'x', sizeof buf);
     CHECK(snprintf_k(buf, 6, "%08x", 0xbeef) == 8);
-    CHECK(std::string(buf) == "00000");
+    CHECK(std::string(buf) == "0000b");
     CHECK(buf[6] == 'x');
 }
 

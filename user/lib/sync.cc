@@ -1,46 +1,68 @@
 /*
  * Process-shared mutexes, condition variables, semaphores and barriers on
- * top of futex_wait/futex_wake (see sync.h).
+ * top of futex_wait/futex_wake (see sync.h and docs/sync.md).
  *
- * Mutex word protocol (the kernel knows it for robust lists):
- *   0                          free
- *   pid                        held, nobody waiting
- *   pid | FUTEX_WAITERS        held, someone may be sleeping
- *   FUTEX_OWNER_DIED [| W]     the owner died; free, and the next owner
- *                              must be told (ERR_OWNERDEAD)
- * A locker that had to wait always takes the mutex with FUTEX_WAITERS set:
- * it cannot know whether others still sleep, and a spurious wake-up on
- * unlock is cheaper than a lost one.
+ * The mutex word protocol is in kernel/uapi/futex.h: 0 when free, else the
+ * owner's pid, plus FUTEX_WAITERS when someone may sleep and
+ * FUTEX_OWNER_DIED after a robust release. Lock is a compare-and-swap
+ * 0 -> pid; unlock a compare-and-swap pid -> 0. Only when those fail do we
+ * look closer: someone waits (wake one on unlock), the owner died (report
+ * ERR_OWNERDEAD), or the mutex was given up (ERR_NOTRECOVERABLE).
  *
- * Each process keeps its held robust mutexes on a doubly-linked list whose
- * head it registers with the kernel once; `pending` covers the instant
- * between taking (or dropping) the word and linking (or unlinking) it.
+ * A locker that slept takes the mutex with FUTEX_WAITERS set: it cannot
+ * know whether others still sleep (the unlock that woke it cleared the
+ * word), and a wake-up nobody needed costs one system call, while a
+ * missing one would leave a sleeper behind forever.
+ *
+ * Each process keeps the robust mutexes it holds on a doubly-linked list
+ * through the mutexes' next/prev fields, whose head (g_robust) it registers
+ * with the kernel once. The kernel follows only `next`; `prev` lets unlock
+ * remove a mutex in O(1). `pending` covers the instants when the word and
+ * the list disagree: between taking the word and linking the mutex, and
+ * between unlinking it and releasing the word. A process is one thread, so
+ * nothing else touches the list while it runs, and the kernel reads it
+ * only after the process has stopped for good.
+ *
+ * Memory ordering: taking a word is an acquire, releasing it a release, so
+ * the data a mutex protects moves with it. The counters that let signal
+ * and post skip the system call (cond.waiters, sem.waiters) are read and
+ * written sequentially consistently, because each pairs a store to one
+ * word with a load of another (see sem_post).
  */
 #include "../include/sync.h"
 #include "../include/tandem.h"
 
 namespace {
 
+constexpr int WAKE_ALL = 0x7fffffff;
+
 // ---- atomics on shared words ----
-inline uint32_t load(uint32_t* p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+inline uint32_t load(const uint32_t* p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
 inline bool cas(uint32_t* p, uint32_t expected, uint32_t desired)
 {
     return __atomic_compare_exchange_n(p, &expected, desired, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
+inline bool cas_sc(uint32_t* p, uint32_t expected, uint32_t desired)
+{
+    return __atomic_compare_exchange_n(p, &expected, desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+inline uint32_t owner_of(uint32_t word) { return word & FUTEX_TID_MASK; }
+inline bool ends_wait(int r) { return r != ERR_OK && r != ERR_AGAIN; }
 
 // ---- this process's identity and robust list ----
 int g_pid = 0;
 bool g_registered = false;
 struct robust_list_head g_robust;
 
-int self_pid()
+uint32_t self_pid()
 {
     if (g_pid == 0)
         g_pid = getpid();
-    return g_pid;
+    return uint32_t(g_pid);
 }
 
 uint64_t entry_of(mutex_t* m) { return (uint64_t)&m->next; }
+mutex_t* mutex_of(uint64_t entry) { return (mutex_t*)(entry - __builtin_offsetof(mutex_t, next)); }
 
 void ensure_registered()
 {
@@ -53,8 +75,7 @@ void ensure_registered()
     g_registered = true;
 }
 
-// The list is circular through g_robust.list; prev links let unlock
-// remove in O(1).
+// Puts m at the front of the held list (the caller owns m).
 void link_held(mutex_t* m)
 {
     uint64_t head = (uint64_t)&g_robust.list;
@@ -62,69 +83,69 @@ void link_held(mutex_t* m)
     m->next = first;
     m->prev = head;
     if (first != head)
-        ((mutex_t*)(first - __builtin_offsetof(mutex_t, next)))->prev = entry_of(m);
+        mutex_of(first)->prev = entry_of(m);
     g_robust.list.next = entry_of(m);
 }
 
+// Takes m off the held list (the caller still owns m).
 void unlink_held(mutex_t* m)
 {
     uint64_t head = (uint64_t)&g_robust.list;
     if (m->prev == head)
         g_robust.list.next = m->next;
     else
-        ((mutex_t*)(m->prev - __builtin_offsetof(mutex_t, next)))->next = m->next;
+        mutex_of(m->prev)->next = m->next;
     if (m->next != head)
-        ((mutex_t*)(m->next - __builtin_offsetof(mutex_t, next)))->prev = m->prev;
+        mutex_of(m->next)->prev = m->prev;
     m->next = m->prev = 0;
 }
 
+// We own m, taken from a word whose previous value was `previous`.
 int finish_acquire(mutex_t* m, uint32_t previous)
 {
     link_held(m);
     g_robust.pending = 0;
-    if (previous & FUTEX_OWNER_DIED) {
-        __atomic_store_n(&m->state, MUTEX_INCONSISTENT, __ATOMIC_RELEASE);
-        return ERR_OWNERDEAD;
-    }
-    if (load(&m->state) == MUTEX_NOTRECOVERABLE) {
-        // Someone gave up on it while we waited: hand it straight back.
-        mutex_unlock(m);
-        return ERR_NOTRECOVERABLE;
-    }
-    return ERR_OK;
+    return (previous & FUTEX_OWNER_DIED) ? ERR_OWNERDEAD : ERR_OK;
 }
 
+int fail_acquire(int error)
+{
+    g_robust.pending = 0;
+    return error;
+}
+
+// Everything but the uncontended case. g_robust.pending is m.
 int lock_slow(mutex_t* m, uint64_t deadline_ns, bool try_only)
 {
-    int pid = self_pid();
+    uint32_t pid = self_pid();
+    bool slept = false;
     for (;;) {
-        if (load(&m->state) == MUTEX_NOTRECOVERABLE) {
-            g_robust.pending = 0;
-            return ERR_NOTRECOVERABLE;
-        }
         uint32_t w = load(&m->word);
-        if ((w & FUTEX_TID_MASK) == 0) {
-            // Free (perhaps left by a dead owner): take it, as a waiter would.
-            uint32_t desired = (uint32_t)pid | (w & FUTEX_WAITERS) | (try_only ? 0 : FUTEX_WAITERS);
+        uint32_t owner = owner_of(w);
+        if (owner == FUTEX_NOTRECOVERABLE)
+            return fail_acquire(ERR_NOTRECOVERABLE);
+        if (owner == 0) {
+            // Free, perhaps left by a dead owner: OWNER_DIED stays in the
+            // word while we hold it, so that unlock knows we never repaired it.
+            uint32_t desired = pid | (w & (FUTEX_WAITERS | FUTEX_OWNER_DIED)) | (slept ? FUTEX_WAITERS : 0);
             if (cas(&m->word, w, desired))
                 return finish_acquire(m, w);
             continue;
         }
-        if ((w & FUTEX_TID_MASK) == (uint32_t)pid) {
-            g_robust.pending = 0;
-            return ERR_BUSY; // not recursive
+        if (owner == pid)
+            return fail_acquire(ERR_BUSY); // not recursive
+        if (try_only)
+            return fail_acquire(ERR_BUSY);
+        // Announce ourselves before sleeping, so the owner's unlock wakes us.
+        if (!(w & FUTEX_WAITERS)) {
+            if (!cas(&m->word, w, w | FUTEX_WAITERS))
+                continue;
+            w |= FUTEX_WAITERS;
         }
-        if (try_only) {
-            g_robust.pending = 0;
-            return ERR_BUSY;
-        }
-        if (!(w & FUTEX_WAITERS) && !cas(&m->word, w, w | FUTEX_WAITERS))
-            continue;
-        int r = futex_wait(&m->word, w | FUTEX_WAITERS, deadline_ns);
-        if (r == ERR_TIMEDOUT || r == ERR_INTR) {
-            g_robust.pending = 0;
-            return r;
-        }
+        int r = futex_wait(&m->word, w, deadline_ns);
+        if (ends_wait(r))
+            return fail_acquire(r); // ERR_TIMEDOUT, ERR_INTR
+        slept = true;
     }
 }
 
@@ -140,11 +161,25 @@ void sync_after_fork_in_child(void)
     g_registered = false;
 }
 
+// fork, wrapped: the child has a new pid and, by the kernel's rule, no
+// robust list and no mutex ownership. (The stub `fork` is weak; this one
+// replaces it in every program that links this file.)
+int __sys_fork(void);
+int fork(void)
+{
+    int pid = __sys_fork();
+    if (pid == 0)
+        sync_after_fork_in_child();
+    return pid;
+}
+
+// ---- mutexes ----
+
 void mutex_init(mutex_t* m)
 {
-    m->word = 0;
-    m->state = MUTEX_CONSISTENT;
+    m->reserved = 0;
     m->next = m->prev = 0;
+    __atomic_store_n(&m->word, 0, __ATOMIC_RELEASE);
 }
 
 int mutex_lock(mutex_t* m) { return mutex_timedlock(m, 0); }
@@ -152,8 +187,8 @@ int mutex_lock(mutex_t* m) { return mutex_timedlock(m, 0); }
 int mutex_timedlock(mutex_t* m, uint64_t deadline_ns)
 {
     ensure_registered();
-    g_robust.pending = entry_of(m);
-    if (cas(&m->word, 0, (uint32_t)self_pid())) // the whole uncontended path
+    g_robust.pending = entry_of(m); // if we die before linking m, the kernel still finds it
+    if (cas(&m->word, 0, self_pid())) // the whole uncontended path
         return finish_acquire(m, 0);
     return lock_slow(m, deadline_ns, false);
 }
@@ -162,61 +197,83 @@ int mutex_trylock(mutex_t* m)
 {
     ensure_registered();
     g_robust.pending = entry_of(m);
-    if (cas(&m->word, 0, (uint32_t)self_pid()))
+    if (cas(&m->word, 0, self_pid()))
         return finish_acquire(m, 0);
     return lock_slow(m, 0, true);
 }
 
 int mutex_unlock(mutex_t* m)
 {
-    uint32_t pid = (uint32_t)self_pid();
+    uint32_t pid = self_pid();
     uint32_t w = load(&m->word);
-    if ((w & FUTEX_TID_MASK) != pid)
+    if (owner_of(w) != pid)
         return ERR_INVAL;
-    // Unlocking without repairing an owner-died mutex gives up on it.
-    bool give_up = load(&m->state) == MUTEX_INCONSISTENT;
-    if (give_up)
-        __atomic_store_n(&m->state, MUTEX_NOTRECOVERABLE, __ATOMIC_RELEASE);
-    g_robust.pending = entry_of(m);
+    g_robust.pending = entry_of(m); // if we die before releasing, the kernel still finds it
     unlink_held(m);
-    if (!give_up && cas(&m->word, pid, 0)) { // the whole uncontended path
+    if (w & FUTEX_OWNER_DIED) {
+        // Taken from a dead owner and never repaired: give up on it, and
+        // wake every sleeper so that each learns it at once.
+        __atomic_store_n(&m->word, FUTEX_NOTRECOVERABLE, __ATOMIC_RELEASE);
+        g_robust.pending = 0;
+        futex_wake(&m->word, WAKE_ALL);
+        return ERR_OK;
+    }
+    if (cas(&m->word, pid, 0)) { // the whole uncontended path
         g_robust.pending = 0;
         return ERR_OK;
     }
-    uint32_t old = __atomic_exchange_n(&m->word, 0, __ATOMIC_ACQ_REL);
+    // FUTEX_WAITERS was set (only sleepers change an owned word).
+    __atomic_exchange_n(&m->word, 0, __ATOMIC_RELEASE);
     g_robust.pending = 0;
-    if (old & FUTEX_WAITERS || give_up)
-        futex_wake(&m->word, give_up ? 0x7fffffff : 1);
+    futex_wake(&m->word, 1);
     return ERR_OK;
 }
 
 int mutex_consistent(mutex_t* m)
 {
-    if ((load(&m->word) & FUTEX_TID_MASK) != (uint32_t)self_pid() || load(&m->state) != MUTEX_INCONSISTENT)
-        return ERR_INVAL;
-    __atomic_store_n(&m->state, MUTEX_CONSISTENT, __ATOMIC_RELEASE);
-    return ERR_OK;
+    uint32_t pid = self_pid();
+    for (;;) {
+        uint32_t w = load(&m->word);
+        if (owner_of(w) != pid || !(w & FUTEX_OWNER_DIED))
+            return ERR_INVAL;
+        // A sleeper may set FUTEX_WAITERS meanwhile: retry then.
+        if (cas(&m->word, w, w & ~FUTEX_OWNER_DIED))
+            return ERR_OK;
+    }
+}
+
+int mutex_owner(const mutex_t* m)
+{
+    uint32_t owner = owner_of(load(&m->word));
+    return owner == FUTEX_NOTRECOVERABLE ? 0 : int(owner);
 }
 
 // ---- condition variables ----
+//
+// A waiter samples `sequence` while it still holds the mutex, then sleeps
+// only if it has not changed. A signal changes it before waking, so a
+// signal sent at any moment after the waiter released the mutex either
+// finds it asleep (and wakes it) or makes its futex_wait return at once:
+// no wake-up is lost.
 
-void cond_init(cond_t* c) { c->sequence = c->waiters = 0; }
+void cond_init(cond_t* c)
+{
+    c->waiters = 0;
+    __atomic_store_n(&c->sequence, 0, __ATOMIC_RELEASE);
+}
 
 int cond_wait(cond_t* c, mutex_t* m) { return cond_timedwait(c, m, 0); }
 
 int cond_timedwait(cond_t* c, mutex_t* m, uint64_t deadline_ns)
 {
-    // Reading the sequence before unlocking is what makes a signal sent
-    // after our unlock visible to futex_wait (it changes the value).
-    uint32_t seq = load(&c->sequence);
-    __atomic_fetch_add(&c->waiters, 1, __ATOMIC_ACQ_REL);
-    int r = mutex_unlock(m);
-    if (r != ERR_OK) {
-        __atomic_fetch_sub(&c->waiters, 1, __ATOMIC_ACQ_REL);
-        return r;
-    }
+    if (owner_of(load(&m->word)) != self_pid())
+        return ERR_INVAL;
+    uint32_t seq = __atomic_load_n(&c->sequence, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&c->waiters, 1, __ATOMIC_SEQ_CST);
+    mutex_unlock(m);
     int waited = futex_wait(&c->sequence, seq, deadline_ns);
-    __atomic_fetch_sub(&c->waiters, 1, __ATOMIC_ACQ_REL);
+    __atomic_fetch_sub(&c->waiters, 1, __ATOMIC_SEQ_CST);
+    // Re-lock even after a timeout: the caller expects to hold m.
     int relocked = mutex_lock(m);
     if (relocked != ERR_OK)
         return relocked;
@@ -225,26 +282,34 @@ int cond_timedwait(cond_t* c, mutex_t* m, uint64_t deadline_ns)
 
 int cond_signal(cond_t* c)
 {
-    __atomic_fetch_add(&c->sequence, 1, __ATOMIC_ACQ_REL);
-    if (load(&c->waiters) > 0)
+    __atomic_fetch_add(&c->sequence, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&c->waiters, __ATOMIC_SEQ_CST) > 0)
         futex_wake(&c->sequence, 1);
     return ERR_OK;
 }
 
 int cond_broadcast(cond_t* c)
 {
-    __atomic_fetch_add(&c->sequence, 1, __ATOMIC_ACQ_REL);
-    if (load(&c->waiters) > 0)
-        futex_wake(&c->sequence, 0x7fffffff);
+    __atomic_fetch_add(&c->sequence, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&c->waiters, __ATOMIC_SEQ_CST) > 0)
+        futex_wake(&c->sequence, WAKE_ALL);
     return ERR_OK;
 }
 
 // ---- semaphores ----
+//
+// The futex word is the value itself: a waiter sleeps only while it is 0.
+// sem_post stores to `value` then loads `waiters`; a waiter stores to
+// `waiters` then (in the kernel) loads `value`. With sequentially
+// consistent accesses at least one of them sees the other's store, so
+// either the poster wakes the waiter or the waiter does not sleep.
 
 int sem_init(sem_t* s, uint32_t value)
 {
-    s->value = value;
+    if (value > SEM_VALUE_MAX)
+        return ERR_INVAL;
     s->waiters = 0;
+    __atomic_store_n(&s->value, value, __ATOMIC_RELEASE);
     return ERR_OK;
 }
 
@@ -261,23 +326,32 @@ int sem_trywait(sem_t* s)
 
 int sem_timedwait(sem_t* s, uint64_t deadline_ns)
 {
-    for (;;) {
-        if (sem_trywait(s) == ERR_OK)
-            return ERR_OK;
-        __atomic_fetch_add(&s->waiters, 1, __ATOMIC_ACQ_REL);
-        int r = futex_wait(&s->value, 0, deadline_ns);
-        __atomic_fetch_sub(&s->waiters, 1, __ATOMIC_ACQ_REL);
-        if (r == ERR_TIMEDOUT || r == ERR_INTR)
-            return r;
+    if (sem_trywait(s) == ERR_OK)
+        return ERR_OK;
+    __atomic_fetch_add(&s->waiters, 1, __ATOMIC_SEQ_CST);
+    int r = ERR_OK;
+    while (sem_trywait(s) != ERR_OK) {
+        r = futex_wait(&s->value, 0, deadline_ns);
+        if (ends_wait(r))
+            break;
+        r = ERR_OK;
     }
+    __atomic_fetch_sub(&s->waiters, 1, __ATOMIC_SEQ_CST);
+    return r;
 }
 
 int sem_wait(sem_t* s) { return sem_timedwait(s, 0); }
 
 int sem_post(sem_t* s)
 {
-    __atomic_fetch_add(&s->value, 1, __ATOMIC_ACQ_REL);
-    if (load(&s->waiters) > 0)
+    for (;;) {
+        uint32_t v = __atomic_load_n(&s->value, __ATOMIC_RELAXED);
+        if (v >= SEM_VALUE_MAX)
+            return ERR_RANGE;
+        if (cas_sc(&s->value, v, v + 1))
+            break;
+    }
+    if (__atomic_load_n(&s->waiters, __ATOMIC_SEQ_CST) > 0)
         futex_wake(&s->value, 1);
     return ERR_OK;
 }
@@ -285,36 +359,60 @@ int sem_post(sem_t* s)
 uint32_t sem_value(sem_t* s) { return load(&s->value); }
 
 // ---- barriers ----
+//
+// One word holds both the generation (high 16 bits) and how many have
+// arrived in it (low 16), so that arriving, opening and withdrawing after
+// a timeout are each a single compare-and-swap: a waiter that times out
+// can never withdraw from a generation that has already opened. Waiters
+// sleep on that word; arrivals change it without waking anyone, and only
+// the opener wakes them all. Sixteen bits of generation are plenty: a
+// generation cannot open twice while one of its waiters is still inside.
 
 int barrier_init(barrier_t* b, uint32_t count)
 {
-    if (count == 0)
+    if (count == 0 || count > BARRIER_MAX_COUNT)
         return ERR_INVAL;
     b->count = count;
-    b->arrived = 0;
-    b->generation = 0;
+    b->reserved[0] = b->reserved[1] = 0;
+    __atomic_store_n(&b->state, 0, __ATOMIC_RELEASE);
     return ERR_OK;
 }
 
 int barrier_timedwait(barrier_t* b, uint64_t deadline_ns)
 {
-    uint32_t generation = load(&b->generation);
-    uint32_t arrived = __atomic_add_fetch(&b->arrived, 1, __ATOMIC_ACQ_REL);
-    if (arrived == b->count) {
-        // The last to arrive opens the barrier for this generation.
-        __atomic_store_n(&b->arrived, 0, __ATOMIC_RELEASE);
-        __atomic_fetch_add(&b->generation, 1, __ATOMIC_ACQ_REL);
-        futex_wake(&b->generation, 0x7fffffff);
-        return BARRIER_SERIAL;
+    uint32_t count = b->count;
+    uint32_t generation;
+    for (;;) {
+        uint32_t s = load(&b->state);
+        generation = s >> 16;
+        uint32_t arrived = (s & 0xffff) + 1;
+        if (arrived == count) {
+            // The last to arrive opens the barrier: next generation, nobody in it.
+            if (!cas(&b->state, s, ((generation + 1) & 0xffff) << 16))
+                continue;
+            if (count > 1)
+                futex_wake(&b->state, WAKE_ALL);
+            return BARRIER_SERIAL;
+        }
+        if (cas(&b->state, s, s + 1))
+            break;
     }
-    while (load(&b->generation) == generation) {
-        int r = futex_wait(&b->generation, generation, deadline_ns);
-        if ((r == ERR_TIMEDOUT || r == ERR_INTR) && load(&b->generation) == generation) {
-            __atomic_fetch_sub(&b->arrived, 1, __ATOMIC_ACQ_REL);
-            return r;
+    for (;;) {
+        uint32_t s = load(&b->state);
+        if ((s >> 16) != generation)
+            return ERR_OK;
+        int r = futex_wait(&b->state, s, deadline_ns);
+        if (!ends_wait(r))
+            continue;
+        // Timed out (or killed): withdraw, unless the barrier opened meanwhile.
+        for (;;) {
+            s = load(&b->state);
+            if ((s >> 16) != generation)
+                return ERR_OK;
+            if (cas(&b->state, s, s - 1))
+                return r;
         }
     }
-    return ERR_OK;
 }
 
 int barrier_wait(barrier_t* b) { return barrier_timedwait(b, 0); }

@@ -4,18 +4,26 @@
  *
  * Each stub leaves the arguments in a0-a5 where the caller put them, puts
  * the number in a7 and traps; the kernel's result comes back in a0.
+ *
+ * Every stub has two names: the weak `name` programs call, and the strong
+ * `__sys_name`, so the library can wrap a call (fork, which must reset the
+ * child's synchronization state) by defining `name` and calling `__sys_name`.
  */
 #include "../../kernel/uapi/syscalls.h"
 
 #define SYSCALL_STUB(number, name)      \
-    .globl name;                        \
+    .weak name;                         \
+    .globl __sys_##name;                \
     .type name, @function;              \
+    .type __sys_##name, @function;      \
     .p2align 2;                         \
 name:                                   \
+__sys_##name:                           \
     li a7, number;                      \
     ecall;                              \
     ret;                                \
-    .size name, . - name;
+    .size name, . - name;               \
+    .size __sys_##name, . - __sys_##name;
 
     .text
 SYSCALL_LIST(SYSCALL_STUB)
