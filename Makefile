@@ -6,6 +6,7 @@
 #   make test       every host and in-guest test; ends with "N passed, N failed"
 #   make grade      the lab grader's scores
 #   make image      the U-Boot-bootable Image
+#   make bench      run shmbench (BENCHMARKS.md); bench-compare: against Linux
 #   make deps       install the Debian packages the project needs
 #   make clean      remove build/
 #
@@ -115,6 +116,16 @@ qemu-gdb: check-deps all .gdbinit
 .gdbinit: .gdbinit.tmpl
 	cp $< $@
 
+# ---- benchmark (shared/BENCHMARKS.md) -------------------------------------------
+
+ROUNDS ?= 3
+bench: check-deps all
+	@$(PYTHON) tests/bench.py
+
+# Alternates Tandem and the Linux anchor; prints medians and ratios.
+bench-compare: check-deps all
+	@$(PYTHON) tests/bench.py --compare $(ROUNDS)
+
 # ---- dependencies ---------------------------------------------------------------
 
 REQUIRED_TOOLS := $(KCXX) $(QEMU) dtc python3 g++ clang
@@ -132,5 +143,5 @@ deps:
 clean:
 	rm -rf $(B) .gdbinit
 
-.PHONY: all image qemu qemu-gdb check-deps deps clean test grade
+.PHONY: all image qemu qemu-gdb check-deps deps clean test grade bench bench-compare
 .DELETE_ON_ERROR:

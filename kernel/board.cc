@@ -161,7 +161,8 @@ struct Walker {
     {
         StringView args = fdt.property_string(node, "bootargs");
         size_t n = min(args.length(), BOARD_BOOTARGS_MAX - 1);
-        memcpy(board->bootargs, args.data(), n);
+        if (n)
+            memcpy(board->bootargs, args.data(), n);
         board->bootargs[n] = 0;
         Span<const u8> v;
         // initrd bounds may be one or two cells.
@@ -264,7 +265,8 @@ Result<void> board_from_fdt(const Fdt& fdt, BoardInfo* board)
 
     StringView model = fdt.property_string(fdt.root(), "model");
     size_t n = min(model.length(), sizeof(board->model) - 1);
-    memcpy(board->model, model.data(), n);
+    if (n)
+        memcpy(board->model, model.data(), n);
 
     for (size_t i = 0;; i++) {
         u64 base, size;

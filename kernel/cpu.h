@@ -3,7 +3,8 @@
  * the order the kernel brought them up; the hart id the firmware uses may
  * have gaps (the VisionFive 2 never uses hart 0).
  *
- * In the kernel, tp holds the running hart's Cpu pointer (see trap.S), so
+ * In the kernel, tp (and always sscratch) holds the running hart's Cpu
+ * pointer (see trap.S), so
  * this_cpu() is one register move. It is only meaningful while the caller
  * cannot migrate: with interrupts off or a spin lock held.
  */
@@ -22,6 +23,7 @@ struct Cpu {
     // Read by trap.S; keep first (asm_offsets.h).
     u64 kernel_sp; // top of the current thread's kernel stack
     u64 user_sp;   // scratch for the user sp during trap entry
+    u64 scratch;   // scratch for t0 during trap entry
 
     u32 id = 0;      // dense CPU number
     u32 hart_id = 0; // the firmware's hart id
@@ -45,6 +47,7 @@ struct Cpu {
 };
 static_assert(offsetof(Cpu, kernel_sp) == CPU_KERNEL_SP);
 static_assert(offsetof(Cpu, user_sp) == CPU_USER_SP);
+static_assert(offsetof(Cpu, scratch) == CPU_SCRATCH);
 
 extern Cpu g_cpus[MAX_CPUS];
 extern int g_cpu_count;

@@ -246,6 +246,8 @@ int run_kernel_tests()
 
 [[gnu::noinline]] static void panic_test_inner(int depth)
 {
+    if (depth < 0)
+        return;
     if (depth > 0)
         panic_test_inner(depth - 1);
     else

@@ -18,6 +18,11 @@ struct SyscallArgs {
     long as_long(int i) const { return long(raw[i]); }
 };
 
+// SYS_<name> = number, for the kernel's own references to a call.
+#define SYSCALL_NUMBER(number, name) SYS_##name = number,
+enum SyscallNumber : u64 { SYSCALL_LIST(SYSCALL_NUMBER) };
+#undef SYSCALL_NUMBER
+
 #define DECLARE_SYSCALL_HANDLER(number, name) long sys_##name(const SyscallArgs& args);
 SYSCALL_LIST(DECLARE_SYSCALL_HANDLER)
 #undef DECLARE_SYSCALL_HANDLER

@@ -14,7 +14,9 @@ void handle_timer_interrupt();
 void handle_device_interrupt(u32 irq);
 void handle_ipi();
 
-// Exceptions from user mode.
+// Exceptions from user mode. handle_syscall is entered with interrupts off
+// (it turns them on for every call that may take time); the others with
+// interrupts on.
 void handle_syscall(TrapFrame* frame);
 void handle_user_page_fault(TrapFrame* frame, vaddr_t address, Access access);
 void handle_user_exception(TrapFrame* frame, const char* description);

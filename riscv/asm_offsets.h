@@ -15,6 +15,7 @@
 #define TF_STVAL 272
 #define TF_SIZE 288 /* keeps the stack 16-byte aligned */
 
-/* Cpu: the first two words are read by the trap entry. */
+/* Cpu: the first three words are used by the trap entry. */
 #define CPU_KERNEL_SP 0
 #define CPU_USER_SP 8
+#define CPU_SCRATCH 16

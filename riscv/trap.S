@@ -1,11 +1,16 @@
 /*
  * The trap vector (stvec, direct mode) and the return to user mode.
  *
- * sscratch tells where a trap came from: it holds this hart's Cpu pointer
- * while the hart runs user code and 0 while it runs the kernel. In the
- * kernel, tp always holds the Cpu pointer; in user mode tp belongs to the
- * program. The first instruction swaps the two, so tp is nonzero exactly
- * when the trap came from user mode.
+ * sscratch always holds this hart's Cpu pointer, and so does tp while the
+ * kernel runs; in user mode tp belongs to the program. The first
+ * instruction swaps tp and sscratch, so tp is the Cpu pointer either way,
+ * and sstatus.SPP then says where the trap came from. A trap from the
+ * kernel swapped a value with itself; a trap from user mode must put the
+ * Cpu pointer back into sscratch before anything can trap again.
+ *
+ * Under QEMU every CSR write ends a translation block, so this entry and
+ * exit write as few CSRs as they can: a system call costs the swap, the
+ * restore of sscratch, sepc and sstatus.
  *
  * A trap from user mode saves its frame at the top of the current thread's
  * kernel stack (Cpu.kernel_sp); a trap from the kernel pushes a frame on the
@@ -14,11 +19,13 @@
  */
 #include "asm_offsets.h"
 
-/* Saves every general register except sp (x2) and tp (x4). */
+#define SSTATUS_SPP (1 << 8)
+
+/* Saves every general register except sp (x2), tp (x4) and t0 (x5). */
 .macro SAVE_REGS
     sd      x1, 0(sp)
     sd      x3, 16(sp)
-    .irp n, 5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    .irp n, 6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
     sd      x\n, (\n-1)*8(sp)
     .endr
 .endm
@@ -47,12 +54,16 @@
     .globl trap_entry
 trap_entry:
     csrrw   tp, sscratch, tp
-    bnez    tp, from_user
+    sd      t0, CPU_SCRATCH(tp)
+    csrr    t0, sstatus
+    andi    t0, t0, SSTATUS_SPP
+    beqz    t0, from_user
 
-    /* From the kernel: sscratch was 0, so undo the swap. */
-    csrrw   tp, sscratch, zero
+    /* From the kernel: tp and sscratch both still hold the Cpu pointer. */
+    ld      t0, CPU_SCRATCH(tp)
     addi    sp, sp, -TF_SIZE
     SAVE_REGS
+    sd      t0, 32(sp)
     sd      tp, TF_TP(sp)
     addi    t0, sp, TF_SIZE
     sd      t0, TF_SP(sp)
@@ -75,9 +86,11 @@ from_user:
     ld      sp, CPU_KERNEL_SP(tp)
     addi    sp, sp, -TF_SIZE
     SAVE_REGS
+    ld      t0, CPU_SCRATCH(tp)
+    sd      t0, 32(sp)
     ld      t0, CPU_USER_SP(tp)
     sd      t0, TF_SP(sp)
-    csrrw   t0, sscratch, zero
+    csrrw   t0, sscratch, tp        /* the user's tp out, the Cpu pointer back */
     sd      t0, TF_TP(sp)
     SAVE_CSRS
     mv      a0, sp
@@ -87,11 +100,11 @@ from_user:
 
 /*
  * user_return: sp = the trap frame at the top of the kernel stack.
- * Interrupts must be off: from here to sret, sscratch says "user".
+ * Interrupts must be off until sret. sstatus comes from the frame, which
+ * says "return to U-mode with interrupts on".
  */
     .globl user_return
 user_return:
-    csrw    sscratch, tp
     ld      t0, TF_SEPC(sp)
     csrw    sepc, t0
     ld      t0, TF_SSTATUS(sp)

@@ -81,7 +81,7 @@ u64 find_exception_fixup(u64 pc)
 
 void arch::trap_init_hart()
 {
-    csr_write(sscratch, 0);
+    csr_write(sscratch, u64(arch::cpu_local())); // see trap.S
     csr_write(stvec, u64(&trap_entry));
     // The kernel may touch user pages at all times (see riscv/uaccess.S).
     csr_set(sstatus, SSTATUS_SUM);
@@ -127,8 +127,7 @@ extern "C" void user_trap(TrapFrame* frame)
         timer = handle_interrupt(cause);
     } else if (cause == EXC_ECALL_U) {
         frame->sepc += 4; // resume after the ecall
-        arch::irq_enable();
-        handle_syscall(frame);
+        handle_syscall(frame); // enables interrupts unless the call is tiny
     } else if (page_fault_access(cause, &access)) {
         arch::irq_enable();
         handle_user_page_fault(frame, frame->stval, access);

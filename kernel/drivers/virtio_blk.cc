@@ -42,7 +42,7 @@ using namespace virtio;
 // lock_order.h has no rank for sleeping device queues yet; this one sits
 // below Proc with the file-system locks, none of which is ever held across
 // a disk request, so the two never nest.
-constexpr LockRank DISK_LOCK_RANK = LockRank::InodeCache;
+constexpr LockRank DISK_LOCK_RANK = LockRank::Disk;
 
 constexpr u32 MAX_QUEUE = 32;
 constexpr u32 MAX_REQUESTS = MAX_QUEUE / 3;

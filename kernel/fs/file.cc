@@ -47,7 +47,7 @@ void file_close(File* f)
         return;
     switch (f->kind) {
     case FileKind::Pipe:
-        pipe_close(f->pipe, f->writable);
+        pipe_close(f->pipe, f->writable ? PipeEnd::Write : PipeEnd::Read);
         break;
     case FileKind::Inode:
     case FileKind::Device: {

@@ -8,7 +8,9 @@
  *   - valid is true only while the entry's fields equal the disk inode as
  *     changed by committed or running operations;
  *   - an inode with nlink 0 and type != 0 is freed (blocks and all) when
- *     its last reference goes, inside the operation that drops it.
+ *     its last reference goes, inside the operation that drops it. A crash
+ *     while such an unlinked file is still open leaks it (as in xv6):
+ *     `mkfs --check` reports it as allocated but unreachable.
  *
  * Locks: g_cache_lock (rank InodeCache) guards inum and refcount of every
  * entry; it is a leaf here (no I/O or sleeping under it). The inode's

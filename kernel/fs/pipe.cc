@@ -105,12 +105,12 @@ Result<void> pipe_create(File** read_end, File** write_end)
     return {};
 }
 
-void pipe_close(Pipe* pipe, bool write_end)
+void pipe_close(Pipe* pipe, PipeEnd end)
 {
     bool last;
     {
         SpinlockGuard guard(pipe->lock);
-        if (write_end) {
+        if (end == PipeEnd::Write) {
             pipe->writer_open = false;
             pipe->readers.wake_all(); // they see end of file
         } else {

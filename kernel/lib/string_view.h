@@ -42,7 +42,7 @@ public:
     }
 
 private:
-    const char* m_chars = nullptr;
+    const char* m_chars = ""; // never null, so memcpy of an empty view is defined
     size_t m_length = 0;
 };
 

@@ -70,9 +70,9 @@ void* kmalloc(size_t size)
         size = 1;
     int cls = class_for(size);
     if (cls < 0) {
+        if (size > (PAGE_SIZE << PAGE_MAX_ORDER))
+            return nullptr; // larger than the largest block (and order_for would overflow)
         unsigned order = order_for(size);
-        if (order > PAGE_MAX_ORDER)
-            return nullptr;
         paddr_t pa = alloc_pages(order, PageUse::Kernel);
         return pa ? phys_to_virt(pa) : nullptr;
     }

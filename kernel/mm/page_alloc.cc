@@ -142,6 +142,9 @@ void free_pages(paddr_t pa)
     if (!p || p->is_free_head || p->use == PageUse::Free || p->use == PageUse::Reserved)
         return; // not an allocated block: ignore rather than corrupt the lists
     g_used_by[u32(p->use)] -= size_t(1) << p->order;
+    // Marked free now: if this block merges into a lower buddy it is no
+    // longer a list head, and a second free of it must still be refused.
+    p->use = PageUse::Free;
     p->refcount.store(0, MemoryOrder::Relaxed);
     p->slab_class = 0;
     p->slab_in_use = 0;

@@ -9,7 +9,11 @@
 #include "../printk.h"
 #include "../uapi/fcntl.h"
 
-void fs_mount_root() { fs_init(); }
+void fs_mount_root()
+{
+    if (auto mounted = fs_init(); mounted.is_error())
+        panic("cannot mount the root file system (error %d)", mounted.error_code());
+}
 
 Inode* fs_root_inode()
 {
@@ -21,7 +25,13 @@ Inode* fs_root_inode()
 
 Result<Inode*> fs_open_executable(const char* path)
 {
-    Inode* ip = TRY(namei(path));
+    Inode* ip;
+    {
+        // Lookup may drop the last reference to a removed directory, which
+        // writes the disk.
+        FsTransaction transaction;
+        ip = TRY(namei(path));
+    }
     inode_lock(ip);
     u16 type = ip->type;
     inode_unlock(ip);

@@ -77,10 +77,21 @@ long sys_shm_open(const SyscallArgs& args)
     if (created_out)
         TRY_SYSCALL(put_user(created_out, 0));
 
+    // Take the descriptor slot before looking the name up: once the region
+    // may have been created nothing else may fail, or a call that returned
+    // ERR_MFILE would leave behind a region (a persistent one for good)
+    // that its caller never learned about. The slot holds a File of kind
+    // None until then; the process is single-threaded, so nobody can use it.
     File* f = TRY_SYSCALL(file_alloc());
+    auto fd = fd_install(f);
+    if (fd.is_error()) {
+        file_close(f);
+        return fd.error_code();
+    }
     bool created = false;
     auto opened = open_or_create(name.view(), oflag, size, ceiling, &created);
     if (opened.is_error()) {
+        (void)fd_remove(fd.value());
         file_close(f);
         return opened.error_code();
     }
@@ -94,13 +105,8 @@ long sys_shm_open(const SyscallArgs& args)
     f->region = r;
     f->readable = true;
     f->writable = mode == O_RDWR;
-    auto fd = fd_install(f);
-    if (fd.is_error()) {
-        file_close(f); // drops the handle reference, maybe the region
-        return fd.error_code();
-    }
     if (created_out)
-        (void)put_user(created_out, int(created ? 1 : 0));
+        (void)put_user(created_out, int(created ? 1 : 0)); // checked writable above
     return fd.value();
 }
 

@@ -1,15 +1,25 @@
 /*
- * Futex wait/wake (see futex.h).
+ * Futex wait/wake (see futex.h and docs/sync.md).
  *
  * Waiters hang off a fixed hash table of buckets, each with its own spin
  * lock (rank Futex). A waiter checks the word and enqueues itself under the
  * bucket lock, and a waker dequeues under the same lock, so a wake between
- * the check and the sleep cannot be lost.
+ * the check and the sleep cannot be lost: the user changes the word before
+ * calling futex_wake, so either the waiter's check sees the new value
+ * (ERR_AGAIN) or the waiter is already queued when the waker looks.
  *
  * The check reads the word through the physical page, not through the
  * user mapping, because user memory may not be touched under a spin lock:
  * the page is faulted in and pinned (page_get) first, with only the
  * address-space lock held.
+ *
+ * A waiter lives on its own kernel stack and is on a bucket list only
+ * while it sleeps in futex_wait: whatever ends the wait (a wake, the
+ * deadline, a kill) takes it off under the bucket lock before futex_wait
+ * returns, so nothing outlives the call. Keys hold no references: a key
+ * names a store only while the waiter's own view keeps that store alive,
+ * and a stale key could at worst cause a spurious wake-up, which every
+ * futex user must tolerate anyway.
  */
 #include "futex.h"
 #include "../../riscv/arch.h"
@@ -29,7 +39,7 @@ struct FutexKey {
 };
 
 struct FutexWaiter {
-    ListNode link;
+    ListNode link; // on the bucket's list, oldest first
     FutexKey key;
     WaitQueue queue; // just this waiter
     bool woken = false;
@@ -51,6 +61,9 @@ Bucket& bucket_for(const FutexKey& key)
 }
 
 // The key of the word at addr. Caller holds the address-space lock.
+// Shared memory is keyed by what it is (store and offset), so every view
+// of it, in any process and at any address, gives the same key; private
+// memory (including a copy-on-write view of a store) by where it is.
 Result<FutexKey> key_for(AddressSpace* as, u64 addr)
 {
     MemRegion* r = as->find_region(addr);
@@ -59,6 +72,49 @@ Result<FutexKey> key_for(AddressSpace* as, u64 addr)
     if (r->shared && r->store)
         return FutexKey{u64(r->store), r->store_offset + (addr - r->start)};
     return FutexKey{u64(as) | 1, addr};
+}
+
+bool check_address(u64 addr, Result<void>* error)
+{
+    if (addr % 4 != 0) {
+        *error = Error(ERR_INVAL);
+        return false;
+    }
+    if (addr >= USER_VA_END) {
+        *error = Error(ERR_FAULT);
+        return false;
+    }
+    return true;
+}
+
+// Finds the key of the word at addr and pins its page, faulting it in as a
+// read by the process would. Returns the page; the caller page_put()s it.
+Result<paddr_t> pin_word(AddressSpace* as, u64 addr, FutexKey* key)
+{
+    SleepLockGuard guard(as->lock());
+    *key = TRY(key_for(as, addr));
+    paddr_t pa;
+    u32 perms;
+    if (!as->page_table().lookup(page_round_down(addr), &pa, &perms) || !(perms & PERM_USER) ||
+        !(perms & PERM_READ)) {
+        // handle_fault takes the lock itself. Nothing else changes this
+        // space meanwhile: only its own (single-threaded) process does.
+        as->lock().unlock();
+        auto faulted = as->handle_fault(addr, Access::Read);
+        as->lock().lock();
+        TRY(faulted);
+        if (!as->page_table().lookup(page_round_down(addr), &pa, &perms) || !(perms & PERM_USER))
+            return Error(ERR_FAULT);
+    }
+    page_get(pa);
+    return pa;
+}
+
+// Converts an absolute clock_ns() deadline into timebase ticks, rounding
+// up so that the wait never ends before the deadline in clock_ns() terms.
+u64 deadline_ticks(u64 deadline_ns, u64 now_ns, u64 now_ticks)
+{
+    return now_ticks + arch::ns_to_ticks(deadline_ns - now_ns) + 1;
 }
 
 int wake_key(const FutexKey& key, int n)
@@ -84,57 +140,47 @@ int wake_key(const FutexKey& key, int n)
 
 Result<void> futex_wait(u64 addr, u32 expected, u64 deadline_ns)
 {
-    if (addr % 4 != 0)
-        return Error(ERR_INVAL);
-    if (addr >= USER_VA_END)
-        return Error(ERR_FAULT);
+    Result<void> bad;
+    if (!check_address(addr, &bad))
+        return bad;
     AddressSpace* as = current_proc()->address_space;
-    FutexKey key;
-    paddr_t page;
-    {
-        SleepLockGuard guard(as->lock());
-        key = TRY(key_for(as, addr));
-        paddr_t pa;
-        u32 perms;
-        if (!as->page_table().lookup(page_round_down(addr), &pa, &perms) || !(perms & PERM_USER)) {
-            // Fault it in as a read would, then look again.
-            as->lock().unlock();
-            auto faulted = as->handle_fault(addr, Access::Read);
-            as->lock().lock();
-            TRY(faulted);
-            if (!as->page_table().lookup(page_round_down(addr), &pa, &perms))
-                return Error(ERR_FAULT);
-        }
-        page = pa;
-        page_get(page); // pinned while we look at it
-    }
-    u64 deadline = 0;
+    FutexWaiter waiter;
+    paddr_t page = TRY(pin_word(as, addr, &waiter.key));
+    u32* word = reinterpret_cast<u32*>(static_cast<u8*>(phys_to_virt(page)) + addr % PAGE_SIZE);
+
+    u64 deadline = NO_DEADLINE;
+    bool expired = false;
     if (deadline_ns) {
-        u64 now_ns = arch::ticks_to_ns(arch::time_now());
-        if (deadline_ns <= now_ns) {
-            page_put(page);
-            return Error(ERR_TIMEDOUT);
-        }
-        deadline = arch::time_now() + arch::ns_to_ticks(deadline_ns - now_ns);
+        u64 now_ticks = arch::time_now();
+        u64 now_ns = arch::ticks_to_ns(now_ticks);
+        if (deadline_ns <= now_ns)
+            expired = true;
+        else
+            deadline = deadline_ticks(deadline_ns, now_ns, now_ticks);
     }
 
-    FutexWaiter waiter;
-    waiter.key = key;
-    Bucket& b = bucket_for(key);
+    Bucket& b = bucket_for(waiter.key);
     Result<void> result;
     {
         SpinlockGuard guard(b.lock);
-        u32 value = __atomic_load_n(reinterpret_cast<u32*>(static_cast<u8*>(phys_to_virt(page)) + addr % PAGE_SIZE),
-                                    __ATOMIC_SEQ_CST);
+        // Sequentially consistent: it pairs with the user's store to another
+        // word before it slept (sem.waiters, cond.waiters; see user/lib/sync.cc).
+        u32 value = __atomic_load_n(word, __ATOMIC_SEQ_CST);
         if (value != expected) {
             result = Error(ERR_AGAIN);
+        } else if (expired) {
+            result = Error(ERR_TIMEDOUT);
         } else {
             waiter.link.insert_before(&b.waiters);
             auto waited = waiter.queue.wait(b.lock, WaitMode::Killable, deadline);
             if (!waiter.woken) {
-                waiter.link.unlink(); // timed out or killed: leave no trace
-                result = waited.is_error() ? waited : Result<void>(Error(ERR_INTR));
+                // Timed out, killed, or (harmlessly) woken by something
+                // else: leave no trace.
+                waiter.link.unlink();
+                result = waited;
             }
+            // Woken wins over a deadline or a kill that came at the same
+            // time: the waker counted us, so we must report the wake-up.
         }
     }
     page_put(page);
@@ -143,15 +189,18 @@ Result<void> futex_wait(u64 addr, u32 expected, u64 deadline_ns)
 
 Result<int> futex_wake_in(AddressSpace* as, u64 addr, int n)
 {
-    if (addr % 4 != 0)
+    Result<void> bad;
+    if (!check_address(addr, &bad))
+        return Error(bad.error_code());
+    if (n < 0)
         return Error(ERR_INVAL);
-    if (n <= 0)
-        return 0;
     FutexKey key;
     {
         SleepLockGuard guard(as->lock());
         key = TRY(key_for(as, addr));
     }
+    if (n == 0)
+        return 0;
     return wake_key(key, n);
 }
 

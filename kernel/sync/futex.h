@@ -1,11 +1,13 @@
 /*
  * Futexes: sleeping on a 32-bit word of user memory until another process
- * (or the same one) wakes that word.
+ * (or the same one) wakes that word. The user library builds its mutexes,
+ * condition variables, semaphores and barriers on these two calls
+ * (docs/sync.md).
  *
  * Waiters are keyed by what the word is, not where it appears: in shared
  * memory by (store, byte offset in the store), so processes that map one
  * region at different addresses meet; in private memory by (address
- * space, address).
+ * space, address), so they meet only within the process.
  */
 #pragma once
 
@@ -13,12 +15,15 @@
 
 struct AddressSpace;
 
-// Sleeps if the word at user address addr still holds `expected`.
-// deadline_ns is an absolute clock_ns() time, 0 for none.
-// ERR_AGAIN (value differs), ERR_TIMEDOUT, ERR_INTR (killed), ERR_INVAL
-// (misaligned), ERR_FAULT (not mapped readable).
+// Sleeps if the word at user address addr still holds `expected`, until a
+// wake, the deadline or a kill. deadline_ns is an absolute clock_ns() time,
+// 0 for none; the wait never ends before it. Ok when woken (or spuriously);
+// ERR_AGAIN (value differs; checked first), ERR_TIMEDOUT, ERR_INTR
+// (killed), ERR_INVAL (misaligned), ERR_FAULT (not readable user memory).
+// Takes the address-space lock, then a bucket lock; call it holding neither.
 Result<void> futex_wait(u64 addr, u32 expected, u64 deadline_ns);
-// Wakes up to n waiters of the word at addr; returns how many.
+// Wakes up to n waiters of the word at addr, oldest first; returns how
+// many. ERR_INVAL (misaligned, n < 0), ERR_FAULT (no region there).
 Result<int> futex_wake(u64 addr, int n);
 // The same, for an address in a given address space (used at exit).
 Result<int> futex_wake_in(AddressSpace* as, u64 addr, int n);

@@ -22,10 +22,10 @@
  *   SleepGuard   the spin lock inside a SleepLock
  *   Log, Bcache, InodeCache: file-system state
  *   Console      console input
+ *   Disk         a disk's request queue (virtio-blk)
  *   Proc         one process's scheduling state
  *   RunQueue     the run queue
  *   Timer        the timed-wait list
- *   Device       device queues (virtio)
  *   Kmalloc      a kmalloc size class
  *   PageAlloc    the page allocator
  *   Print        kernel message output
@@ -47,10 +47,10 @@ enum class LockRank : u8 {
     Bcache = 64,
     InodeCache = 65,
     Console = 66,
+    Disk = 67,
     Proc = 70,
     RunQueue = 80,
     Timer = 85,
-    Device = 88,
     Kmalloc = 89,
     PageAlloc = 90,
     Print = 100,

@@ -1,12 +1,21 @@
 /*
- * Robust mutexes: at exit, every mutex still owned by the dying process is
- * marked FUTEX_OWNER_DIED and one waiter is woken, so the next locker learns
+ * Robust mutexes and the futex system calls.
+ *
+ * At exit, every mutex still owned by the dying process is marked
+ * FUTEX_OWNER_DIED and one waiter is woken, so that the next locker learns
  * that the data it protects may be inconsistent (ERR_OWNERDEAD) instead of
- * waiting forever.
+ * waiting forever. The kernel learns which mutexes the process holds from
+ * the robust list the user library registered (uapi/futex.h).
  *
  * The list lives in user memory and may be corrupt or hostile: the walk is
- * bounded (ROBUST_LIST_LIMIT entries), reads and writes only through the
- * checked user-access routines, and stops at the first bad pointer.
+ * bounded (ROBUST_LIST_LIMIT entries, so a cycle ends), reads and writes
+ * only through the checked user-access routines (a garbage pointer is an
+ * error, a kernel address is refused), and stops at the first unreadable
+ * link. The worst a bad list can do is change words in the process's own
+ * memory that hold its own pid, which it could have done itself.
+ *
+ * Locks: none held on entry; the walk takes the address-space lock (via
+ * page faults and futex_wake) and bucket locks, one at a time.
  */
 #include "../mm/uaccess.h"
 #include "../proc/proc.h"
@@ -17,12 +26,17 @@
 extern "C" long arch_user_cmpxchg32(u32* addr, u32 expected, u32 desired);
 
 namespace {
-// Releases the mutex whose word is at `word_addr` if `pid` owns it.
-void release_if_owned(u64 word_addr, int pid)
+// Releases the mutex whose word is at `word_addr` if `pid` owns it: the
+// owner field is cleared, FUTEX_OWNER_DIED set, FUTEX_WAITERS kept, and one
+// sleeper woken to take it over.
+void release_if_owned(AddressSpace* as, u64 word_addr, int pid)
 {
     if (word_addr % 4 != 0 || word_addr >= USER_VA_END)
         return;
-    for (int attempt = 0; attempt < 16; attempt++) {
+    // Waiters may set FUTEX_WAITERS between our read and our swap; each
+    // such change makes us retry, and there are only so many waiters, but
+    // bound it anyway.
+    for (int attempt = 0; attempt < 64; attempt++) {
         u32 word;
         if (get_user(&word, word_addr).is_error())
             return;
@@ -31,22 +45,24 @@ void release_if_owned(u64 word_addr, int pid)
         u32 desired = (word & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
         long found = arch_user_cmpxchg32(reinterpret_cast<u32*>(word_addr), word, desired);
         if (found < 0)
-            return;
+            return; // not writable: leave it
         if (u32(found) == word) {
             if (word & FUTEX_WAITERS)
-                (void)futex_wake(word_addr, 1);
+                (void)futex_wake_in(as, word_addr, 1);
             return;
         }
-        // The word changed under us (a waiter set FUTEX_WAITERS): retry.
     }
 }
 } // namespace
 
+// Called by do_exit (and wherever a process image ends) while the address
+// space is still there. Forgets the list: it is walked once.
 void robust_list_release(Proc* p)
 {
     u64 head_addr = p->robust_list;
     p->robust_list = 0;
-    if (!head_addr || !p->address_space)
+    AddressSpace* as = p->address_space;
+    if (!head_addr || !as)
         return;
     struct robust_list_head head;
     if (copy_from_user(&head, head_addr, sizeof head).is_error())
@@ -54,21 +70,23 @@ void robust_list_release(Proc* p)
     u64 entry = head.list.next;
     for (int n = 0; n < ROBUST_LIST_LIMIT && entry != head_addr && entry != 0; n++) {
         u64 next;
-        // Read the link before releasing: the next owner may reuse it.
+        // Read the link before releasing: the next owner relinks the mutex
+        // into its own list as soon as it has it.
         if (get_user(&next, entry).is_error())
             break;
         if (entry != head.pending)
-            release_if_owned(entry + u64(head.futex_offset), p->pid);
+            release_if_owned(as, entry + u64(head.futex_offset), p->pid);
         entry = next;
     }
+    // The mutex being locked or unlocked may or may not be on the list.
     if (head.pending)
-        release_if_owned(head.pending + u64(head.futex_offset), p->pid);
+        release_if_owned(as, head.pending + u64(head.futex_offset), p->pid);
 }
 
 long sys_set_robust_list(const SyscallArgs& args)
 {
     u64 head = args[0];
-    if (head % 8 != 0 || (head && head >= USER_VA_END))
+    if (head % 8 != 0 || head >= USER_VA_END)
         return ERR_INVAL;
     current_proc()->robust_list = head;
     return ERR_OK;
@@ -79,10 +97,4 @@ long sys_futex_wait(const SyscallArgs& args)
     return to_syscall_return(futex_wait(args[0], u32(args[1]), args[2]));
 }
 
-long sys_futex_wake(const SyscallArgs& args)
-{
-    int n = args.as_int(1);
-    if (n < 0)
-        return ERR_INVAL;
-    return to_syscall_return(futex_wake(args[0], n));
-}
+long sys_futex_wake(const SyscallArgs& args) { return to_syscall_return(futex_wake(args[0], args.as_int(1))); }

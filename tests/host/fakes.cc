@@ -223,11 +223,13 @@ Result<void> WaitQueue::wait(Spinlock& lock, WaitMode mode, u64 deadline)
     return r;
 }
 
-int WaitQueue::wake(int)
+int WaitQueue::wake(int, WakeHint)
 {
     g_wakeup_calls++;
     return 0; // nobody sleeps on the host
 }
+
+Proc* WaitQueue::first_waiter() const { return nullptr; }
 
 // ---- processes (weak: a test may provide its own) --------------------------------
 
@@ -297,35 +299,76 @@ std::string captured_output()
     return g_captured;
 }
 
-bool panics(const std::function<void()>& fn, std::string* output)
+ChildOutcome run_in_child(const std::function<int()>& fn, int timeout_ms)
 {
+    ChildOutcome outcome;
     fflush(stdout);
     fflush(stderr);
     int fds[2];
-    if (pipe(fds) != 0)
-        return false;
+    if (pipe(fds) != 0) {
+        outcome.output = "pipe failed";
+        return outcome;
+    }
     pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        outcome.output = "fork failed";
+        return outcome;
+    }
     if (pid == 0) {
         dup2(fds[1], 1);
         dup2(fds[1], 2);
         close(fds[0]);
         close(fds[1]);
-        fn();
+        int code = fn();
         fflush(stdout);
-        _exit(0);
+        fflush(stderr);
+        _exit(code);
     }
     close(fds[1]);
-    std::string text;
+    fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    int status = 0;
+    bool reaped = false;
     char buf[4096];
+    for (int waited = 0;; waited += 5) {
+        ssize_t n;
+        while ((n = read(fds[0], buf, sizeof buf)) > 0)
+            outcome.output.append(buf, size_t(n));
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            reaped = true;
+            break;
+        }
+        if (waited >= timeout_ms)
+            break;
+        usleep(5000);
+    }
+    if (!reaped) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        outcome.timed_out = true;
+    }
     ssize_t n;
     while ((n = read(fds[0], buf, sizeof buf)) > 0)
-        text.append(buf, size_t(n));
+        outcome.output.append(buf, size_t(n));
     close(fds[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
+    if (!outcome.timed_out) {
+        outcome.exited = WIFEXITED(status);
+        outcome.exit_code = outcome.exited ? WEXITSTATUS(status) : 0;
+        outcome.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    }
+    return outcome;
+}
+
+bool panics(const std::function<void()>& fn, std::string* output)
+{
+    ChildOutcome o = run_in_child([&] {
+        fn();
+        return 0;
+    });
     if (output)
-        *output = text;
-    return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        *output = o.timed_out ? o.output + "\n(timed out: the child hung)" : o.output;
+    return !o.timed_out && !(o.exited && o.exit_code == 0);
 }
 
 std::vector<u8> read_file(const std::string& path)

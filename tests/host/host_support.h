@@ -62,9 +62,24 @@ u64 waits_completed();
 void capture_output(bool on);
 std::string captured_output();
 
+// How a function run in a forked child ended (see run_in_child).
+struct ChildOutcome {
+    bool timed_out = false; // killed after the time limit (a hang)
+    bool exited = false;    // returned or called exit; exit_code is valid
+    int exit_code = 0;
+    int signal = 0;         // the signal that ended it, if any
+    std::string output;     // everything it wrote to stdout and stderr
+};
+
+// Runs fn in a forked child, so a test can survive code that aborts
+// (panic(), a failed sanitizer check) or never returns. The child exits
+// with fn's return value; after timeout_ms it is killed.
+ChildOutcome run_in_child(const std::function<int()>& fn, int timeout_ms = 20000);
+
 // Runs fn in a forked child and reports whether it panicked (kernel panic()
-// or any abort, such as a failed sanitizer check). The child's output, which
-// holds the panic message, is stored in *output if given.
+// or any abort, such as a failed sanitizer check); a child that hangs did
+// not panic. The child's output, which holds the panic message, is stored
+// in *output if given.
 bool panics(const std::function<void()>& fn, std::string* output = nullptr);
 
 // ---- files ----------------------------------------------------------------------

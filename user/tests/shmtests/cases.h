@@ -78,7 +78,7 @@ bool event_take(Event* e);
 void event_close(Event* e);
 
 // ---- programs ----
-// Runs path with argv in a child whose stdout is a pipe; stores up to
+// Runs path with argv in a child whose stdout and stderr are a pipe; stores up to
 // size-1 bytes of its output (NUL-terminated) and its wait status.
 long run_capture(const char* path, char* const argv[], char* out, size_t size, int* status);
 
@@ -179,6 +179,8 @@ void lock_abandoned_on_unmap_last_view();
 void lock_abandoned_to_waiter();
 void lock_kill_waiter_no_trace();
 void lock_killed_owner_abandons();
+void lock_kill_waiter_at_handoff();
+void lock_abandoned_on_exec();
 
 // ---- races (race.cc) ----
 void race_exclusive_create();

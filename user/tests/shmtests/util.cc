@@ -189,12 +189,12 @@ long run_capture(const char* path, char* const argv[], char* out, size_t size, i
     }
     if (pid == 0) {
         close(fds[0]);
-        if (fds[1] != 1) {
-            close(1);
-            if (dup(fds[1]) != 1)
-                exit(120);
-            close(fds[1]);
-        }
+        // stdout and stderr both go into the pipe.
+        close(1);
+        close(2);
+        if (dup(fds[1]) != 1 || dup(fds[1]) != 2)
+            exit(120);
+        close(fds[1]);
         int e = exec(path, argv);
         exit(e == ERR_NOTEXIST ? 121 : 122);
     }

@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Run shmbench in the benchmark's QEMU configuration, and compare with Linux.
+
+  tests/bench.py                 one run of Tandem's shmbench; prints the bench lines
+  tests/bench.py --compare N     N alternating rounds of Tandem and the Linux anchor
+                                 (../shared/anchors/linux/run.sh), then a table of
+                                 medians and Tandem/Linux ratios
+
+The configuration is the one shared/BENCHMARKS.md fixes for every comparison:
+qemu-system-riscv64 -machine virt -bios default -m 512M -smp 4 -nographic.
+"""
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH_LINE = re.compile(r"^bench (\S+) (\S+)(?: (.*))?$")
+
+# Lower is better for times; higher for rates. The targets of issue 6:
+# (workload, how the ratio Tandem/Linux must compare, bound).
+TARGETS = {
+    "null_syscall": ("<=", 0.5),
+    "lock_uncontended": ("<=", 1.0),
+    "lock_pingpong": ("<=", 0.5),
+    "lock_contended": ("<=", 1.0),
+    "shm_bandwidth": (">=", 1.0),
+    "pipe_bandwidth": (">=", 1.0),
+    "map_touch_unmap": ("<=", 0.25),
+    "fault_per_page": ("<=", 0.25),
+    "create_destroy": ("<=", 0.5),
+}
+ORDER = ["null_syscall", "memcpy_bandwidth", "lock_uncontended", "lock_pingpong", "lock_contended",
+         "shm_bandwidth", "pipe_bandwidth", "map_touch_unmap", "fault_per_page", "create_destroy",
+         "create_destroy_loaded"]
+
+
+def parse(lines):
+    """Returns {name: (value, unit)} and a list of failure lines."""
+    results, failures = {}, []
+    for line in lines:
+        m = BENCH_LINE.match(line.strip())
+        if not m or m.group(1) == "done":
+            continue
+        name, value, unit = m.group(1), m.group(2), m.group(3) or ""
+        if value == "FAIL":
+            failures.append(line.strip())
+            continue
+        try:
+            results[name] = (float(value), unit)
+        except ValueError:
+            failures.append(line.strip())
+    return results, failures
+
+
+def run_tandem(timeout):
+    """Boots Tandem with run=shmbench; returns the bench lines."""
+    kernel = os.path.join(ROOT, "build", "kernel.elf")
+    image = os.path.join(ROOT, "build", "fs.img")
+    with tempfile.TemporaryDirectory() as tmp:
+        disk = os.path.join(tmp, "fs.img")
+        shutil.copyfile(image, disk)  # the run may write to its disk
+        cmd = ["qemu-system-riscv64", "-machine", "virt", "-bios", "default", "-m", "512M", "-smp", "4",
+               "-nographic", "-kernel", kernel, "-global", "virtio-mmio.force-legacy=false",
+               "-drive", f"file={disk},if=none,format=raw,id=disk0",
+               "-device", "virtio-blk-device,drive=disk0,bus=virtio-mmio-bus.0",
+               "-append", "run=shmbench"]
+        try:
+            out = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                 errors="replace", timeout=timeout).stdout
+        except subprocess.TimeoutExpired as e:
+            out = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+            out += "\nbench shmbench FAIL timeout\n"
+    lines = [l.rstrip("\r") for l in out.splitlines()]
+    return [l for l in lines if l.startswith("bench ")]
+
+
+def run_linux(anchor, timeout):
+    env = dict(os.environ, TIMEOUT=str(timeout))
+    proc = subprocess.run(["bash", anchor], capture_output=True, text=True, env=env)
+    sys.stderr.write(proc.stderr)
+    return [l for l in proc.stdout.splitlines() if l.startswith("bench ")]
+
+
+def compare(rounds, anchor, timeout):
+    tandem_runs, linux_runs = [], []
+    for r in range(rounds):
+        print(f"round {r + 1}/{rounds}: tandem ...", file=sys.stderr, flush=True)
+        res, fails = parse(run_tandem(timeout))
+        for f in fails:
+            print("tandem:", f, file=sys.stderr)
+        tandem_runs.append(res)
+        print(f"round {r + 1}/{rounds}: linux ...", file=sys.stderr, flush=True)
+        res, fails = parse(run_linux(anchor, timeout))
+        for f in fails:
+            print("linux:", f, file=sys.stderr)
+        linux_runs.append(res)
+
+    def median(runs, name):
+        values = [run[name][0] for run in runs if name in run]
+        return statistics.median(values) if values else None
+
+    def unit(name):
+        for run in tandem_runs + linux_runs:
+            if name in run:
+                return run[name][1]
+        return ""
+
+    print(f"{'workload':24} {'unit':14} {'tandem':>12} {'linux':>12} {'ratio':>7}  target")
+    missed = 0
+    for name in ORDER:
+        t, l = median(tandem_runs, name), median(linux_runs, name)
+        ratio = t / l if t is not None and l else None
+        target = ""
+        if name in TARGETS and ratio is not None:
+            op, bound = TARGETS[name]
+            met = ratio <= bound if op == "<=" else ratio >= bound
+            target = f"{op} {bound}: {'met' if met else 'MISSED'}"
+            missed += not met
+        fmt = lambda v: f"{v:12.2f}" if v is not None else f"{'-':>12}"
+        rs = f"{ratio:7.2f}" if ratio is not None else f"{'-':>7}"
+        print(f"{name:24} {unit(name):14} {fmt(t)} {fmt(l)} {rs}  {target}")
+    cd, cdl = median(tandem_runs, "create_destroy"), median(tandem_runs, "create_destroy_loaded")
+    if cd and cdl:
+        print(f"create_destroy_loaded / create_destroy (tandem) = {cdl / cd:.2f} (target <= 1.2)")
+    mc, sb = median(tandem_runs, "memcpy_bandwidth"), median(tandem_runs, "shm_bandwidth")
+    if mc and sb:
+        print(f"shm_bandwidth / memcpy_bandwidth (tandem) = {sb / mc:.2f} (target >= 0.8)")
+    print(f"rounds: {rounds}; values are medians")
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--compare", type=int, metavar="ROUNDS", default=0,
+                    help="alternate ROUNDS runs of Tandem and Linux and print medians and ratios")
+    ap.add_argument("--anchor", default=os.path.join(ROOT, "..", "shared", "anchors", "linux", "run.sh"),
+                    help="the Linux anchor script (default: ../shared/anchors/linux/run.sh)")
+    ap.add_argument("--timeout", type=int, default=900, help="seconds per run (default 900)")
+    args = ap.parse_args()
+    if args.compare:
+        if not os.path.exists(args.anchor):
+            print(f"bench: no Linux anchor at {args.anchor}", file=sys.stderr)
+            return 2
+        return compare(args.compare, args.anchor, args.timeout)
+    lines = run_tandem(args.timeout)
+    for line in lines:
+        print(line)
+    _, failures = parse(lines)
+    return 1 if failures or not any(l.strip() == "bench done" for l in lines) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

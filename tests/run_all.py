@@ -1,0 +1,413 @@
+#!/usr/bin/env python3
+"""Run every Tandem test: the host unit tests, then the in-guest runs.
+
+`make test` calls this after building. It prints one line per run (and one
+per failed case) as results come in, a table at the end, and as its very
+last line "N passed, N failed", the totals over host test cases and
+in-guest cases. The exit status is non-zero if anything failed.
+
+The in-guest runs are defined in one place, RUNS below. Each is booted by
+tests/run_qemu.py, with at most two QEMUs at a time (the machine this runs
+on may have only two cores). User-space suites (usertests, shmtests,
+synctests) are booted with -append run=<suite>, on 1 and on 4 harts, as
+soon as their program exists in build/u/bin; until then they are listed as
+"not built", which is never counted as a pass.
+
+Host unit tests normally run as one process whose doctest summary gives
+the counts. If that process dies (a sanitizer report, a crash, a hang),
+the test case it died in is recorded as failed and the rest are run
+again from the next case, so one broken case cannot hide the others.
+"""
+
+import argparse
+import concurrent.futures
+import fnmatch
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run_qemu  # noqa: E402
+from run_qemu import Case, QemuConfig, RunResult  # noqa: E402
+
+REPO = run_qemu.REPO
+HOST_BINARY = "build/host/unit_tests"
+USER_BIN_DIR = "build/u/bin"
+MAX_PARALLEL_QEMU = 2
+
+
+@dataclass
+class GuestRun:
+    """One in-guest run of the table."""
+    name: str
+    group: str                        # ktest, panic, console, user
+    kind: str = "suite"               # suite, boot or panic (see run_qemu.py)
+    machine: str = "virt"
+    smp: int = 4
+    memory: str = "128M"
+    append: str = ""
+    qemu_args: List[str] = field(default_factory=list)
+    suite: Optional[str] = None       # summary name expected
+    disk: bool = True                 # attach build/fs.img
+    timeout: float = 120.0
+    program: Optional[str] = None     # user program that must exist in build/u/bin
+    wait_for: str = ""                # boot: regular expression to wait for
+    send: Optional[str] = None        # boot: keystrokes to type
+    expect: Optional[str] = None      # boot: expected after typing
+    backtrace: List[str] = field(default_factory=list)  # panic: functions to name
+
+    def config(self, timeout_scale: float = 1.0) -> QemuConfig:
+        return QemuConfig(name=self.name, machine=self.machine, smp=self.smp, memory=self.memory,
+                          extra_args=list(self.qemu_args), append=self.append,
+                          disk="build/fs.img" if self.disk else None, timeout=self.timeout * timeout_scale,
+                          suite=self.suite, poweroff=self.machine != "sifive_u")
+
+    def missing(self) -> Optional[str]:
+        """Why this run cannot happen yet, or None."""
+        if self.program and not os.path.exists(os.path.join(USER_BIN_DIR, self.program)):
+            return f"{USER_BIN_DIR}/{self.program} not built"
+        return None
+
+
+def user_suite(name: str, timeout: float = 300.0) -> List[GuestRun]:
+    """A user-space suite, booted by init with run=<name>, on 1 and 4 harts
+    (DESIGN.md section 7: every suite runs with both)."""
+    return [GuestRun(f"{name}-virt-{n}", "user", smp=n, append=f"run={name}", suite=name,
+                     timeout=timeout, program=name) for n in (1, 4)]
+
+
+# ---- the table: every in-guest run of `make test` ---------------------------------------
+RUNS: List[GuestRun] = [
+    # Kernel self-tests: allocators hammered from every hart, lock
+    # contention, timer ticks on every hart, page tables.
+    GuestRun("ktest-virt-1", "ktest", smp=1, append="ktest", suite="ktest", disk=False),
+    GuestRun("ktest-virt-4", "ktest", smp=4, append="ktest", suite="ktest", disk=False),
+    GuestRun("ktest-virt-8", "ktest", smp=8, append="ktest", suite="ktest", disk=False),
+    # Without Sstc the timer goes through SBI calls.
+    GuestRun("ktest-virt-4-nosstc", "ktest", smp=4, append="ktest", suite="ktest", disk=False,
+             qemu_args=["-cpu", "rv64,sstc=false"]),
+    # sifive_u: hart 0 is a monitor core without an MMU, so 5 QEMU harts
+    # give the kernel 4, with hart ids that do not start at 0.
+    GuestRun("ktest-sifive_u-5", "ktest", machine="sifive_u", smp=5, append="ktest", suite="ktest", disk=False),
+    # Negative test: a deliberate panic must be reported with a symbolic
+    # backtrace and must stop the machine with a failure status.
+    GuestRun("ktest-panic", "panic", kind="panic", smp=4, append="ktest_panic", disk=False, timeout=60,
+             backtrace=["panic_test_inner"]),
+    # The console: the banner counts the harts, and typed input echoes.
+    GuestRun("console-virt-4", "console", kind="boot", smp=4, timeout=60, wait_for=r"harts online: 4 \(",
+             send="tandem echo check\r", expect=r"tandem echo check"),
+    # User-space suites, included once their programs are built.
+    *user_suite("usertests"),
+    *user_suite("shmtests"),
+    *user_suite("synctests"),
+]
+
+
+# ---- host unit tests -------------------------------------------------------------------------
+
+SEPARATOR = "=" * 79
+DOCTEST_SUMMARY_RE = re.compile(
+    r"\[doctest\] test cases:\s*(\d+)\s*\|\s*(\d+) passed\s*\|\s*(\d+) failed(?:\s*\|\s*(\d+) skipped)?")
+DURATION_RE = re.compile(r"^\d+\.\d+ s: (?P<name>.*)$")
+TEST_CASE_RE = re.compile(r"^TEST CASE:\s+(?P<name>.*)$")
+
+
+def _run_binary(args: List[str], timeout: float):
+    """Runs the test binary; returns (output, exit status or None if it was
+    killed for running too long)."""
+    try:
+        p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout,
+                           start_new_session=True)
+        return p.stdout.decode("utf-8", errors="replace"), p.returncode
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode("utf-8", errors="replace") if e.stdout else ""
+        return out, None
+
+
+def _parse_cases(output: str):
+    """The test cases doctest finished, from its --duration output:
+    {name: (failed, first error line)}."""
+    done = {}
+    current, errors = None, []
+    for line in output.splitlines():
+        if line.strip() == SEPARATOR:
+            current, errors = None, []
+            continue
+        m = TEST_CASE_RE.match(line)
+        if m and current is None:
+            current = m.group("name").strip()
+            continue
+        if "ERROR:" in line and current is not None:
+            errors.append(line.strip())
+        m = DURATION_RE.match(line)
+        if m:
+            name = m.group("name").strip()
+            done[name] = (bool(errors), errors[0] if errors else "")
+            current, errors = None, []
+    return done
+
+
+def _list_cases(binary: str) -> List[str]:
+    out, _ = _run_binary([binary, "--list-test-cases", "--no-colors"], 60)
+    names, inside = [], False
+    for line in out.splitlines():
+        if line.strip() == SEPARATOR:
+            inside = not inside
+            continue
+        if inside and line.startswith("[doctest]"):
+            break
+        if inside and line.strip():
+            names.append(line.strip())
+    return names
+
+
+def _tail(text: str, n: int = 12) -> str:
+    return "\n".join(text.rstrip().splitlines()[-n:])
+
+
+def run_host_tests(binary: str = HOST_BINARY, timeout: float = 180.0, log_dir: str = "build/test-logs",
+                   on_case=None) -> RunResult:
+    """Runs the doctest binary; one Case per test case. The output goes to
+    build/test-logs/host.log."""
+    result = RunResult(name="host")
+    started = time.monotonic()
+    os.makedirs(log_dir, exist_ok=True)
+    result.log = os.path.join(log_dir, "host.log")
+    if not os.path.exists(binary):
+        result.problem = f"{binary} not built (make host-tests-build)"
+        result.cases.append(Case("host", False, result.problem))
+        return result
+    base = [binary, "--no-colors", "--duration=true"]
+    env_note = ""
+    with open(result.log, "w", encoding="utf-8") as log:
+        out, status = _run_binary(base, timeout)
+        log.write(out)
+        summary = DOCTEST_SUMMARY_RE.search(out)
+        done = _parse_cases(out)
+        if summary and status in (0, 1):
+            total, passed, failed = (int(summary.group(i)) for i in (1, 2, 3))
+            skipped = int(summary.group(4) or 0)
+            failing = {n: why for n, (bad, why) in done.items() if bad}
+            for name, (bad, why) in done.items():
+                result.cases.append(Case(name, not bad, why))
+            # Trust doctest's counts if the parse saw fewer cases.
+            ran = total - skipped
+            missing_pass = passed - sum(1 for c in result.cases if c.ok)
+            missing_fail = failed - len(failing)
+            for i in range(max(0, missing_pass)):
+                result.cases.append(Case(f"host case {len(result.cases) + 1}", True))
+            for i in range(max(0, missing_fail)):
+                result.cases.append(Case(f"host case {len(result.cases) + 1}", False, "see " + result.log))
+            if len(result.cases) != ran:
+                env_note = f" (doctest counted {ran})"
+        else:
+            # The process died. Attribute the death to the first case that
+            # did not finish, and carry on from the one after it.
+            names = _list_cases(binary)
+            recorded = set()
+            start = 1
+            while True:
+                for name in names[start - 1:]:
+                    if name in done and name not in recorded:
+                        bad, why = done[name]
+                        result.cases.append(Case(name, not bad, why))
+                        recorded.add(name)
+                if summary and status in (0, 1):
+                    break
+                pending = [i for i in range(start - 1, len(names)) if names[i] not in done]
+                if not pending:
+                    if status not in (0, 1):
+                        result.cases.append(Case("host exit", False,
+                                                 f"the test binary exited with status {status} after "
+                                                 f"its last case:\n{_tail(out)}"))
+                    break
+                dead = pending[0]
+                how = (f"still running after {timeout:.0f} s (hang?)" if status is None
+                       else f"the test process died (status {status})")
+                result.cases.append(Case(names[dead], False, f"{how}; last output:\n{_tail(out)}"))
+                recorded.add(names[dead])
+                start = dead + 2
+                if start > len(names):
+                    break
+                log.write(f"\n{SEPARATOR}\n[run_all] continuing from case {start}: {names[start - 1]}\n")
+                out, status = _run_binary(base + [f"--first={start}"], timeout)
+                log.write(out)
+                summary = DOCTEST_SUMMARY_RE.search(out)
+                done = _parse_cases(out)
+            if not names:
+                result.problem = f"the test binary died and could not list its cases:\n{_tail(out)}"
+                result.cases.append(Case("host", False, result.problem))
+    result.seconds = time.monotonic() - started
+    if on_case:
+        for c in result.cases:
+            on_case(c)
+    result.summary = {"note": env_note} if env_note else None
+    return result
+
+
+# ---- the driver -------------------------------------------------------------------------------
+
+class Printer:
+    """Serialises output from the worker threads."""
+
+    def __init__(self, verbose: bool):
+        self.lock = threading.Lock()
+        self.verbose = verbose
+
+    def line(self, text: str = ""):
+        with self.lock:
+            print(text, flush=True)
+
+    def result(self, label: str, r: RunResult, extra: str = ""):
+        status = "PASS" if r.ok else "FAIL"
+        lines = [f"{status:4}  {label:28} {r.passed:4} passed, {r.failed:3} failed  {r.seconds:6.1f} s{extra}"]
+        for c in r.failures():
+            reason = c.reason.replace("\n", "\n          ") if c.reason else ""
+            lines.append(f"      FAIL({c.name}): {reason}")
+        if self.verbose:
+            for c in r.cases:
+                if c.ok:
+                    lines.append(f"      pass({c.name})")
+        self.line("\n".join(lines))
+
+
+def run_guest(run: GuestRun, scale: float) -> RunResult:
+    cfg = run.config(scale)
+    if run.kind == "boot":
+        return run_qemu.run_boot_check(cfg, run.wait_for, run.send, run.expect)
+    if run.kind == "panic":
+        return run_qemu.run_expect_panic(cfg, run.backtrace)
+    return run_qemu.run_suite(cfg)
+
+
+def run_many(runs: List[GuestRun], jobs: int = MAX_PARALLEL_QEMU, scale: float = 1.0, on_result=None):
+    """Runs the given in-guest runs, at most `jobs` (and never more than
+    MAX_PARALLEL_QEMU) QEMUs at once. Calls on_result(run, result) as each
+    finishes; returns the results in the order of `runs`."""
+    jobs = max(1, min(jobs, MAX_PARALLEL_QEMU))
+    results = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(run_guest, run, scale): run for run in runs}
+        for fut in concurrent.futures.as_completed(futures):
+            run = futures[fut]
+            try:
+                r = fut.result()
+            except Exception as e:  # a bug in the runner must not lose the other results
+                r = RunResult(name=run.name, problem=f"runner error: {e!r}")
+                r.cases.append(Case(run.name, False, r.problem))
+            results[run.name] = r
+            if on_result:
+                on_result(run, r)
+    return [results[run.name] for run in runs]
+
+
+def select_runs(only: List[str], groups: List[str]) -> List[GuestRun]:
+    runs = RUNS
+    if groups:
+        runs = [r for r in runs if r.group in groups]
+    if only:
+        runs = [r for r in runs if any(fnmatch.fnmatch(r.name, pat) for pat in only)]
+    return runs
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Run Tandem's host unit tests and in-guest test runs (what `make test` does; build "
+                    "first). Ends with the line 'N passed, N failed'; exits non-zero if anything failed.",
+        epilog="runs (group: name):\n" + "\n".join(
+            f"  {r.group:8} {r.name:22} {r.machine} -smp {r.smp}"
+            + (f" -append {r.append}" if r.append else "")
+            + (" " + " ".join(r.qemu_args) if r.qemu_args else "")
+            + (f"   [needs {USER_BIN_DIR}/{r.program}]" if r.program else "") for r in RUNS),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", action="append", default=[], metavar="PATTERN",
+                        help="only in-guest runs whose name matches this glob (repeatable)")
+    parser.add_argument("--group", action="append", default=[], choices=sorted({r.group for r in RUNS}),
+                        help="only in-guest runs of this group (repeatable)")
+    parser.add_argument("--no-host", action="store_true", help="skip the host unit tests")
+    parser.add_argument("--no-guest", action="store_true", help="only the host unit tests")
+    parser.add_argument("--jobs", "-j", type=int, default=MAX_PARALLEL_QEMU,
+                        help=f"QEMUs at once (default and maximum {MAX_PARALLEL_QEMU})")
+    parser.add_argument("--timeout-scale", type=float, default=1.0,
+                        help="multiply every in-guest timeout (for slow machines)")
+    parser.add_argument("--host-timeout", type=float, default=180.0,
+                        help="seconds the host unit tests may take in one go (default 180)")
+    parser.add_argument("--build-failed", action="append", default=[], choices=["kernel", "host"],
+                        help="the build of this part failed (make test passes it): record a failure "
+                             "instead of running stale binaries")
+    parser.add_argument("--verbose", "-v", action="store_true", help="list passing cases too")
+    parser.add_argument("--list", action="store_true", help="list the in-guest runs and exit")
+    args = parser.parse_args(argv)
+
+    os.chdir(REPO)
+    runs = select_runs(args.only, args.group)
+    if args.list:
+        for r in runs:
+            why = r.missing()
+            print(f"{r.name:24} {r.group:8} {r.kind:6} {r.machine} -smp {r.smp} append={r.append!r}"
+                  + (f"  ({why})" if why else ""))
+        return 0
+
+    out = Printer(args.verbose)
+    results: List[RunResult] = []
+    labels = {}
+    started = time.monotonic()
+
+    for part in dict.fromkeys(args.build_failed):
+        what = "make all (kernel, user programs, fs.img)" if part == "kernel" else "make host-tests-build"
+        r = RunResult(name=f"build-{part}", problem=f"{what} failed; see the compiler output above")
+        r.cases.append(Case(f"build-{part}", False, r.problem))
+        labels[id(r)] = f"build ({part})"
+        out.result(f"build ({part})", r)
+        results.append(r)
+
+    if not args.no_host and "host" not in args.build_failed:
+        out.line("host unit tests (build/host/unit_tests, ASan+UBSan)...")
+        r = run_host_tests(timeout=args.host_timeout)
+        labels[id(r)] = "host unit tests"
+        out.result("host unit tests", r)
+        results.append(r)
+
+    skipped = []
+    if not args.no_guest and "kernel" not in args.build_failed:
+        ready = []
+        for run in runs:
+            why = run.missing()
+            if why:
+                skipped.append((run, why))
+            else:
+                ready.append(run)
+        for run, why in skipped:
+            out.line(f"SKIP  {run.name:28} not run: {why}")
+        if ready:
+            if not os.path.exists("build/kernel.elf"):
+                out.line("build/kernel.elf is missing: run make first")
+            jobs = max(1, min(args.jobs, MAX_PARALLEL_QEMU))
+            out.line(f"in-guest runs: {len(ready)}, {jobs} at a time...")
+
+            def show(run, r):
+                labels[id(r)] = run.name
+                out.result(run.name, r)
+
+            results += run_many(ready, jobs, args.timeout_scale, show)
+
+    total_pass = sum(r.passed for r in results)
+    total_fail = sum(r.failed for r in results)
+    out.line("")
+    out.line(f"{'run':30} {'result':6} {'passed':>6} {'failed':>6} {'time':>7}")
+    for r in results:
+        out.line(f"{labels[id(r)]:30} {'PASS' if r.ok else 'FAIL':6} {r.passed:6} {r.failed:6} {r.seconds:6.1f}s")
+    for run, why in skipped:
+        out.line(f"{run.name:30} {'SKIP':6} {'-':>6} {'-':>6} {'-':>7}  {why}")
+    out.line(f"total time {time.monotonic() - started:.0f} s; logs in build/test-logs/")
+    out.line(f"{total_pass} passed, {total_fail} failed")
+    return 0 if total_fail == 0 and all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,599 @@
+#!/usr/bin/env python3
+"""Boot Tandem in QEMU, watch the console, and report test results.
+
+This is the in-guest half of Tandem's test machinery (tests/run_all.py and
+tests/grade.py build on it). One call boots one QEMU, copies everything the
+console prints into build/test-logs/<name>.log, and reads the lines in-guest
+test programs print (DESIGN.md section 7):
+
+    pass(<case>)
+    FAIL(<case>): <reason>
+    <suite>: N passed, N failed
+
+A run that does not end cleanly is a failure of its own, reported as one
+extra failed case named after the run, with the reason and the last lines
+of the log: a kernel panic ("panic on hart"), a kernel trap report ("kernel
+trap:"), QEMU exiting before the summary line, a missing or foreign summary,
+a timeout (the usual sign of a hang), or a machine that does not power off
+after its summary. QEMU always ends up killed, with its whole process group.
+
+Three kinds of run:
+  suite    (default) boot, collect pass/FAIL lines until the summary
+  boot     boot until the console shows a string (--wait-for), optionally
+           type keystrokes (--send) and wait for more output (--expect)
+  panic    boot expecting a kernel panic whose backtrace names the given
+           functions (--backtrace), and QEMU exiting with a non-zero status
+
+Usable by hand (see --help) or from Python:
+
+    import run_qemu
+    cfg = run_qemu.QemuConfig(name="ktest-virt-4", smp=4, append="ktest",
+                              suite="ktest", disk=None)
+    result = run_qemu.run_suite(cfg)
+    print(result.passed, result.failed, result.failures())
+"""
+
+import argparse
+import json
+import os
+import re
+import select
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+QEMU = "qemu-system-riscv64"
+
+PASS_RE = re.compile(r"^\s*pass\((?P<case>.+)\)\s*$")
+FAIL_RE = re.compile(r"^\s*FAIL\((?P<case>[^)]+)\):?\s*(?P<reason>.*)$")
+SUMMARY_RE = re.compile(r"^\s*(?P<suite>[\w.+-]+): (?P<passed>\d+) passed, (?P<failed>\d+) failed\s*$")
+PANIC_MARK = "panic on hart"
+TRAP_MARK = "kernel trap:"
+
+# Lines of the log quoted in a failure report.
+TAIL_LINES = 12
+# How long a machine may take to power off after its summary line, and to
+# finish printing a panic report.
+POWEROFF_GRACE = 15.0
+PANIC_GRACE = 5.0
+
+
+@dataclass
+class QemuConfig:
+    """Everything that defines one QEMU run."""
+    name: str
+    machine: str = "virt"            # virt or sifive_u
+    smp: int = 4                     # QEMU's -smp (sifive_u: hart 0 is the monitor core)
+    memory: str = "128M"
+    extra_args: List[str] = field(default_factory=list)
+    append: str = ""                 # kernel command line (-append)
+    kernel: str = "build/kernel.elf"
+    disk: Optional[str] = "build/fs.img"  # virtio disk on virt, -initrd on sifive_u; None for none
+    timeout: float = 120.0
+    suite: Optional[str] = None      # expected summary name; None accepts any
+    log_dir: str = "build/test-logs"
+    # Whether the machine can power itself off after the summary. QEMU's
+    # sifive_u has no shutdown device (OpenSBI reports none), so there the
+    # runner ends QEMU itself once the summary is in.
+    poweroff: bool = True
+
+
+@dataclass
+class Case:
+    name: str
+    ok: bool
+    reason: str = ""
+
+
+@dataclass
+class RunResult:
+    name: str
+    cases: List[Case] = field(default_factory=list)
+    summary: Optional[dict] = None   # {"suite", "passed", "failed"} as printed
+    exit_code: Optional[int] = None  # QEMU's, None if it was killed
+    problem: Optional[str] = None    # why the run itself failed, if it did
+    log: str = ""
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for c in self.cases if c.ok)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for c in self.cases if not c.ok)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and self.problem is None
+
+    def failures(self) -> List[Case]:
+        return [c for c in self.cases if not c.ok]
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name, "passed": self.passed, "failed": self.failed,
+            "summary": self.summary, "exit_code": self.exit_code, "problem": self.problem,
+            "log": self.log, "seconds": round(self.seconds, 2),
+            "cases": [{"name": c.name, "ok": c.ok, "reason": c.reason} for c in self.cases],
+        }
+
+
+def qemu_command(cfg: QemuConfig, disk_copy: Optional[str]) -> List[str]:
+    """The QEMU command line for cfg, using disk_copy as the disk image."""
+    # -no-reboot: a reset request ends QEMU instead of booting again, so a
+    # kernel that resets (on purpose, or by a fatal fault) cannot loop until
+    # the timeout, and a reboot can serve as power-off where there is none.
+    cmd = [QEMU, "-machine", cfg.machine, "-bios", "default", "-m", cfg.memory,
+           "-smp", str(cfg.smp), "-nographic", "-no-reboot", "-kernel", cfg.kernel]
+    if disk_copy:
+        if cfg.machine == "virt":
+            cmd += ["-global", "virtio-mmio.force-legacy=false",
+                    "-drive", f"file={disk_copy},if=none,format=raw,id=disk0",
+                    "-device", "virtio-blk-device,drive=disk0,bus=virtio-mmio-bus.0"]
+        else:
+            cmd += ["-initrd", disk_copy]
+    if cfg.append:
+        cmd += ["-append", cfg.append]
+    cmd += list(cfg.extra_args)
+    return cmd
+
+
+class QemuSession:
+    """One running QEMU: its console as lines, its stdin, and its end.
+
+    Every line is written to the log as it arrives. Lines are handed to
+    on_line (if set) as they complete. Use as a context manager so QEMU is
+    killed however the caller leaves.
+    """
+
+    def __init__(self, cfg: QemuConfig, on_line: Optional[Callable[[str], None]] = None):
+        self.cfg = cfg
+        self.on_line = on_line
+        self.lines: List[str] = []
+        self.text = ""          # everything so far, \r removed
+        self._partial = ""
+        self.proc: Optional[subprocess.Popen] = None
+        self.exit_code: Optional[int] = None
+        self.disk_copy: Optional[str] = None
+        os.makedirs(cfg.log_dir, exist_ok=True)
+        self.log_path = os.path.join(cfg.log_dir, f"{cfg.name}.log")
+        self._log = None
+        self.started = 0.0
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    def start(self):
+        cfg = self.cfg
+        if not os.path.exists(cfg.kernel):
+            raise FileNotFoundError(f"kernel {cfg.kernel} not found (run make)")
+        if cfg.disk:
+            if not os.path.exists(cfg.disk):
+                raise FileNotFoundError(f"disk image {cfg.disk} not found (run make)")
+            # A private copy: runs in parallel do not share a disk, and a
+            # suite that writes the disk always starts from a clean one.
+            self.disk_copy = os.path.join(cfg.log_dir, f"{cfg.name}.img")
+            shutil.copyfile(cfg.disk, self.disk_copy)
+        cmd = qemu_command(cfg, self.disk_copy)
+        self._log = open(self.log_path, "w", encoding="utf-8", errors="replace")
+        self._log.write("# " + " ".join(shlex.quote(c) for c in cmd) + "\n")
+        self._log.flush()
+        self.started = time.monotonic()
+        # A session of its own, so stop() can kill QEMU's whole process group.
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        os.set_blocking(self.proc.stdout.fileno(), False)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def _feed(self, data: bytes):
+        chunk = data.decode("utf-8", errors="replace").replace("\r", "")
+        self._log.write(chunk)
+        self._log.flush()
+        self.text += chunk
+        self._partial += chunk
+        while "\n" in self._partial:
+            line, self._partial = self._partial.split("\n", 1)
+            self.lines.append(line)
+            if self.on_line:
+                self.on_line(line)
+
+    def poll(self, wait: float) -> bool:
+        """Reads whatever the console printed within `wait` seconds.
+        Returns False once QEMU has exited and its output is drained."""
+        fd = self.proc.stdout.fileno()
+        ready, _, _ = select.select([fd], [], [], max(0.0, wait))
+        if ready:
+            try:
+                data = os.read(fd, 65536)
+            except BlockingIOError:
+                data = b""
+            if data:
+                self._feed(data)
+                return True
+            if self.proc.poll() is not None or data == b"":
+                # EOF: QEMU closed its output.
+                self.exit_code = self.proc.wait()
+                return False
+        if self.proc.poll() is not None:
+            # Exited: drain what is left.
+            while True:
+                try:
+                    data = os.read(fd, 65536)
+                except BlockingIOError:
+                    break
+                if not data:
+                    break
+                self._feed(data)
+            self.exit_code = self.proc.returncode
+            return False
+        return True
+
+    def running(self) -> bool:
+        return self.exit_code is None
+
+    def wait_until(self, predicate: Callable[[], bool], deadline: float) -> bool:
+        """Reads the console until predicate() holds (True), QEMU exits or
+        the monotonic deadline passes (False)."""
+        while True:
+            if predicate():
+                return True
+            now = time.monotonic()
+            if now >= deadline or not self.running():
+                return predicate()
+            self.poll(min(0.2, deadline - now))
+
+    def send(self, text: str, delay: float = 0.02):
+        """Types text on the console, one character at a time."""
+        for ch in text:
+            try:
+                self.proc.stdin.write(ch.encode())
+                self.proc.stdin.flush()
+            except (BrokenPipeError, OSError):
+                return
+            time.sleep(delay)
+
+    def stop(self):
+        """Kills QEMU (if still running) and its process group; closes the log."""
+        if self.proc is not None:
+            killed = self.proc.poll() is None
+            if killed:
+                self._kill_group(signal.SIGTERM)
+                try:
+                    self.proc.wait(timeout=3)
+                except subprocess.TimeoutExpired:
+                    self._kill_group(signal.SIGKILL)
+                    self.proc.wait()
+            else:
+                # QEMU is gone; anything it left in its group goes too.
+                self._kill_group(signal.SIGKILL)
+            try:
+                while self.poll(0):
+                    pass
+            except (OSError, ValueError):
+                pass
+            for stream in (self.proc.stdin, self.proc.stdout):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+            if killed:
+                self.exit_code = None  # no status of its own: we ended it
+        if self._partial:
+            self.lines.append(self._partial)
+            if self.on_line:
+                self.on_line(self._partial)
+            self._partial = ""
+        if self._log:
+            self._log.close()
+            self._log = None
+        if self.disk_copy and os.path.exists(self.disk_copy):
+            os.remove(self.disk_copy)
+
+    def _kill_group(self, sig):
+        try:
+            os.killpg(self.proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def tail(self, n: int = TAIL_LINES) -> str:
+        lines = self.lines + ([self._partial] if self._partial else [])
+        return "\n".join(lines[-n:])
+
+
+def _describe_problem(reason: str, session: QemuSession) -> str:
+    return f"{reason}; last lines of {session.log_path}:\n{session.tail()}"
+
+
+def _panic_or_trap(session: QemuSession) -> Optional[str]:
+    if PANIC_MARK in session.text:
+        return "kernel panic"
+    if TRAP_MARK in session.text:
+        return "kernel trap"
+    return None
+
+
+def run_suite(cfg: QemuConfig, on_case: Optional[Callable[[Case], None]] = None,
+              echo: bool = False) -> RunResult:
+    """Boots cfg and collects the suite's cases until its summary line.
+
+    on_case is called for every pass/FAIL line as it arrives; echo copies
+    the console to stdout."""
+    result = RunResult(name=cfg.name)
+    state = {"summary": None}
+
+    def on_line(line: str):
+        if echo:
+            print(f"[{cfg.name}] {line}", flush=True)
+        m = PASS_RE.match(line)
+        if m:
+            case = Case(m.group("case"), True)
+        else:
+            m = FAIL_RE.match(line)
+            case = Case(m.group("case"), False, m.group("reason")) if m else None
+        if case:
+            result.cases.append(case)
+            if on_case:
+                on_case(case)
+            return
+        m = SUMMARY_RE.match(line)
+        if m and state["summary"] is None and (cfg.suite is None or m.group("suite") == cfg.suite):
+            state["summary"] = {"suite": m.group("suite"), "passed": int(m.group("passed")),
+                                "failed": int(m.group("failed"))}
+
+    session = QemuSession(cfg, on_line)
+    try:
+        session.start()
+    except (OSError, FileNotFoundError) as e:
+        result.problem = f"could not start: {e}"
+        result.cases.append(Case(cfg.name, False, result.problem))
+        return result
+    problem = None
+    try:
+        deadline = session.started + cfg.timeout
+        bad = lambda: state["summary"] is not None or _panic_or_trap(session) is not None
+        session.wait_until(bad, deadline)
+        crash = _panic_or_trap(session)
+        if crash:
+            # Let the report (message and backtrace) finish.
+            session.wait_until(lambda: "kernel stopped" in session.text,
+                               time.monotonic() + PANIC_GRACE)
+            problem = crash
+        elif state["summary"] is None:
+            if session.running():
+                problem = f"timeout after {cfg.timeout:.0f} s without a summary line (hang?)"
+            else:
+                problem = f"QEMU exited with status {session.exit_code} before the summary line"
+        elif not cfg.poweroff:
+            # Nothing more to wait for; only a late crash report could follow.
+            session.wait_until(lambda: _panic_or_trap(session) is not None, time.monotonic() + 0.5)
+            crash = _panic_or_trap(session)
+            if crash:
+                problem = f"{crash} after the summary line"
+        else:
+            # The machine should power off by itself now.
+            session.wait_until(lambda: not session.running() or _panic_or_trap(session) is not None,
+                               time.monotonic() + POWEROFF_GRACE)
+            crash = _panic_or_trap(session)
+            if crash:
+                session.wait_until(lambda: "kernel stopped" in session.text,
+                                   time.monotonic() + PANIC_GRACE)
+                problem = f"{crash} after the summary line"
+            elif session.running():
+                problem = f"did not power off within {POWEROFF_GRACE:.0f} s of the summary line"
+            else:
+                s = state["summary"]
+                seen_pass = sum(1 for c in result.cases if c.ok)
+                seen_fail = len(result.cases) - seen_pass
+                if (s["passed"], s["failed"]) != (seen_pass, seen_fail):
+                    problem = (f"summary says {s['passed']} passed, {s['failed']} failed, but the log has "
+                               f"{seen_pass} pass and {seen_fail} FAIL lines")
+                elif s["failed"] == 0 and session.exit_code not in (0, None):
+                    problem = f"all cases passed but QEMU exited with status {session.exit_code}"
+    finally:
+        session.stop()
+    result.summary = state["summary"]
+    result.exit_code = session.exit_code
+    result.log = session.log_path
+    result.seconds = session.elapsed()
+    if problem:
+        result.problem = _describe_problem(problem, session)
+        result.cases.append(Case(cfg.name, False, result.problem))
+        if on_case:
+            on_case(result.cases[-1])
+    return result
+
+
+def run_boot_check(cfg: QemuConfig, wait_for: str, send: Optional[str] = None,
+                   expect: Optional[str] = None, echo: bool = False) -> RunResult:
+    """Boots cfg until the console matches the regular expression wait_for;
+    then, if asked, types `send` and waits for `expect` (a regular
+    expression matched against what the console printed after the typing
+    began). One case, named after the run."""
+    result = RunResult(name=cfg.name)
+    on_line = (lambda line: print(f"[{cfg.name}] {line}", flush=True)) if echo else None
+    session = QemuSession(cfg, on_line)
+    try:
+        session.start()
+    except (OSError, FileNotFoundError) as e:
+        result.problem = f"could not start: {e}"
+        result.cases.append(Case(cfg.name, False, result.problem))
+        return result
+    problem = None
+    try:
+        deadline = session.started + cfg.timeout
+        want = re.compile(wait_for)
+        found = session.wait_until(lambda: want.search(session.text) is not None or
+                                   _panic_or_trap(session) is not None, deadline)
+        crash = _panic_or_trap(session)
+        if crash:
+            problem = crash
+        elif not found:
+            problem = (f"timeout after {cfg.timeout:.0f} s waiting for {wait_for!r}" if session.running()
+                       else f"QEMU exited with status {session.exit_code} before {wait_for!r} appeared")
+        elif send is not None:
+            # Give the console a moment to enable input after the match.
+            session.wait_until(lambda: False, time.monotonic() + 0.5)
+            mark = len(session.text)
+            session.send(send)
+            if expect:
+                again = re.compile(expect)
+                ok = session.wait_until(lambda: again.search(session.text, mark) is not None or
+                                        _panic_or_trap(session) is not None,
+                                        time.monotonic() + min(30.0, cfg.timeout))
+                crash = _panic_or_trap(session)
+                if crash:
+                    problem = crash
+                elif not ok:
+                    problem = f"typed {send!r} but the console never showed {expect!r}"
+    finally:
+        session.stop()
+    result.exit_code = session.exit_code
+    result.log = session.log_path
+    result.seconds = session.elapsed()
+    if problem:
+        result.problem = _describe_problem(problem, session)
+        result.cases.append(Case(cfg.name, False, result.problem))
+    else:
+        result.cases.append(Case(cfg.name, True))
+    return result
+
+
+def run_expect_panic(cfg: QemuConfig, backtrace: List[str], echo: bool = False) -> RunResult:
+    """Boots cfg expecting a panic. Passes only if the panic report carries
+    a backtrace naming every function in `backtrace`, and QEMU then exits
+    with a non-zero status."""
+    result = RunResult(name=cfg.name)
+    on_line = (lambda line: print(f"[{cfg.name}] {line}", flush=True)) if echo else None
+    session = QemuSession(cfg, on_line)
+    try:
+        session.start()
+    except (OSError, FileNotFoundError) as e:
+        result.problem = f"could not start: {e}"
+        result.cases.append(Case(cfg.name, False, result.problem))
+        return result
+    problem = None
+    try:
+        deadline = session.started + cfg.timeout
+        session.wait_until(lambda: PANIC_MARK in session.text, deadline)
+        if PANIC_MARK not in session.text:
+            problem = (f"no panic within {cfg.timeout:.0f} s" if session.running()
+                       else f"QEMU exited with status {session.exit_code} without a panic")
+        else:
+            # The report ends with the machine stopping; QEMU should exit.
+            session.wait_until(lambda: not session.running(), time.monotonic() + POWEROFF_GRACE)
+            report = session.text[session.text.index(PANIC_MARK):]
+            missing = [f for f in backtrace if not re.search(r"\b" + re.escape(f) + r"\b", report)]
+            if "backtrace" not in report:
+                problem = "the panic report has no backtrace"
+            elif missing:
+                problem = "the backtrace does not name " + ", ".join(missing)
+            elif session.running():
+                problem = f"QEMU still running {POWEROFF_GRACE:.0f} s after the panic"
+            elif session.exit_code == 0:
+                problem = "QEMU exited with status 0 after a panic"
+    finally:
+        session.stop()
+    result.exit_code = session.exit_code
+    result.log = session.log_path
+    result.seconds = session.elapsed()
+    if problem:
+        result.problem = _describe_problem(problem, session)
+        result.cases.append(Case(cfg.name, False, result.problem))
+    else:
+        result.cases.append(Case(cfg.name, True))
+    return result
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Boot Tandem in QEMU and report in-guest test results. The console goes to "
+                    "build/test-logs/<name>.log; the exit status is 0 only if every case passed.",
+        epilog="examples:\n"
+               "  tests/run_qemu.py --name ktest-virt-4 --smp 4 --append ktest --suite ktest --no-disk\n"
+               "  tests/run_qemu.py --name ktest-sifive --machine sifive_u --smp 5 --append ktest --no-disk\n"
+               "  tests/run_qemu.py --name shm --append run=shmtests --suite shmtests --json\n"
+               "  tests/run_qemu.py --name console --boot --wait-for 'harts online: 4' \\\n"
+               "        --send 'hello\\r' --expect hello\n"
+               "  tests/run_qemu.py --name panic --append ktest_panic --panic --backtrace panic_test_inner\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--name", default="run", help="name of the run: log file name, failure case name")
+    parser.add_argument("--machine", default="virt", choices=["virt", "sifive_u"], help="QEMU board (default virt)")
+    parser.add_argument("--smp", type=int, default=4,
+                        help="QEMU -smp (default 4); on sifive_u hart 0 is a monitor core the kernel never uses")
+    parser.add_argument("--memory", default="128M", help="QEMU -m (default 128M)")
+    parser.add_argument("--qemu-args", default="", help="extra QEMU arguments, one shell-quoted string "
+                        "(e.g. \"-cpu rv64,sstc=false\")")
+    parser.add_argument("--append", default="", help="kernel command line, e.g. ktest or run=usertests")
+    parser.add_argument("--kernel", default="build/kernel.elf", help="kernel ELF (default build/kernel.elf)")
+    parser.add_argument("--disk", default="build/fs.img",
+                        help="disk image (default build/fs.img): virtio disk on virt, -initrd on sifive_u; "
+                             "a private copy is used")
+    parser.add_argument("--no-disk", action="store_true", help="boot without a disk image")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds before the run counts as hung "
+                        "(default 120)")
+    parser.add_argument("--suite", default=None, help="the suite name expected on the summary line")
+    parser.add_argument("--log-dir", default="build/test-logs", help="where logs go (default build/test-logs)")
+    parser.add_argument("--no-poweroff", action="store_true",
+                        help="do not require the machine to power off after its summary (the default on "
+                             "sifive_u, which has no shutdown device)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--boot", action="store_true", help="boot check: wait for --wait-for, then --send/--expect")
+    mode.add_argument("--panic", action="store_true", help="expect a kernel panic with a backtrace")
+    parser.add_argument("--wait-for", default=r"\$ ", help="boot check: regular expression to wait for "
+                        "(default the shell prompt '$ ')")
+    parser.add_argument("--send", default=None, help="boot check: keystrokes to type once it matched "
+                        "(\\r and \\n escapes allowed)")
+    parser.add_argument("--expect", default=None, help="boot check: regular expression expected after typing")
+    parser.add_argument("--backtrace", action="append", default=[],
+                        help="panic: a function the backtrace must name (repeatable)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    parser.add_argument("--verbose", "-v", action="store_true", help="copy the console to stdout as it arrives")
+    args = parser.parse_args(argv)
+
+    os.chdir(REPO)
+    cfg = QemuConfig(name=args.name, machine=args.machine, smp=args.smp, memory=args.memory,
+                     extra_args=shlex.split(args.qemu_args), append=args.append, kernel=args.kernel,
+                     disk=None if args.no_disk else args.disk, timeout=args.timeout, suite=args.suite,
+                     log_dir=args.log_dir,
+                     poweroff=not args.no_poweroff and args.machine != "sifive_u")
+
+    def show(case: Case):
+        if not args.json:
+            print(f"  {'pass' if case.ok else 'FAIL'} {case.name}" + (f": {case.reason}" if case.reason else ""),
+                  flush=True)
+
+    if args.boot:
+        send = args.send.encode().decode("unicode_escape") if args.send is not None else None
+        result = run_boot_check(cfg, args.wait_for, send, args.expect, echo=args.verbose)
+        for c in result.cases:
+            show(c)
+    elif args.panic:
+        result = run_expect_panic(cfg, args.backtrace, echo=args.verbose)
+        for c in result.cases:
+            show(c)
+    else:
+        result = run_suite(cfg, on_case=show, echo=args.verbose)
+
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        print(f"{cfg.name}: {result.passed} passed, {result.failed} failed ({result.seconds:.1f} s, log {result.log})")
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
