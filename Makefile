@@ -2,7 +2,7 @@
 #
 #   make            build the kernel and the file system image
 #   make qemu       boot in QEMU (CPUS=4 MEM=128M BOARD=virt by default)
-#   make qemu-gdb   the same, waiting for gdb-multiarch (see .gdbinit)
+#   make qemu-gdb   the same, waiting for gdb-multiarch -x .gdbinit
 #   make test       every host and in-guest test; ends with "N passed, N failed"
 #   make grade      the lab grader's scores
 #   make image      the U-Boot-bootable Image
@@ -110,7 +110,7 @@ qemu: check-deps all
 	$(QEMU) $(QEMU_ARGS)
 
 qemu-gdb: check-deps all .gdbinit
-	@echo "QEMU waits for gdb: run 'gdb-multiarch' in this directory (it reads .gdbinit)."
+	@echo "QEMU waits for gdb: in another terminal here, run 'gdb-multiarch -x .gdbinit'."
 	$(QEMU) $(QEMU_ARGS) -S -gdb tcp::26000
 
 .gdbinit: .gdbinit.tmpl

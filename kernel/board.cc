@@ -262,6 +262,14 @@ Result<void> board_from_fdt(const Fdt& fdt, BoardInfo* board)
     Fdt::Node chosen;
     if (fdt.find_path("/chosen", &chosen))
         w.stdout_path = fdt.property_string(chosen, "stdout-path");
+    // "serial0:115200n8" names an alias (U-Boot's trees); resolve it to a path.
+    if (!w.stdout_path.is_empty() && w.stdout_path[0] != '/') {
+        long colon = w.stdout_path.find(':');
+        StringView alias = colon < 0 ? w.stdout_path : w.stdout_path.substring(0, size_t(colon));
+        Fdt::Node aliases;
+        if (fdt.find_path("/aliases", &aliases))
+            w.stdout_path = fdt.property_string(aliases, alias);
+    }
 
     StringView model = fdt.property_string(fdt.root(), "model");
     size_t n = min(model.length(), sizeof(board->model) - 1);

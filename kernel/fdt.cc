@@ -274,6 +274,8 @@ bool Fdt::find_path(StringView path, Node* out) const
 
 bool Fdt::find_phandle(u32 phandle, Node* out) const
 {
+    if (phandle == 0 || phandle == 0xffffffff)
+        return false; // not valid phandle values
     // Linear scan of the structure block: trees are small and this is only
     // used while booting.
     u32 off = 0;

@@ -52,5 +52,11 @@ void arch::power_off(int exit_code)
     if (g_finisher) {
         *g_finisher = exit_code == 0 ? 0x5555 : (0x3333 | (u32(exit_code & 0xffff) << 16));
     }
-    sbi_system_reset(SBI_RESET_SHUTDOWN, exit_code == 0 ? SBI_RESET_REASON_NONE : SBI_RESET_REASON_FAILURE);
+    u32 reason = exit_code == 0 ? SBI_RESET_REASON_NONE : SBI_RESET_REASON_FAILURE;
+    sbi_system_reset(SBI_RESET_SHUTDOWN, reason);
+    // Some boards (QEMU sifive_u) have no power-off device but can reset;
+    // QEMU run with -no-reboot then exits.
+    sbi_system_reset(SBI_RESET_COLD_REBOOT, reason);
+    for (;;)
+        arch::wait_for_interrupt();
 }

@@ -56,9 +56,4 @@ long sbi_hart_status(u64 hart_id)
     return r.error ? r.error : r.value;
 }
 
-void sbi_system_reset(u32 type, u32 reason)
-{
-    sbi_call(EID_SRST, 0, type, reason);
-    for (;;)
-        asm volatile("wfi");
-}
+long sbi_system_reset(u32 type, u32 reason) { return sbi_call(EID_SRST, 0, type, reason).error; }

@@ -19,8 +19,10 @@ long sbi_send_ipi(u64 hart_mask, u64 hart_mask_base);
 long sbi_remote_sfence_vma(u64 hart_mask, u64 hart_mask_base, u64 start, u64 size);
 long sbi_hart_start(u64 hart_id, u64 start_paddr, u64 opaque);
 long sbi_hart_status(u64 hart_id);
-[[noreturn]] void sbi_system_reset(u32 type, u32 reason);
+// Returns only if the firmware cannot do it.
+long sbi_system_reset(u32 type, u32 reason);
 
 constexpr u32 SBI_RESET_SHUTDOWN = 0;
+constexpr u32 SBI_RESET_COLD_REBOOT = 1;
 constexpr u32 SBI_RESET_REASON_NONE = 0;
 constexpr u32 SBI_RESET_REASON_FAILURE = 1;

@@ -137,4 +137,9 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        run_all.run_qemu.kill_all()
+        print("\ninterrupted", file=sys.stderr)
+        os._exit(130)

@@ -60,6 +60,10 @@ class GuestRun:
     send: Optional[str] = None        # boot: keystrokes to type
     expect: Optional[str] = None      # boot: expected after typing
     backtrace: List[str] = field(default_factory=list)  # panic: functions to name
+    # Regular expressions the console must show (the boot banner, say),
+    # checked as one extra case, <name>-banner. They catch a run that passes
+    # for the wrong reason, such as ktest on fewer harts than asked for.
+    log_checks: List[str] = field(default_factory=list)
 
     def config(self, timeout_scale: float = 1.0) -> QemuConfig:
         return QemuConfig(name=self.name, machine=self.machine, smp=self.smp, memory=self.memory,
@@ -78,22 +82,30 @@ def user_suite(name: str, timeout: float = 300.0) -> List[GuestRun]:
     """A user-space suite, booted by init with run=<name>, on 1 and 4 harts
     (DESIGN.md section 7: every suite runs with both)."""
     return [GuestRun(f"{name}-virt-{n}", "user", smp=n, append=f"run={name}", suite=name,
-                     timeout=timeout, program=name) for n in (1, 4)]
+                     timeout=timeout, program=name, log_checks=[rf"harts online: {n} \("]) for n in (1, 4)]
+
+
+def harts_online(n: int) -> str:
+    return rf"harts online: {n} \("
 
 
 # ---- the table: every in-guest run of `make test` ---------------------------------------
 RUNS: List[GuestRun] = [
     # Kernel self-tests: allocators hammered from every hart, lock
     # contention, timer ticks on every hart, page tables.
-    GuestRun("ktest-virt-1", "ktest", smp=1, append="ktest", suite="ktest", disk=False),
-    GuestRun("ktest-virt-4", "ktest", smp=4, append="ktest", suite="ktest", disk=False),
-    GuestRun("ktest-virt-8", "ktest", smp=8, append="ktest", suite="ktest", disk=False),
+    GuestRun("ktest-virt-1", "ktest", smp=1, append="ktest", suite="ktest", disk=False,
+             log_checks=[harts_online(1)]),
+    GuestRun("ktest-virt-4", "ktest", smp=4, append="ktest", suite="ktest", disk=False,
+             log_checks=[harts_online(4), r"timer: sstc"]),
+    GuestRun("ktest-virt-8", "ktest", smp=8, append="ktest", suite="ktest", disk=False,
+             log_checks=[harts_online(8)]),
     # Without Sstc the timer goes through SBI calls.
     GuestRun("ktest-virt-4-nosstc", "ktest", smp=4, append="ktest", suite="ktest", disk=False,
-             qemu_args=["-cpu", "rv64,sstc=false"]),
+             qemu_args=["-cpu", "rv64,sstc=false"], log_checks=[harts_online(4), r"timer: sbi"]),
     # sifive_u: hart 0 is a monitor core without an MMU, so 5 QEMU harts
     # give the kernel 4, with hart ids that do not start at 0.
-    GuestRun("ktest-sifive_u-5", "ktest", machine="sifive_u", smp=5, append="ktest", suite="ktest", disk=False),
+    GuestRun("ktest-sifive_u-5", "ktest", machine="sifive_u", smp=5, append="ktest", suite="ktest", disk=False,
+             log_checks=[harts_online(4), r"hart ids(?: [1-4]){4}\)", r"timer: sbi"]),
     # Negative test: a deliberate panic must be reported with a symbolic
     # backtrace and must stop the machine with a failure status.
     GuestRun("ktest-panic", "panic", kind="panic", smp=4, append="ktest_panic", disk=False, timeout=60,
@@ -183,28 +195,21 @@ def run_host_tests(binary: str = HOST_BINARY, timeout: float = 180.0, log_dir: s
         result.cases.append(Case("host", False, result.problem))
         return result
     base = [binary, "--no-colors", "--duration=true"]
-    env_note = ""
     with open(result.log, "w", encoding="utf-8") as log:
         out, status = _run_binary(base, timeout)
         log.write(out)
         summary = DOCTEST_SUMMARY_RE.search(out)
         done = _parse_cases(out)
         if summary and status in (0, 1):
-            total, passed, failed = (int(summary.group(i)) for i in (1, 2, 3))
-            skipped = int(summary.group(4) or 0)
-            failing = {n: why for n, (bad, why) in done.items() if bad}
             for name, (bad, why) in done.items():
                 result.cases.append(Case(name, not bad, why))
-            # Trust doctest's counts if the parse saw fewer cases.
-            ran = total - skipped
-            missing_pass = passed - sum(1 for c in result.cases if c.ok)
-            missing_fail = failed - len(failing)
-            for i in range(max(0, missing_pass)):
+            # doctest's own counts are the authority; should the parse have
+            # missed a case, make up the difference.
+            passed, failed = int(summary.group(2)), int(summary.group(3))
+            for _ in range(passed - result.passed):
                 result.cases.append(Case(f"host case {len(result.cases) + 1}", True))
-            for i in range(max(0, missing_fail)):
+            for _ in range(failed - result.failed):
                 result.cases.append(Case(f"host case {len(result.cases) + 1}", False, "see " + result.log))
-            if len(result.cases) != ran:
-                env_note = f" (doctest counted {ran})"
         else:
             # The process died. Attribute the death to the first case that
             # did not finish, and carry on from the one after it.
@@ -246,7 +251,6 @@ def run_host_tests(binary: str = HOST_BINARY, timeout: float = 180.0, log_dir: s
     if on_case:
         for c in result.cases:
             on_case(c)
-    result.summary = {"note": env_note} if env_note else None
     return result
 
 
@@ -279,10 +283,22 @@ class Printer:
 def run_guest(run: GuestRun, scale: float) -> RunResult:
     cfg = run.config(scale)
     if run.kind == "boot":
-        return run_qemu.run_boot_check(cfg, run.wait_for, run.send, run.expect)
-    if run.kind == "panic":
-        return run_qemu.run_expect_panic(cfg, run.backtrace)
-    return run_qemu.run_suite(cfg)
+        result = run_qemu.run_boot_check(cfg, run.wait_for, run.send, run.expect)
+    elif run.kind == "panic":
+        result = run_qemu.run_expect_panic(cfg, run.backtrace)
+    else:
+        result = run_qemu.run_suite(cfg)
+    if run.log_checks:
+        try:
+            with open(result.log, encoding="utf-8", errors="replace") as f:
+                text = f.read()
+        except OSError:
+            text = ""
+        missing = [pattern for pattern in run.log_checks if not re.search(pattern, text)]
+        result.cases.append(Case(f"{run.name}-banner", not missing,
+                                 "the console never showed " + ", ".join(repr(p) for p in missing)
+                                 if missing else ""))
+    return result
 
 
 def run_many(runs: List[GuestRun], jobs: int = MAX_PARALLEL_QEMU, scale: float = 1.0, on_result=None):
@@ -340,6 +356,8 @@ def main(argv=None) -> int:
     parser.add_argument("--build-failed", action="append", default=[], choices=["kernel", "host"],
                         help="the build of this part failed (make test passes it): record a failure "
                              "instead of running stale binaries")
+    parser.add_argument("--strict", action="store_true",
+                        help="count a run whose user program is not built as a failure, not a skip")
     parser.add_argument("--verbose", "-v", action="store_true", help="list passing cases too")
     parser.add_argument("--list", action="store_true", help="list the in-guest runs and exit")
     args = parser.parse_args(argv)
@@ -382,6 +400,14 @@ def main(argv=None) -> int:
                 skipped.append((run, why))
             else:
                 ready.append(run)
+        if args.strict:
+            for run, why in skipped:
+                r = RunResult(name=run.name, problem=why)
+                r.cases.append(Case(run.name, False, why))
+                labels[id(r)] = run.name
+                out.result(run.name, r)
+                results.append(r)
+            skipped = []
         for run, why in skipped:
             out.line(f"SKIP  {run.name:28} not run: {why}")
         if ready:
@@ -410,4 +436,9 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        run_qemu.kill_all()
+        print("\ninterrupted", file=sys.stderr)
+        os._exit(130)

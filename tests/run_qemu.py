@@ -43,6 +43,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional
@@ -145,6 +146,20 @@ def qemu_command(cfg: QemuConfig, disk_copy: Optional[str]) -> List[str]:
     return cmd
 
 
+_live_sessions = set()
+_live_lock = threading.Lock()
+
+
+def kill_all():
+    """Kills every QEMU this process started that is still running (for an
+    interrupted test run)."""
+    with _live_lock:
+        sessions = list(_live_sessions)
+    for session in sessions:
+        if session.proc is not None and session.proc.poll() is None:
+            session._kill_group(signal.SIGKILL)
+
+
 class QemuSession:
     """One running QEMU: its console as lines, its stdin, and its end.
 
@@ -194,6 +209,8 @@ class QemuSession:
         # A session of its own, so stop() can kill QEMU's whole process group.
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, start_new_session=True)
+        with _live_lock:
+            _live_sessions.add(self)
         os.set_blocking(self.proc.stdout.fileno(), False)
 
     def elapsed(self) -> float:
@@ -302,6 +319,8 @@ class QemuSession:
             self._log = None
         if self.disk_copy and os.path.exists(self.disk_copy):
             os.remove(self.disk_copy)
+        with _live_lock:
+            _live_sessions.discard(self)
 
     def _kill_group(self, sig):
         try:
@@ -314,8 +333,8 @@ class QemuSession:
         return "\n".join(lines[-n:])
 
 
-def _describe_problem(reason: str, session: QemuSession) -> str:
-    return f"{reason}; last lines of {session.log_path}:\n{session.tail()}"
+def _describe_problem(reason: str, session: QemuSession, tail: str) -> str:
+    return f"{reason}; last lines of {session.log_path}:\n{tail}"
 
 
 def _panic_or_trap(session: QemuSession) -> Optional[str]:
@@ -404,13 +423,14 @@ def run_suite(cfg: QemuConfig, on_case: Optional[Callable[[Case], None]] = None,
                 elif s["failed"] == 0 and session.exit_code not in (0, None):
                     problem = f"all cases passed but QEMU exited with status {session.exit_code}"
     finally:
+        tail = session.tail()  # before stopping: QEMU's own farewell is noise
         session.stop()
     result.summary = state["summary"]
     result.exit_code = session.exit_code
     result.log = session.log_path
     result.seconds = session.elapsed()
     if problem:
-        result.problem = _describe_problem(problem, session)
+        result.problem = _describe_problem(problem, session, tail)
         result.cases.append(Case(cfg.name, False, result.problem))
         if on_case:
             on_case(result.cases[-1])
@@ -460,12 +480,13 @@ def run_boot_check(cfg: QemuConfig, wait_for: str, send: Optional[str] = None,
                 elif not ok:
                     problem = f"typed {send!r} but the console never showed {expect!r}"
     finally:
+        tail = session.tail()  # before stopping: QEMU's own farewell is noise
         session.stop()
     result.exit_code = session.exit_code
     result.log = session.log_path
     result.seconds = session.elapsed()
     if problem:
-        result.problem = _describe_problem(problem, session)
+        result.problem = _describe_problem(problem, session, tail)
         result.cases.append(Case(cfg.name, False, result.problem))
     else:
         result.cases.append(Case(cfg.name, True))
@@ -506,12 +527,13 @@ def run_expect_panic(cfg: QemuConfig, backtrace: List[str], echo: bool = False) 
             elif session.exit_code == 0:
                 problem = "QEMU exited with status 0 after a panic"
     finally:
+        tail = session.tail()  # before stopping: QEMU's own farewell is noise
         session.stop()
     result.exit_code = session.exit_code
     result.log = session.log_path
     result.seconds = session.elapsed()
     if problem:
-        result.problem = _describe_problem(problem, session)
+        result.problem = _describe_problem(problem, session, tail)
         result.cases.append(Case(cfg.name, False, result.problem))
     else:
         result.cases.append(Case(cfg.name, True))

@@ -12,6 +12,8 @@ namespace {
 struct Spec {
     bool left = false;
     bool zero = false;
+    bool alternate = false; // '#': 0x before hex, 0 before octal
+    char sign = 0;          // '+' or ' ': shown before non-negative numbers
     int width = 0;
     int precision = -1;
 };
@@ -51,20 +53,26 @@ void emit_number(Counter& out, u64 value, bool negative, unsigned base, bool upp
     const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
     char buf[24];
     int n = 0;
-    do {
-        buf[n++] = digits[value % base];
-        value /= base;
-    } while (value != 0);
-    int prefix_len = int(strlen(prefix)) + (negative ? 1 : 0);
+    // As in C, a zero with precision 0 prints no digits at all.
+    if (!(value == 0 && spec.precision == 0)) {
+        do {
+            buf[n++] = digits[value % base];
+            value /= base;
+        } while (value != 0);
+    }
+    char sign = negative ? '-' : spec.sign;
+    int prefix_len = int(strlen(prefix)) + (sign ? 1 : 0);
     int zeros = spec.precision > n ? spec.precision - n : 0;
     int total = prefix_len + zeros + n;
-    if (!spec.left && !spec.zero)
+    // The 0 flag pads with zeros only when no precision is given.
+    bool zero_pad = spec.zero && spec.precision < 0;
+    if (!spec.left && !zero_pad)
         out.pad(spec.width - total, ' ');
-    if (negative)
-        out.put('-');
+    if (sign)
+        out.put(sign);
     for (const char* p = prefix; *p; p++)
         out.put(*p);
-    if (!spec.left && spec.zero)
+    if (!spec.left && zero_pad)
         out.pad(spec.width - total, '0');
     out.pad(zeros, '0');
     while (n > 0)
@@ -90,6 +98,12 @@ int vformat(FormatSink sink, void* ctx, const char* fmt, va_list args)
                 spec.left = true;
             else if (*fmt == '0')
                 spec.zero = true;
+            else if (*fmt == '#')
+                spec.alternate = true;
+            else if (*fmt == '+')
+                spec.sign = '+';
+            else if (*fmt == ' ' && spec.sign != '+')
+                spec.sign = ' ';
             else
                 break;
         }
@@ -152,12 +166,20 @@ int vformat(FormatSink sink, void* ctx, const char* fmt, va_list args)
             else if (longs <= -2)
                 v = u8(v);
             unsigned base = *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16;
-            emit_number(out, v, false, base, *fmt == 'X', spec, "");
+            const char* prefix = "";
+            if (spec.alternate && v != 0)
+                prefix = base == 16 ? (*fmt == 'X' ? "0X" : "0x") : base == 8 ? "0" : "";
+            Spec unsigned_spec = spec;
+            unsigned_spec.sign = 0; // + and space apply to signed conversions only
+            emit_number(out, v, false, base, *fmt == 'X', unsigned_spec, prefix);
             break;
         }
-        case 'p':
-            emit_number(out, u64(va_arg(args, void*)), false, 16, false, spec, "0x");
+        case 'p': {
+            Spec pointer_spec = spec;
+            pointer_spec.sign = 0;
+            emit_number(out, u64(va_arg(args, void*)), false, 16, false, pointer_spec, "0x");
             break;
+        }
         case 's':
             emit_string(out, va_arg(args, const char*), spec);
             break;

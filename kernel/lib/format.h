@@ -1,8 +1,8 @@
 /*
  * printf-style formatting, shared by the kernel's kprintf and the user
- * library's printf. Supports the flags '-' and '0', a width and a precision
- * (numbers or '*'), the length modifiers hh h l ll z, and the conversions
- * d i u x X o p s c %.
+ * library's printf. Supports the flags '-' '0' '#' '+' and ' ', a width and
+ * a precision (numbers or '*'), the length modifiers hh h l ll z, and the
+ * conversions d i u x X o p s c %, with C's meaning.
  */
 #pragma once
 

@@ -182,6 +182,7 @@ Result<MemRegion*> AddressSpace::add_region(vaddr_t hint, u64 length, bool fixed
     r->file_offset = shape.file_offset;
     r->file_bytes = shape.file_bytes;
     r->space = this;
+    r->mapping_id = m_next_mapping_id++;
     insert_sorted(r);
     if (r->store)
         r->store->on_view_added(this, r);
@@ -261,6 +262,7 @@ Result<MemRegion*> AddressSpace::split(MemRegion* r, vaddr_t at)
     upper->file_offset = r->file_offset + delta;
     upper->file_bytes = r->file_bytes > delta ? r->file_bytes - delta : 0;
     upper->space = this;
+    upper->mapping_id = r->mapping_id;
     if (upper->store)
         upper->store->ref();
     if (upper->file)
@@ -430,6 +432,7 @@ Result<AddressSpace*> AddressSpace::fork_copy()
     child->m_lock.lock(); // nobody else can see it yet; taken for form
     child->heap_start = heap_start;
     child->brk = brk;
+    child->m_next_mapping_id = m_next_mapping_id;
     bool failed = false;
     for (MemRegion* r : m_regions) {
         MemRegion* copy = make<MemRegion>();
@@ -449,6 +452,7 @@ Result<AddressSpace*> AddressSpace::fork_copy()
         copy->file_offset = r->file_offset;
         copy->file_bytes = r->file_bytes;
         copy->space = child;
+        copy->mapping_id = r->mapping_id;
         if (copy->store)
             copy->store->ref();
         if (copy->file)

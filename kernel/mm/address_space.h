@@ -31,6 +31,7 @@
 #include "../sync/sleeplock.h"
 #include "../trap.h"
 #include "../uapi/mman.h"
+#include "../uapi/shm.h"
 
 class MemStore;
 struct Inode;
@@ -41,7 +42,7 @@ constexpr vaddr_t USER_STACK_TOP = USER_VA_END - PAGE_SIZE;
 constexpr u64 USER_STACK_SIZE = 1 << 20;           // 1 MiB
 constexpr u64 USER_STACK_GUARD = 1 << 30;          // gap between views and the stack
 constexpr vaddr_t USER_MMAP_END = USER_STACK_TOP - USER_STACK_SIZE - USER_STACK_GUARD;
-constexpr int MAX_REGIONS_PER_PROCESS = 1024;
+constexpr int MAX_REGIONS_PER_PROCESS = SHM_MAX_VIEWS_PER_PROCESS; // every mapping counts
 
 enum class RegionKind : u8 { Program, Heap, Stack, Anonymous, SharedView, FileView };
 
@@ -59,6 +60,7 @@ struct MemRegion {
     u64 file_offset = 0;       // file offset of `start`
     u64 file_bytes = 0;        // bytes of file content from `start`; zeros after
     ListNode store_link;       // on the store owner's list of views (guarded by its lock)
+    u64 mapping_id = 0;        // shared by the pieces of one mapping after splits
     struct AddressSpace* space = nullptr; // the address space this region belongs to
 
     u64 length() const { return end - start; }
@@ -142,6 +144,7 @@ private:
     int m_region_count = 0;
     u64 m_resident = 0;
     MemRegion* m_last_hit = nullptr;
+    u64 m_next_mapping_id = 1;
     Atomic<u64> m_loaded_on{0}; // bit per CPU whose satp holds this table
     Atomic<u32> m_users{1};     // the owner's reference plus pins
 };

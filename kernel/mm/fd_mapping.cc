@@ -19,6 +19,12 @@ Result<void> prepare_fd_mapping(int fd, u64 offset, u64 length, u32 prot, MemReg
     }
 }
 
+void finish_fd_mapping(MemRegion* shape)
+{
+    if (shape->kind == RegionKind::SharedView)
+        shm_finish_mapping(shape);
+}
+
 Result<void> sync_mapped_range(AddressSpace*, u64, u64)
 {
     // Anonymous and shared-memory views have no backing file to write.

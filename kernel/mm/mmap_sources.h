@@ -16,5 +16,7 @@ Result<MemStore*> create_anonymous_store(u64 pages);
 // Fills *shape (store, offset, prot limits) for a view of descriptor fd;
 // ERR_BADF, ERR_ACCESS, ERR_INVAL.
 Result<void> prepare_fd_mapping(int fd, u64 offset, u64 length, u32 prot, MemRegion* shape);
+// Called once the view prepare_fd_mapping described was added, or not.
+void finish_fd_mapping(MemRegion* shape);
 // Writes back the dirty pages of file views in the range (msync).
 Result<void> sync_mapped_range(AddressSpace* as, u64 start, u64 length);

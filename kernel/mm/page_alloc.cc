@@ -162,18 +162,28 @@ Page* page_of(paddr_t pa)
 
 paddr_t page_address(const Page* page) { return g_base + index_of(page) * PAGE_SIZE; }
 
-void page_get(paddr_t pa) { page_of(pa)->refcount.fetch_add(1, MemoryOrder::Relaxed); }
+void page_get(paddr_t pa)
+{
+    if (Page* p = page_of(pa))
+        p->refcount.fetch_add(1, MemoryOrder::Relaxed);
+}
 
 bool page_put(paddr_t pa)
 {
     Page* p = page_of(pa);
+    if (!p || p->refcount.load(MemoryOrder::Relaxed) == 0)
+        return false; // not a managed page, or not allocated
     if (p->refcount.fetch_sub(1, MemoryOrder::AcqRel) != 1)
         return false;
     free_pages(pa);
     return true;
 }
 
-u32 page_refcount(paddr_t pa) { return page_of(pa)->refcount.load(MemoryOrder::Relaxed); }
+u32 page_refcount(paddr_t pa)
+{
+    Page* p = page_of(pa);
+    return p ? p->refcount.load(MemoryOrder::Relaxed) : 0;
+}
 
 PageStats page_stats()
 {

@@ -72,8 +72,13 @@ long sys_mmap(const SyscallArgs& args)
             return r.error_code();
     }
     AddressSpace* as = current_space();
-    SleepLockGuard guard(as->lock());
-    auto region = as->add_region(addr, length, fixed, shape);
+    Result<MemRegion*> region = Error(ERR_NOMEM);
+    {
+        SleepLockGuard guard(as->lock());
+        region = as->add_region(addr, length, fixed, shape);
+    }
+    if (!(flags & MAP_ANONYMOUS))
+        finish_fd_mapping(&shape);
     if (region.is_error()) {
         if (shape.store)
             shape.store->unref();

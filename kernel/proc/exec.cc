@@ -20,6 +20,8 @@
 #include "fs_glue.h"
 #include "proc.h"
 
+void robust_list_release(Proc* p);
+
 namespace {
 
 // Builds the new address space for the executable `ip`.
@@ -115,10 +117,19 @@ Result<int> exec_image(const char* path, const char* const* argv, int argc)
         return args.error();
     }
 
-    // Point of no return: switch to the new image.
-    AddressSpace* old = p->address_space;
+    // Point of no return: switch to the new image. Robust mutexes the old
+    // image holds die with it, as they would at exit; the list lives in the
+    // old address space, which is still the active one here.
+    robust_list_release(p);
     as->owner = p;
-    p->address_space = as;
+    AddressSpace* old;
+    {
+        // Readers of another process's space (shm_maps, procinfo) hold its
+        // lock while they pin the space.
+        SpinlockGuard guard(p->lock);
+        old = p->address_space;
+        p->address_space = as;
+    }
     {
         InterruptsDisabled no_migration;
         AddressSpace::activate(as, false);
@@ -133,7 +144,6 @@ Result<int> exec_image(const char* path, const char* const* argv, int argc)
     // A new program starts with fresh floating-point registers.
     p->fp_state = FpState{};
     p->fp_needs_restore = true;
-    p->robust_list = 0;
     return argc; // becomes a0
 }
 

@@ -211,8 +211,12 @@ void do_exit(int status)
         fs_inode_put(p->cwd);
         p->cwd = nullptr;
     }
-    AddressSpace* space = p->address_space;
-    p->address_space = nullptr;
+    AddressSpace* space;
+    {
+        SpinlockGuard guard(p->lock); // see exec_image
+        space = p->address_space;
+        p->address_space = nullptr;
+    }
     if (space)
         AddressSpace::destroy(space); // drops views, abandoning region locks
     shm_process_exit(p);              // drops the creator references

@@ -8,8 +8,15 @@
  * waiter is served in order. The abandoned flag travels with the hand-over
  * and is reported (ERR_ABANDONED) once, to the next owner.
  *
+ * A waiter can be handed the lock after it was killed but before it ran
+ * again (kill only makes it runnable; the hand-over takes it off the
+ * queue). It must not keep the lock: it would never return to user space,
+ * and its exit would then mark the lock abandoned although no process ever
+ * held it there. So a killed acquirer passes the lock straight on.
+ *
  * Lock: SharedRegion::lock_guard (rank Region). region_lock_abandon is
- * called with g_shm_lock held (rank ShmTable, taken first).
+ * called with g_shm_lock held (rank ShmTable, taken first). Waking a
+ * waiter takes its Proc::lock (rank Proc) inside lock_guard.
  */
 #include "../proc/proc.h"
 #include "shared_region.h"
@@ -51,6 +58,12 @@ Result<void> region_lock_acquire(SharedRegion* r)
             if (waited.is_error() && r->lock_owner != me)
                 return waited;
         }
+    }
+    // Killed as it got the lock (see the top of the file): hand it on as it
+    // came, abandoned or not, so that killing a waiter leaves no trace.
+    if (current_killed()) {
+        pass_on(r, r->lock_abandoned);
+        return Error(ERR_INTR);
     }
     if (r->lock_abandoned) {
         r->lock_abandoned = false;

@@ -46,7 +46,7 @@ void shm_init(u64 total_ram_pages)
 {
     if (g_names.init(SHM_MAX_REGIONS).is_error())
         panic("shm: no memory for the name table");
-    g_quota_total = total_ram_pages * PAGE_SIZE / 100 * SHM_QUOTA_PERCENT;
+    g_quota_total = page_round_down(total_ram_pages * PAGE_SIZE / 100 * SHM_QUOTA_PERCENT);
 }
 
 u64 shm_quota_used()

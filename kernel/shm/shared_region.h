@@ -59,7 +59,9 @@ struct SharedRegion {
     Proc* creator = nullptr;   // valid while creator_ref
     ListNode creator_link;     // on the creator's list of regions it holds
     ListNode views_list;       // MemRegion::store_link of every view
+    u32 mappings_in_progress = 0; // createMapping/mmap calls between lookup and view
     WaitQueue views_gone;      // destroySharedRegion waits here for views == 0
+                               // and mappings_in_progress == 0
 
     // ---- guarded by lock_guard: the region lock of the original interface
     Spinlock lock_guard{"region_lock", LockRank::Region};
@@ -136,3 +138,5 @@ struct stat;
 void shm_file_release(File* f);
 void shm_file_stat(File* f, struct stat* st);
 Result<void> shm_prepare_mapping(File* f, u64 offset, u64 length, u32 prot, bool shared, MemRegion* shape);
+// After mmap added (or failed to add) the view that shm_prepare_mapping prepared.
+void shm_finish_mapping(MemRegion* shape);

@@ -53,11 +53,13 @@ long sys_destroySharedRegion(const SyscallArgs& args)
         // The name goes at once; a create of the same name makes a new region.
         shm_unlink_locked(r);
     }
-    // Wait, holding no lock across the sleep, until every view is gone.
+    // Wait, holding no lock across the sleep, until every view is gone,
+    // including those that createMapping calls which found the name before
+    // we unlinked it are still adding.
     long result = ERR_OK;
     {
         SpinlockGuard guard(g_shm_lock);
-        while (r->views > 0) {
+        while (r->views > 0 || r->mappings_in_progress > 0) {
             auto waited = r->views_gone.wait(g_shm_lock, WaitMode::Killable);
             if (waited.is_error()) {
                 result = waited.error_code();
@@ -83,12 +85,18 @@ long sys_createMapping(const SyscallArgs& args)
         r = shm_find_locked(name.view());
         if (!r)
             return ERR_NOTEXIST;
+        // Found by name: a destroyer that unlinks the name from now on must
+        // also wait for the view we are about to add.
+        r->mappings_in_progress++;
     }
-    if (r->readonly_ceiling && r->creator_pid != me->pid) {
-        shm_unref(r);
-        return ERR_ACCESS;
+    Result<u64> mapped = Error(ERR_ACCESS);
+    if (!r->readonly_ceiling || r->creator_pid == me->pid)
+        mapped = map_region_view(r, 0, r->size, PROT_READ | PROT_WRITE, true, PROT_READ | PROT_WRITE, 0, false);
+    {
+        SpinlockGuard guard(g_shm_lock);
+        if (--r->mappings_in_progress == 0 && r->views == 0)
+            r->views_gone.wake_all(); // no view came of it after all
     }
-    auto mapped = map_region_view(r, 0, r->size, PROT_READ | PROT_WRITE, true, PROT_READ | PROT_WRITE, 0, false);
     shm_unref(r);
     u64 address = TRY_SYSCALL(mapped);
     if (auto stored = put_user(out, address); stored.is_error()) {
@@ -110,7 +118,15 @@ long sys_destroyMapping(const SyscallArgs& args)
     // since: a mapping of it keeps working for its user).
     if (!r || !(r->name() == name.view()))
         return ERR_NOTEXIST;
-    as->remove_region(view);
+    // mprotect or munmap may have split the view: remove all its pieces.
+    u64 id = view->mapping_id;
+    MemRegion* piece = as->first_region();
+    while (piece) {
+        MemRegion* next = as->next_region(piece);
+        if (piece->mapping_id == id)
+            as->remove_region(piece);
+        piece = next;
+    }
     return ERR_OK;
 }
 

@@ -158,7 +158,7 @@ long sys_ftruncate(const SyscallArgs& args)
         TRY_SYSCALL(shm_quota_charge_locked(new_size - r->size));
         r->quota_bytes += new_size - r->size;
     } else if (new_size < r->size) {
-        if (view_covers_from(r, new_size / PAGE_SIZE))
+        if (view_covers_from(r, new_size / PAGE_SIZE) || r->mappings_in_progress > 0)
             return ERR_BUSY;
         shm_quota_release_locked(r->size - new_size);
         r->quota_bytes -= r->size - new_size;
@@ -169,6 +169,14 @@ long sys_ftruncate(const SyscallArgs& args)
 }
 
 // ---- what the file layer and mmap call ------------------------------------
+
+void shm_finish_mapping(MemRegion* shape)
+{
+    SharedRegion* r = static_cast<RegionStore*>(shape->store)->region;
+    SpinlockGuard guard(g_shm_lock);
+    if (--r->mappings_in_progress == 0 && r->views == 0)
+        r->views_gone.wake_all();
+}
 
 void shm_file_release(File* f) { shm_handle_closed(f->region); }
 
@@ -188,11 +196,6 @@ Result<void> shm_prepare_mapping(File* f, u64 offset, u64 length, u32 prot, bool
     u64 end;
     if (!is_aligned(offset, PAGE_SIZE) || add_overflows(offset, length, &end))
         return Error(ERR_INVAL);
-    {
-        SpinlockGuard guard(g_shm_lock);
-        if (end > r->size)
-            return Error(ERR_INVAL);
-    }
     // A shared view writes the region: only through a writable handle. A
     // private view's writes stay private, as POSIX allows.
     u32 max_prot = PROT_READ | PROT_EXEC;
@@ -200,6 +203,14 @@ Result<void> shm_prepare_mapping(File* f, u64 offset, u64 length, u32 prot, bool
         max_prot |= PROT_WRITE;
     if (prot & ~max_prot)
         return Error(ERR_ACCESS);
+    {
+        SpinlockGuard guard(g_shm_lock);
+        if (end > r->size)
+            return Error(ERR_INVAL);
+        // Until the view exists (shm_finish_mapping), a shrinking ftruncate
+        // must not cut what it will cover.
+        r->mappings_in_progress++;
+    }
     shape->kind = RegionKind::SharedView;
     shape->max_prot = max_prot;
     shape->store = r->store;

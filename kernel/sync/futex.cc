@@ -13,6 +13,13 @@
  * the page is faulted in and pinned (page_get) first, with only the
  * address-space lock held.
  *
+ * futex_handoff is the one place besides the robust-list walk where the
+ * kernel writes a user word: under the bucket lock it picks the oldest
+ * sleeper and makes it the mutex's owner before waking it, which user space
+ * alone cannot do fairly (anyone could take a freed mutex first). It writes
+ * through the pinned physical page too, after faulting it in for writing,
+ * so a read-only view cannot be used to change a word.
+ *
  * A waiter lives on its own kernel stack and is on a bucket list only
  * while it sleeps in futex_wait: whatever ends the wait (a wake, the
  * deadline, a kill) takes it off under the bucket lock before futex_wait
@@ -28,6 +35,7 @@
 #include "../mm/page_alloc.h"
 #include "../mm/phys.h"
 #include "../proc/proc.h"
+#include "../uapi/futex.h"
 #include "wait_queue.h"
 
 namespace {
@@ -41,7 +49,8 @@ struct FutexKey {
 struct FutexWaiter {
     ListNode link; // on the bucket's list, oldest first
     FutexKey key;
-    WaitQueue queue; // just this waiter
+    Proc* proc = nullptr; // the sleeping process (for hand-over)
+    WaitQueue queue;      // just this waiter
     bool woken = false;
 };
 
@@ -87,34 +96,52 @@ bool check_address(u64 addr, Result<void>* error)
     return true;
 }
 
-// Finds the key of the word at addr and pins its page, faulting it in as a
-// read by the process would. Returns the page; the caller page_put()s it.
-Result<paddr_t> pin_word(AddressSpace* as, u64 addr, FutexKey* key)
+// Finds the key of the word at addr and pins its page, faulting it in as
+// the process's own read (or write) would: a write fault also breaks
+// copy-on-write, so the page pinned is the one the process would write.
+// Returns the page; the caller page_put()s it.
+Result<paddr_t> pin_word(AddressSpace* as, u64 addr, Access access, FutexKey* key)
 {
+    u32 needed = PERM_USER | (access == Access::Write ? PERM_WRITE : PERM_READ);
     SleepLockGuard guard(as->lock());
     *key = TRY(key_for(as, addr));
     paddr_t pa;
     u32 perms;
-    if (!as->page_table().lookup(page_round_down(addr), &pa, &perms) || !(perms & PERM_USER) ||
-        !(perms & PERM_READ)) {
+    if (!as->page_table().lookup(page_round_down(addr), &pa, &perms) || (perms & needed) != needed) {
         // handle_fault takes the lock itself. Nothing else changes this
         // space meanwhile: only its own (single-threaded) process does.
         as->lock().unlock();
-        auto faulted = as->handle_fault(addr, Access::Read);
+        auto faulted = as->handle_fault(addr, access);
         as->lock().lock();
         TRY(faulted);
-        if (!as->page_table().lookup(page_round_down(addr), &pa, &perms) || !(perms & PERM_USER))
+        if (!as->page_table().lookup(page_round_down(addr), &pa, &perms) || (perms & needed) != needed)
             return Error(ERR_FAULT);
     }
     page_get(pa);
     return pa;
 }
 
-// Converts an absolute clock_ns() deadline into timebase ticks, rounding
-// up so that the wait never ends before the deadline in clock_ns() terms.
+u32* word_in(paddr_t page, u64 addr)
+{
+    return reinterpret_cast<u32*>(static_cast<u8*>(phys_to_virt(page)) + addr % PAGE_SIZE);
+}
+
+// Converts an absolute clock_ns() deadline (later than now_ns) into
+// timebase ticks, rounding up so that the wait never ends before the
+// deadline in clock_ns() terms. The arithmetic is split at whole seconds
+// so that far deadlines cannot overflow; one beyond what the tick counter
+// can express (centuries away) is no deadline at all.
 u64 deadline_ticks(u64 deadline_ns, u64 now_ns, u64 now_ticks)
 {
-    return now_ticks + arch::ns_to_ticks(deadline_ns - now_ns) + 1;
+    constexpr u64 NS_PER_S = 1000000000;
+    u64 hz = arch::timebase_hz();
+    u64 delta = deadline_ns - now_ns;
+    u64 seconds = delta / NS_PER_S;
+    u64 rest = delta % NS_PER_S;
+    if (seconds >= (~0ull / 4) / hz)
+        return NO_DEADLINE;
+    u64 ticks = seconds * hz + (rest * hz + NS_PER_S - 1) / NS_PER_S + 1;
+    return now_ticks + ticks;
 }
 
 int wake_key(const FutexKey& key, int n)
@@ -145,8 +172,9 @@ Result<void> futex_wait(u64 addr, u32 expected, u64 deadline_ns)
         return bad;
     AddressSpace* as = current_proc()->address_space;
     FutexWaiter waiter;
-    paddr_t page = TRY(pin_word(as, addr, &waiter.key));
-    u32* word = reinterpret_cast<u32*>(static_cast<u8*>(phys_to_virt(page)) + addr % PAGE_SIZE);
+    waiter.proc = current_proc();
+    paddr_t page = TRY(pin_word(as, addr, Access::Read, &waiter.key));
+    u32* word = word_in(page, addr);
 
     u64 deadline = NO_DEADLINE;
     bool expired = false;
@@ -205,3 +233,62 @@ Result<int> futex_wake_in(AddressSpace* as, u64 addr, int n)
 }
 
 Result<int> futex_wake(u64 addr, int n) { return futex_wake_in(current_proc()->address_space, addr, n); }
+
+Result<int> futex_handoff(u64 addr)
+{
+    Result<void> bad;
+    if (!check_address(addr, &bad))
+        return Error(bad.error_code());
+    Proc* me = current_proc();
+    FutexKey key;
+    paddr_t page = TRY(pin_word(me->address_space, addr, Access::Write, &key));
+    u32* word = word_in(page, addr);
+    Bucket& b = bucket_for(key);
+    Result<int> result = 0;
+    {
+        SpinlockGuard guard(b.lock);
+        auto owned = [&](u32 w) { return (w & FUTEX_TID_MASK) == u32(me->pid) && !(w & FUTEX_OWNER_DIED); };
+        u32 old = __atomic_load_n(word, __ATOMIC_SEQ_CST);
+        if (!owned(old))
+            result = Error(ERR_INVAL);
+        // The oldest sleeper that is not being killed (a killed one would
+        // only pass the mutex on as owner-died), and whether more remain.
+        FutexWaiter* heir = nullptr;
+        bool others = false;
+        for (ListNode* node = b.waiters.next; result.ok() && node != &b.waiters; node = node->next) {
+            FutexWaiter* w = container_of(node, FutexWaiter, link);
+            if (!(w->key == key))
+                continue;
+            if (heir) {
+                others = true;
+                break;
+            }
+            SpinlockGuard plock(w->proc->lock);
+            if (!w->proc->killed)
+                heir = w;
+        }
+        // Sleepers only ever add FUTEX_WAITERS or FUTEX_HANDOFF to a held
+        // word, so this settles after a few rounds; the owner field must
+        // stay ours throughout.
+        while (heir) {
+            if (!owned(old)) {
+                result = Error(ERR_INVAL);
+                break;
+            }
+            u32 desired = u32(heir->proc->pid);
+            if (others)
+                desired |= FUTEX_WAITERS | (old & FUTEX_HANDOFF);
+            // Sequentially consistent, so also a release: what the old
+            // owner wrote under the mutex is visible to the new one.
+            if (__atomic_compare_exchange_n(word, &old, desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+                heir->link.unlink();
+                heir->woken = true;
+                heir->queue.wake_one();
+                result = 1;
+                break;
+            }
+        }
+    }
+    page_put(page);
+    return result;
+}

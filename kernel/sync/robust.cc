@@ -97,4 +97,10 @@ long sys_futex_wait(const SyscallArgs& args)
     return to_syscall_return(futex_wait(args[0], u32(args[1]), args[2]));
 }
 
-long sys_futex_wake(const SyscallArgs& args) { return to_syscall_return(futex_wake(args[0], args.as_int(1))); }
+long sys_futex_wake(const SyscallArgs& args)
+{
+    int n = args.as_int(1);
+    if (n == FUTEX_WAKE_HANDOFF)
+        return to_syscall_return(futex_handoff(args[0]));
+    return to_syscall_return(futex_wake(args[0], n));
+}

@@ -14,6 +14,17 @@
  * word), and a wake-up nobody needed costs one system call, while a
  * missing one would leave a sleeper behind forever.
  *
+ * Fairness: normally an unlock frees the word and wakes one sleeper, and
+ * whoever gets to the word first takes it (a running process usually
+ * beats the one just woken). That keeps throughput high, but a sleeper can
+ * lose every race to a stream of lockers. So a sleeper that keeps losing
+ * for STARVING_NS sets FUTEX_HANDOFF; while it is set, unlock does not free
+ * the word but asks the kernel to make the oldest sleeper the owner
+ * (FUTEX_WAKE_HANDOFF), so the queue is served first come, first served
+ * and nobody can barge in. The sleeper that set the bit clears it once it
+ * has the mutex (or gives up waiting); the kernel clears it when it hands
+ * the mutex to the last sleeper.
+ *
  * Each process keeps the robust mutexes it holds on a doubly-linked list
  * through the mutexes' next/prev fields, whose head (g_robust) it registers
  * with the kernel once. The kernel follows only `next`; `prev` lets unlock
@@ -35,6 +46,10 @@
 namespace {
 
 constexpr int WAKE_ALL = 0x7fffffff;
+// How long a sleeper may keep losing the race for a freed mutex before it
+// asks for hand-over. Long enough that hand-over (which costs a context
+// switch per unlock) stays rare under ordinary contention.
+constexpr uint64_t STARVING_NS = 4000000;
 
 // ---- atomics on shared words ----
 inline uint32_t load(const uint32_t* p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
@@ -114,11 +129,23 @@ int fail_acquire(int error)
     return error;
 }
 
+// Withdraws a hand-over request we made (we got the mutex, or stop waiting).
+void clear_handoff(mutex_t* m)
+{
+    for (;;) {
+        uint32_t w = load(&m->word);
+        if (!(w & FUTEX_HANDOFF) || cas(&m->word, w, w & ~FUTEX_HANDOFF))
+            return;
+    }
+}
+
 // Everything but the uncontended case. g_robust.pending is m.
 int lock_slow(mutex_t* m, uint64_t deadline_ns, bool try_only)
 {
     uint32_t pid = self_pid();
-    bool slept = false;
+    bool slept = false;          // we have been woken at least once
+    bool asked_handoff = false;  // we set FUTEX_HANDOFF, so we clear it
+    uint64_t first_loss = 0;     // when we first lost the race after a wake-up
     for (;;) {
         uint32_t w = load(&m->word);
         uint32_t owner = owner_of(w);
@@ -126,25 +153,45 @@ int lock_slow(mutex_t* m, uint64_t deadline_ns, bool try_only)
             return fail_acquire(ERR_NOTRECOVERABLE);
         if (owner == 0) {
             // Free, perhaps left by a dead owner: OWNER_DIED stays in the
-            // word while we hold it, so that unlock knows we never repaired it.
+            // word while we hold it, so that unlock knows we never repaired
+            // it. (A free word never carries FUTEX_HANDOFF.)
             uint32_t desired = pid | (w & (FUTEX_WAITERS | FUTEX_OWNER_DIED)) | (slept ? FUTEX_WAITERS : 0);
             if (cas(&m->word, w, desired))
                 return finish_acquire(m, w);
             continue;
         }
-        if (owner == pid)
-            return fail_acquire(ERR_BUSY); // not recursive
+        if (owner == pid) {
+            if (!slept)
+                return fail_acquire(ERR_BUSY); // not recursive
+            // We slept and woke up owning it: the unlock handed it to us.
+            if (asked_handoff)
+                clear_handoff(m);
+            return finish_acquire(m, w);
+        }
         if (try_only)
             return fail_acquire(ERR_BUSY);
-        // Announce ourselves before sleeping, so the owner's unlock wakes us.
-        if (!(w & FUTEX_WAITERS)) {
-            if (!cas(&m->word, w, w | FUTEX_WAITERS))
+        // Announce ourselves before sleeping, so the owner's unlock wakes
+        // us; ask for hand-over if we keep losing.
+        uint32_t bits = FUTEX_WAITERS;
+        if (slept && !asked_handoff && !(w & FUTEX_HANDOFF)) {
+            uint64_t now = clock_ns();
+            if (first_loss == 0)
+                first_loss = now;
+            else if (now - first_loss >= STARVING_NS)
+                bits |= FUTEX_HANDOFF;
+        }
+        if ((w & bits) != bits) {
+            if (!cas(&m->word, w, w | bits))
                 continue;
-            w |= FUTEX_WAITERS;
+            asked_handoff |= (bits & FUTEX_HANDOFF) != 0;
+            w |= bits;
         }
         int r = futex_wait(&m->word, w, deadline_ns);
-        if (ends_wait(r))
-            return fail_acquire(r); // ERR_TIMEDOUT, ERR_INTR
+        if (ends_wait(r)) { // ERR_TIMEDOUT, ERR_INTR
+            if (asked_handoff)
+                clear_handoff(m);
+            return fail_acquire(r);
+        }
         slept = true;
     }
 }
@@ -222,10 +269,16 @@ int mutex_unlock(mutex_t* m)
         g_robust.pending = 0;
         return ERR_OK;
     }
-    // FUTEX_WAITERS was set (only sleepers change an owned word).
-    __atomic_exchange_n(&m->word, 0, __ATOMIC_RELEASE);
+    // Someone sleeps (only sleepers change an owned word). A starving one
+    // gets the mutex handed over; otherwise free it and wake one.
+    if ((load(&m->word) & FUTEX_HANDOFF) && futex_wake(&m->word, FUTEX_WAKE_HANDOFF) == 1) {
+        g_robust.pending = 0;
+        return ERR_OK;
+    }
+    uint32_t old = __atomic_exchange_n(&m->word, 0, __ATOMIC_RELEASE);
     g_robust.pending = 0;
-    futex_wake(&m->word, 1);
+    if (old & FUTEX_WAITERS)
+        futex_wake(&m->word, 1);
     return ERR_OK;
 }
 

@@ -62,6 +62,7 @@ const struct test_case g_cases[] = {
     SHM_CASE(mmap_private_from_readonly_handle),
     SHM_CASE(mmap_fixed_refuses_replace),
     SHM_CASE(mmap_bad_fd),
+    SHM_CASE(mmap_anonymous_is_not_a_region),
     SHM_CASE(munmap_splits_views),
     SHM_CASE(mprotect_cannot_exceed_handle),
     SHM_CASE(fstat_type_and_size),
@@ -126,6 +127,7 @@ const struct test_case g_cases[] = {
     SHM_CASE(race_shm_open_create),
     SHM_CASE_TIMEOUT(race_storm, 120000),
     SHM_CASE(race_lock_counter),
+    SHM_CASE_TIMEOUT(race_destroy_vs_map, 60000),
     // regressions of DESIGN.md 5.4
     SHM_CASE(regress_exist_releases_table_lock),
     SHM_CASE(regress_destroy_wait_holds_no_lock),

@@ -20,6 +20,7 @@ const struct test_case g_cases[] = {
     TEST_CASE(futex_value_mismatch),
     TEST_CASE(futex_timeout_not_early),
     TEST_CASE(futex_expired_deadline),
+    TEST_CASE(futex_far_deadline),
     TEST_CASE(futex_misaligned),
     TEST_CASE(futex_bad_address),
     TEST_CASE(futex_wake_no_waiters),
@@ -36,6 +37,7 @@ const struct test_case g_cases[] = {
     TEST_CASE(futex_dead_region_no_trace),
     TEST_CASE(futex_waiter_region_unlinked),
     TEST_CASE(futex_waiter_region_destroyed),
+    TEST_CASE(futex_handoff_semantics),
     // no system call on the fast paths
     TEST_CASE(mutex_uncontended_no_syscalls),
     TEST_CASE(sem_uncontended_no_syscalls),

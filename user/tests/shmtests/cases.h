@@ -129,6 +129,7 @@ void dup_counts_one_handle();
 void interfaces_interoperate();
 void shm_list_reports();
 void shm_maps_reports();
+void mmap_anonymous_is_not_a_region();
 
 // ---- lifetime (lifetime.cc) ----
 void forget_to_destroy_leaks_nothing();
@@ -187,6 +188,7 @@ void race_exclusive_create();
 void race_shm_open_create();
 void race_storm();
 void race_lock_counter();
+void race_destroy_vs_map();
 
 // ---- exhaustion (exhaust.cc) ----
 void exhaust_region_table();

@@ -171,7 +171,7 @@ void shm_open_ceiling_rdonly()
     require(!mmap_failed(w), "creator's rw mmap: %s", errname(map_error(w)));
     strcpy(w, "rates");
     struct shm_info info;
-    check(find_region_info("h.ceil", &info) && (info.flags & SHM_INFO_READONLY_CEILING), "flags %#x", info.flags);
+    check(find_region_info("h.ceil", &info) && (info.flags & SHM_INFO_READONLY_CEILING), "flags 0x%x", info.flags);
     // The creator itself may open it read-write again, and map it.
     int again = shm_open("h.ceil", O_RDWR, 0, SHM_CEILING_RDWR, nullptr);
     check(again >= 0, "creator's second O_RDWR open: %s", errname(again));
@@ -219,7 +219,7 @@ void shm_open_persist()
     struct shm_info info;
     check(find_region_info("h.persist", &info) && info.handles == 0 && info.views == 0 &&
               (info.flags & SHM_INFO_PERSIST) && info.resident_pages == 1,
-          "handles %u views %u flags %#x resident %lu", info.handles, info.views, info.flags,
+          "handles %u views %u flags 0x%x resident %lu", info.handles, info.views, info.flags,
           (unsigned long)info.resident_pages);
     int fd = shm_open("h.persist", O_RDONLY, 0, 0, nullptr);
     require(fd >= 0, "reopen: %s", errname(fd));
@@ -493,6 +493,10 @@ void fstat_type_and_size()
     require_eq(fstat(fd, &st), 0);
     check_eq(st.type, T_SHM);
     check_eq(st.size, 2 * PAGE);
+    // A handle is mapped, not read or written.
+    char buf[8];
+    check_eq(read(fd, buf, sizeof buf), ERR_INVAL);
+    check_eq(write(fd, buf, sizeof buf), ERR_INVAL);
     // A region made by the original interface looks the same.
     require_eq(createSharedRegion("h.fstat.orig", 3 * PAGE + 1, 0), ERR_OK);
     int fd2 = shm_open("h.fstat.orig", O_RDONLY, 0, 0, nullptr);
@@ -629,7 +633,7 @@ void shm_unlink_while_mapped()
     require_eq(shm_unlink("h.unl"), ERR_OK);
     check_eq(shm_open("h.unl", O_RDWR, 0, 0, nullptr), ERR_NOTEXIST);
     struct shm_info info;
-    check(find_region_info("h.unl", &info) && (info.flags & SHM_INFO_UNLINKED), "unlinked region: flags %#x",
+    check(find_region_info("h.unl", &info) && (info.flags & SHM_INFO_UNLINKED), "unlinked region: flags 0x%x",
           info.flags);
     // A new create of the name makes a new, zeroed region.
     int created = -1;
@@ -780,7 +784,7 @@ void shm_list_reports()
     check_eq(munmap(b, 2 * PAGE), 0);
     check_eq(shm_unlink("h.list"), ERR_OK);
     require(find_region_info("h.list", &info), "unlinked region with a handle not listed");
-    check(info.flags & SHM_INFO_UNLINKED, "flags %#x", info.flags);
+    check(info.flags & SHM_INFO_UNLINKED, "flags 0x%x", info.flags);
     check_eq(close(fd), 0);
 }
 
@@ -817,14 +821,14 @@ void shm_maps_reports()
             found_a = true;
             check(maps[i].end == a + PAGE && maps[i].offset == PAGE && maps[i].prot == PROT_READ &&
                       maps[i].shared && maps[i].kind == MAP_KIND_SHARED_VIEW && !strcmp(maps[i].name, "h.maps"),
-                  "view a: end %#lx offset %#lx prot %u kind %u name \"%s\"", (unsigned long)maps[i].end,
+                  "view a: end 0x%lx offset 0x%lx prot %u kind %u name \"%s\"", (unsigned long)maps[i].end,
                   (unsigned long)maps[i].offset, maps[i].prot, maps[i].kind, maps[i].name);
         }
         if (maps[i].start == b) {
             found_b = true;
             check(maps[i].end == b + 3 * PAGE && maps[i].offset == 0 && maps[i].prot == RW &&
                       maps[i].resident_pages == 2 && !strcmp(maps[i].name, "h.maps"),
-                  "view b: end %#lx prot %u resident %u name \"%s\"", (unsigned long)maps[i].end, maps[i].prot,
+                  "view b: end 0x%lx prot %u resident %u name \"%s\"", (unsigned long)maps[i].end, maps[i].prot,
                   maps[i].resident_pages, maps[i].name);
         }
     }
@@ -838,4 +842,22 @@ void shm_maps_reports()
     check_eq(close(fd), 0);
     event_close(&ready);
     event_close(&go);
+}
+
+void mmap_anonymous_is_not_a_region()
+{
+    // MAP_SHARED | MAP_ANONYMOUS memory is shared with children but is no
+    // named region: it is not listed and costs no quota.
+    ShmCounts before = shm_counts();
+    static volatile int* p;
+    p = static_cast<volatile int*>(mmap(nullptr, 2 * PAGE, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+    require(!mmap_failed((void*)p), "mmap");
+    p[0] = 1;
+    p[PAGE / sizeof(int)] = 2;
+    check_eq(shm_counts().regions, before.regions);
+    check_eq(shm_counts().quota_used, before.quota_used);
+    int status = run_child([] { p[0] = 3; });
+    check_eq(status, 0);
+    check_eq(p[0], 3);
+    check_eq(munmap(const_cast<int*>(p), 2 * PAGE), 0);
 }

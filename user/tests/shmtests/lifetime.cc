@@ -18,7 +18,7 @@ void forget_to_destroy_leaks_nothing()
             memset(p, 'f', 3 * PAGE);
             // no destroyMapping, no destroySharedRegion
         });
-        check(status == 0, "run %d: status %#x", run, status);
+        check(status == 0, "run %d: status 0x%x", run, status);
         check_counts_back(before, run == 0 ? "after the first run" : "after the second run");
     }
     void* p;
@@ -188,7 +188,7 @@ void pages_freed_at_last_close_after_destroy()
     check_eq(shm_counts().regions, before.regions + 1);
     struct shm_info info;
     check(find_region_info("life.close", &info) && info.resident_pages == 16 && (info.flags & SHM_INFO_UNLINKED),
-          "resident %lu flags %#x", (unsigned long)info.resident_pages, info.flags);
+          "resident %lu flags 0x%x", (unsigned long)info.resident_pages, info.flags);
     // The memory is still there for the handle.
     char* q = map_fd(fd, 16 * PAGE, PROT_READ, MAP_SHARED, 0);
     require(!mmap_failed(q), "mmap");

@@ -255,7 +255,8 @@ void lock_kill_waiter_at_handoff()
     static volatile int* f;
     f = setup("lock.handoff");
     for (int round = 0; round < 3; round++) {
-        f[1] = f[2] = 0;
+        f[1] = 0;
+        f[2] = 0;
         require_eq(lockSharedRegion("lock.handoff"), ERR_OK);
         int victim = spawn0([] {
             f[1] = 1;

@@ -107,10 +107,10 @@ void create_persist_flag()
     require_eq(createSharedRegion("orig.persist", PAGE, RS_PERSIST), ERR_OK);
     struct shm_info info;
     require(find_region_info("orig.persist", &info), "not listed");
-    check(info.flags & SHM_INFO_PERSIST, "flags %#x lack SHM_INFO_PERSIST", info.flags);
+    check(info.flags & SHM_INFO_PERSIST, "flags 0x%x lack SHM_INFO_PERSIST", info.flags);
     require_eq(createSharedRegion("orig.nopersist", PAGE, 0), ERR_OK);
     require(find_region_info("orig.nopersist", &info), "not listed");
-    check(!(info.flags & SHM_INFO_PERSIST), "flags %#x have SHM_INFO_PERSIST", info.flags);
+    check(!(info.flags & SHM_INFO_PERSIST), "flags 0x%x have SHM_INFO_PERSIST", info.flags);
     check_eq(destroySharedRegion("orig.persist"), ERR_OK);
     check_eq(destroySharedRegion("orig.nopersist"), ERR_OK);
 }
@@ -336,10 +336,10 @@ void lock_unlock_basic()
     check_eq(lockSharedRegion("orig.lock"), ERR_OK);
     struct shm_info info;
     check(find_region_info("orig.lock", &info) && (info.flags & SHM_INFO_LOCKED) && info.lock_owner == getpid(),
-          "lock not shown as held by us (flags %#x owner %d)", info.flags, info.lock_owner);
+          "lock not shown as held by us (flags 0x%x owner %d)", info.flags, info.lock_owner);
     check_eq(unlockSharedRegion("orig.lock"), ERR_OK);
     check(find_region_info("orig.lock", &info) && !(info.flags & SHM_INFO_LOCKED) && info.lock_owner == 0,
-          "lock still shown as held (flags %#x owner %d)", info.flags, info.lock_owner);
+          "lock still shown as held (flags 0x%x owner %d)", info.flags, info.lock_owner);
     check_eq(unlockSharedRegion("orig.lock"), ERR_INVAL);
     // Free again: a second lock does not block.
     check_eq(lockSharedRegion("orig.lock"), ERR_OK);

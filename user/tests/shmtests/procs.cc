@@ -34,8 +34,8 @@ void fork_inherits_views_same_address()
             if (maps[i].kind != MAP_KIND_SHARED_VIEW || strcmp(maps[i].name, "proc.views") != 0)
                 continue;
             found++;
-            check(maps[i].shared, "inherited view at %#lx is not shared", (unsigned long)maps[i].start);
-            check(maps[i].start == uintptr_t(a) || maps[i].start == uintptr_t(b), "view at %#lx, not inherited",
+            check(maps[i].shared, "inherited view at 0x%lx is not shared", (unsigned long)maps[i].start);
+            check(maps[i].start == uintptr_t(a) || maps[i].start == uintptr_t(b), "view at 0x%lx, not inherited",
                   (unsigned long)maps[i].start);
         }
         check_eq(found, 2);
@@ -202,7 +202,7 @@ void exec_drops_views_keeps_handles()
     static char out[256];
     int status = -1;
     long n = run_capture("/bin/shmhelper", argv, out, sizeof out, &status);
-    check(n > 0 && status == 0, "shmhelper: output %ld bytes, status %#x: %s", n, status, out);
+    check(n > 0 && status == 0, "shmhelper: output %ld bytes, status 0x%x: %s", n, status, out);
     char expected[96];
     snprintf(expected, sizeof expected, "mine=0 total=2 type=%d size=%lu\n", T_SHM, (unsigned long)(2 * PAGE));
     check(strcmp(out, expected) == 0, "shmhelper says \"%s\", expected \"%s\"", out, expected);
@@ -213,7 +213,7 @@ void exec_drops_views_keeps_handles()
     // A lock taken after exec is abandoned at the exec'd program's exit.
     char* lock_argv[] = {arg("shmhelper"), arg("lock"), arg("proc.exec"), nullptr};
     n = run_capture("/bin/shmhelper", lock_argv, out, sizeof out, &status);
-    check(status == 0 && strcmp(out, "lock=0\n") == 0, "shmhelper lock: status %#x output \"%s\"", status, out);
+    check(status == 0 && strcmp(out, "lock=0\n") == 0, "shmhelper lock: status 0x%x output \"%s\"", status, out);
     check_eq(lockSharedRegion("proc.exec"), ERR_ABANDONED);
     check_eq(unlockSharedRegion("proc.exec"), ERR_OK);
     close(fd);

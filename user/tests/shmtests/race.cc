@@ -213,3 +213,52 @@ void race_lock_counter()
     check_eq(destroyMapping("race.counter", const_cast<int*>(counter)), ERR_OK);
     check_eq(destroySharedRegion("race.counter"), ERR_OK);
 }
+
+void race_destroy_vs_map()
+{
+    // destroySharedRegion returns only once no process has a view of the
+    // region, even a view that a createMapping racing with it was about to
+    // add. One process creates and destroys a name over and over, others
+    // map and unmap it; right after each destroy, the old region may still
+    // exist (a mapper's transient reference) but must have no view.
+    constexpr int MAPPERS = 3;
+    constexpr int ROUNDS = 400;
+    ShmCounts before = shm_counts();
+    g_flags = shared_page();
+    int pids[MAPPERS];
+    for (int m = 0; m < MAPPERS; m++) {
+        pids[m] = spawn0([] {
+            int mapped = 0;
+            while (g_flags[0] == 0) {
+                void* v = nullptr;
+                int r = createMapping("race.dvm", &v);
+                if (r == ERR_NOTEXIST)
+                    continue;
+                require(r == ERR_OK, "createMapping: %s", errname(r));
+                static_cast<volatile char*>(v)[0] = 1;
+                mapped++;
+                require_eq(destroyMapping("race.dvm", v), ERR_OK);
+            }
+            atomic_add(&g_flags[1], mapped);
+        });
+        require(pids[m] > 0, "fork");
+    }
+    int late_views = 0;
+    for (int i = 0; i < ROUNDS; i++) {
+        require_eq(createSharedRegion("race.dvm", PAGE, 0), ERR_OK);
+        if (i % 8 == 0)
+            sleep(1); // let the mappers find it
+        require_eq(destroySharedRegion("race.dvm"), ERR_OK);
+        struct shm_info info;
+        if (find_region_info("race.dvm", &info) && info.views > 0)
+            late_views++;
+    }
+    g_flags[0] = 1;
+    for (int m = 0; m < MAPPERS; m++)
+        expect_child_ok(pids[m], "mapper");
+    check(late_views == 0, "destroySharedRegion returned with views of the region left, %d times of %d",
+          late_views, ROUNDS);
+    check(g_flags[1] > 0, "the mappers never mapped the region");
+    check_counts_back(before, "after the race");
+    free_shared_page(g_flags);
+}

@@ -24,7 +24,8 @@ void regress_exist_releases_table_lock()
             check_eq(destroySharedRegion("rg.exist.none"), ERR_NOTEXIST);
             check_eq(shm_unlink("rg.exist.none"), ERR_NOTEXIST);
             check_eq(shm_open("rg.exist.none", O_RDWR, 0, 0, nullptr), ERR_NOTEXIST);
-            check_eq(createSharedRegion("rg.exist.big", SHM_MAX_REGION_SIZE, 0), ERR_NOMEM);
+            if (quota_total() < SHM_MAX_REGION_SIZE)
+                check_eq(createSharedRegion("rg.exist.big", SHM_MAX_REGION_SIZE, 0), ERR_NOMEM);
             void* p;
             check_eq(createMapping("rg.exist.none", &p), ERR_NOTEXIST);
             check_eq(lockSharedRegion("rg.exist"), ERR_NOTEXIST); // no view
@@ -232,15 +233,15 @@ void regress_size_rounded_once_64bit()
     const uint64_t wrapping[] = {(1ull << 32) + PAGE, 1ull << 32, (1ull << 31) + PAGE, (1ull << 40) + 1,
                                  (1ull << 44), ~0ull - PAGE + 2};
     for (uint64_t size : wrapping) {
-        check(createSharedRegion("rg.size", size, 0) == ERR_INVAL, "createSharedRegion(%#lx)", (unsigned long)size);
-        check(shm_open("rg.size", O_RDWR | O_CREAT, size, 0, nullptr) == ERR_INVAL, "shm_open(%#lx)",
+        check(createSharedRegion("rg.size", size, 0) == ERR_INVAL, "createSharedRegion(0x%lx)", (unsigned long)size);
+        check(shm_open("rg.size", O_RDWR | O_CREAT, size, 0, nullptr) == ERR_INVAL, "shm_open(0x%lx)",
               (unsigned long)size);
     }
     check_counts_back(before, "after refused sizes");
     int fd = shm_open("rg.size", O_RDWR | O_CREAT | O_EXCL, 0, 0, nullptr);
     require(fd >= 0, "shm_open");
     for (uint64_t size : wrapping)
-        check(ftruncate(fd, size) == ERR_INVAL, "ftruncate(%#lx)", (unsigned long)size);
+        check(ftruncate(fd, size) == ERR_INVAL, "ftruncate(0x%lx)", (unsigned long)size);
     close(fd);
     // 3 pages + 1 byte is 4 pages: in the list, in the quota, in the view.
     require_eq(createSharedRegion("rg.size", 3 * PAGE + 1, 0), ERR_OK);
@@ -324,7 +325,7 @@ void regress_creator_exit_reclaims()
             // A second, never-mapped region too.
             require_eq(createSharedRegion("rg.reclaim.unmapped", 8 * PAGE, 0), ERR_OK);
         });
-        check(status == 0, "run %d: status %#x", i, status);
+        check(status == 0, "run %d: status 0x%x", i, status);
         if (!check_counts_back(before, "after a creator exited"))
             break;
         if (!check(test_meminfo().shared_pages == shared, "run %d: shared pages %lu, expected %lu", i,
@@ -449,7 +450,8 @@ void regress_views_not_against_heap()
         check(uintptr_t(views[i]) >= MMAP_AREA, "view at %p, below the mapping area", views[i]);
         check(views[i] >= heap_end + (64 << 20), "view at %p is near the break %p", views[i], heap_end);
     }
-    // The heap grows a long way past the views' start... well, up to them.
+    // The heap can still grow by far more than a page: the views are not
+    // in its way.
     void* old = sbrk(64 << 20);
     check(!is_err(intptr_t(old)), "sbrk(64 MiB) with views mapped: %s", errname(int(intptr_t(old))));
     if (!is_err(intptr_t(old))) {

@@ -70,7 +70,7 @@ void tool_create_write_cat_rm()
     struct shm_info info;
     require(find_region_info("tool.a", &info), "shm create made nothing");
     check_eq(info.size, 8192);
-    check(info.flags & SHM_INFO_PERSIST, "flags %#x", info.flags);
+    check(info.flags & SHM_INFO_PERSIST, "flags 0x%x", info.flags);
     check_eq(shm_tool("write", "tool.a", "0", "hello"), 0);
     check_eq(shm_tool("write", "tool.a", "4094", "across"), 0); // over the page boundary
     check_eq(shm_tool("cat", "tool.a", "0", "5"), 0);

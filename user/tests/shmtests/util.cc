@@ -118,7 +118,7 @@ int run_child_arg(void (*fn)(void*), void* arg) { return test_fork(fn, arg); }
 
 void expect_killed(int status, const char* what)
 {
-    check(status >= 0 && WIFKILLED(status), "%s: child status %#x, expected killed", what, status);
+    check(status >= 0 && WIFKILLED(status), "%s: child status 0x%x, expected killed", what, status);
 }
 
 void expect_child_ok(int pid, const char* what)
@@ -126,7 +126,7 @@ void expect_child_ok(int pid, const char* what)
     if (!check(pid > 0, "%s: fork: %s", what, errname(pid)))
         return;
     int status = test_wait_status(pid);
-    check(status == 0, "%s: child %d status %#x%s", what, pid, status,
+    check(status == 0, "%s: child %d status 0x%x%s", what, pid, status,
           status >= 0 && WIFKILLED(status) ? " (killed)" : "");
 }
 

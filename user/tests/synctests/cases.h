@@ -53,6 +53,7 @@ uint64_t syscalls_now();
 void futex_value_mismatch();
 void futex_timeout_not_early();
 void futex_expired_deadline();
+void futex_far_deadline();
 void futex_misaligned();
 void futex_bad_address();
 void futex_wake_no_waiters();
@@ -69,6 +70,7 @@ void futex_killed_waiter_no_trace();
 void futex_dead_region_no_trace();
 void futex_waiter_region_unlinked();
 void futex_waiter_region_destroyed();
+void futex_handoff_semantics();
 
 // ---- zero-syscall fast paths (fastpath.cc) ----
 void mutex_uncontended_no_syscalls();

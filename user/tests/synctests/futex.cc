@@ -98,6 +98,45 @@ void futex_expired_deadline()
     check_eq(futex_wait(w, 1, ~0ull), ERR_AGAIN);
 }
 
+namespace {
+struct FarArgs {
+    WaitBoard* board;
+    uint64_t after_ns; // the deadline is this far from now (0: the largest value)
+};
+
+void far_waiter(void* arg)
+{
+    FarArgs* a = static_cast<FarArgs*>(arg);
+    uint64_t deadline = a->after_ns ? clock_ns() + a->after_ns : ~0ull;
+    __atomic_fetch_add(&a->board->ready, 1, __ATOMIC_SEQ_CST);
+    check_eq(futex_wait(&a->board->word, 0, deadline), ERR_OK);
+    __atomic_fetch_add(&a->board->returned, 1, __ATOMIC_SEQ_CST);
+}
+} // namespace
+
+void futex_far_deadline()
+{
+    // Deadlines far in the future must not overflow into the past: the
+    // waiter sleeps until it is woken. The first two are 100 ms past the
+    // points (about 21 and 53 days away) where (ns / 1000) * timebase_hz
+    // wraps around, for a 10 MHz and a 4 MHz timebase: a careless
+    // conversion makes them time out after about 100 ms.
+    WaitBoard* board = static_cast<WaitBoard*>(make_region("far", PAGE));
+    const uint64_t afters[] = {1844674407371000ull + 100 * MS, 4611686018428000ull + 100 * MS,
+                               100ull * 24 * 3600 * 1000 * MS, 0};
+    for (uint64_t after : afters) {
+        board->ready = board->returned = 0;
+        FarArgs args{board, after};
+        int pid = start_child(far_waiter, &args);
+        require(wait_word_at_least(&board->ready, 1), "waiter ready");
+        require(wait_sleeping(pid), "waiter asleep");
+        sleep(250);
+        check_eq(__atomic_load_n(&board->returned, __ATOMIC_SEQ_CST), 0u);
+        check_eq(futex_wake(&board->word, 1), 1);
+        join_ok(pid, "far waiter");
+    }
+}
+
 void futex_misaligned()
 {
     char* base = static_cast<char*>(make_region("misaligned", PAGE));
@@ -438,4 +477,72 @@ void futex_waiter_region_destroyed()
     join_ok(destroyer, "destroyer");
     close(fds[0]);
     close(fds[1]);
+}
+
+namespace {
+struct HandoffBoard {
+    uint32_t word;
+    uint32_t ready;
+    uint32_t order[4];
+    uint32_t served;
+};
+
+// Sleeps on the word as a mutex waiter would, and checks that it wakes up
+// as the owner; then hands the word on in turn.
+void heir_child(void* arg)
+{
+    HandoffBoard* h = static_cast<HandoffBoard*>(arg);
+    uint32_t me = uint32_t(getpid());
+    uint32_t expected = __atomic_load_n(&h->word, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&h->ready, 1, __ATOMIC_SEQ_CST);
+    int r = futex_wait(&h->word, expected, 0);
+    check_eq(r, ERR_OK);
+    uint32_t w = __atomic_load_n(&h->word, __ATOMIC_SEQ_CST);
+    require((w & FUTEX_TID_MASK) == me, "woke up with word 0x%x, not owning it", w);
+    h->order[h->served++] = me;
+    // Pass it on: to the next sleeper, or free it if there is none.
+    int passed = futex_wake(&h->word, FUTEX_WAKE_HANDOFF);
+    check(passed == ((w & FUTEX_WAITERS) ? 1 : 0), "handoff returned %d with word 0x%x", passed, w);
+    if (passed == 0)
+        __atomic_store_n(&h->word, 0, __ATOMIC_SEQ_CST);
+}
+} // namespace
+
+void futex_handoff_semantics()
+{
+    char name[64];
+    HandoffBoard* h = static_cast<HandoffBoard*>(make_region("handoff", PAGE, name));
+    uint32_t me = uint32_t(getpid());
+    check_eq(futex_wake(&h->word, FUTEX_WAKE_HANDOFF), ERR_INVAL); // free: not ours
+    h->word = me + 1;
+    check_eq(futex_wake(&h->word, FUTEX_WAKE_HANDOFF), ERR_INVAL); // someone else's
+    h->word = me | FUTEX_OWNER_DIED;
+    check_eq(futex_wake(&h->word, FUTEX_WAKE_HANDOFF), ERR_INVAL); // inconsistent
+    h->word = me | FUTEX_WAITERS;
+    check_eq(futex_wake(&h->word, FUTEX_WAKE_HANDOFF), 0); // nobody sleeps: unchanged
+    check_eq(h->word, me | FUTEX_WAITERS);
+    check_eq(futex_wake(&h->word, -5), ERR_INVAL);
+    // Through a read-only view the caller may not hand anything over.
+    int fd = shm_open(name, O_RDONLY, 0, 0, nullptr);
+    require(fd >= 0, "shm_open: %s", errname(fd));
+    uint32_t* ro = static_cast<uint32_t*>(mmap(nullptr, PAGE, PROT_READ, MAP_SHARED, fd, 0));
+    require(!mmap_failed(ro), "mmap");
+    check_eq(futex_wake(ro, FUTEX_WAKE_HANDOFF), ERR_FAULT);
+    check_eq(*ro, me | FUTEX_WAITERS);
+    munmap(ro, PAGE);
+    close(fd);
+    // Three sleepers get the word in the order they went to sleep.
+    int pids[3];
+    for (int i = 0; i < 3; i++) {
+        pids[i] = start_child(heir_child, h);
+        require(wait_word_at_least(&h->ready, uint32_t(i + 1)), "heir ready");
+        require(wait_sleeping(pids[i]), "heir asleep");
+    }
+    check_eq(futex_wake(&h->word, FUTEX_WAKE_HANDOFF), 1);
+    for (int pid : pids)
+        join_ok(pid, "heir");
+    check_eq(h->served, 3u);
+    for (int i = 0; i < 3; i++)
+        check(h->order[i] == uint32_t(pids[i]), "position %d: pid %u, expected %d", i, h->order[i], pids[i]);
+    check_eq(h->word, 0u);
 }
