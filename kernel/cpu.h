@@ -40,8 +40,10 @@ struct Cpu {
 
     Atomic<u64> ticks{0};      // timer interrupts taken
     Atomic<bool> online{false};
-    Atomic<bool> idle{false};  // waiting in the scheduler for work
+    Atomic<bool> idle{false};  // halted in wfi, waiting for work: needs an IPI
+    Atomic<bool> polling{false}; // idle but polling the run queue: needs nothing
     bool kick_pending = false; // work was queued: wake an idle hart when leaving the critical section
+    int kick_preferred = -1;   // the CPU the queued work last ran on (its TLB and caches are warm)
     u64 next_tick = 0;         // deadline of the next timer interrupt
     AddressSpace* loaded_space = nullptr; // whose page table satp holds (nullptr: the kernel's)
 };

@@ -105,6 +105,12 @@ inline bool fp_dirty() { return (csr_read(sstatus) & SSTATUS_FS) == SSTATUS_FS_D
 
 // ---- traps --------------------------------------------------------------
 void trap_init_hart();
+// Sets sstatus.SPP = U and SPIE = 1, as a trap from user mode leaves them.
+inline void prepare_sret_to_user()
+{
+    csr_clear(sstatus, SSTATUS_SPP);
+    csr_set(sstatus, SSTATUS_SPIE);
+}
 // Prepares frame for entering user mode at pc with stack sp.
 void init_user_frame(TrapFrame* frame, u64 pc, u64 sp);
 

@@ -10,7 +10,7 @@
  *
  * Under QEMU every CSR write ends a translation block, so this entry and
  * exit write as few CSRs as they can: a system call costs the swap, the
- * restore of sscratch, sepc and sstatus.
+ * restore of sscratch, and sepc.
  *
  * A trap from user mode saves its frame at the top of the current thread's
  * kernel stack (Cpu.kernel_sp); a trap from the kernel pushes a frame on the
@@ -100,22 +100,25 @@ from_user:
 
 /*
  * user_return: sp = the trap frame at the top of the kernel stack.
- * Interrupts must be off until sret. sstatus comes from the frame, which
- * says "return to U-mode with interrupts on".
+ * Interrupts must be off until sret. sstatus is not written: the trap from
+ * U-mode left SPP = U and SPIE = 1, every nested sret leaves them so, and
+ * sched() restores them after a context switch (the hart may have been in
+ * a kernel-mode trap of another thread). One CSR write less per trap.
  */
     .globl user_return
 user_return:
     ld      t0, TF_SEPC(sp)
     csrw    sepc, t0
-    ld      t0, TF_SSTATUS(sp)
-    csrw    sstatus, t0
     RESTORE_REGS
     ld      tp, TF_TP(sp)
     ld      sp, TF_SP(sp)
     sret
 
-/* enter_user(TrapFrame* frame): first entry of a new or exec'd program. */
+/* enter_user(TrapFrame* frame): first entry of a new program; it takes
+   sstatus (U-mode, interrupts on, FPU state) from the frame. */
     .globl enter_user
 enter_user:
     mv      sp, a0
+    ld      t0, TF_SSTATUS(sp)
+    csrw    sstatus, t0
     j       user_return

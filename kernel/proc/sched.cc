@@ -16,6 +16,8 @@
 
 namespace {
 
+constexpr u64 IDLE_POLL_US = 50;
+
 Spinlock g_run_lock("run_queue", LockRank::RunQueue);
 IntrusiveList<Proc, &Proc::run_link> g_run_queue;
 
@@ -41,8 +43,21 @@ void kick_idle_hart()
 {
     Cpu* me = this_cpu();
     me->kick_pending = false;
+    int preferred = me->kick_preferred;
+    me->kick_preferred = -1;
     if (!me->current)
         return; // this hart is in its scheduler loop and looks at the queue next
+    // A hart polling the queue will take the work without an interrupt.
+    for (int i = 0; i < g_cpu_count; i++)
+        if (g_cpus[i].polling.load(MemoryOrder::Relaxed))
+            return;
+    // The hart the work last ran on, if idle: no migration, no TLB flush.
+    if (preferred >= 0 && preferred < g_cpu_count && &g_cpus[preferred] != me &&
+        g_cpus[preferred].idle.load()) {
+        g_cpus[preferred].idle.store(false);
+        arch::send_ipi(g_cpus[preferred].hart_id);
+        return;
+    }
     for (int i = 0; i < g_cpu_count; i++) {
         Cpu& cpu = g_cpus[i];
         if (&cpu != me && cpu.idle.load()) {
@@ -56,10 +71,27 @@ void kick_idle_hart()
 namespace {
 
 
-// Waits for work with interrupts off, so an IPI that arrives after the
-// check still ends the wfi (a pending interrupt wakes wfi even when masked).
+// Waits for work. First it polls the run queue for IDLE_POLL_US: a process
+// that just went to sleep is often woken again within microseconds (a
+// ping-pong, a producer and its consumer), and waking a halted hart costs
+// far more than that under emulation or in a virtual machine (Linux's
+// haltpoll does the same for KVM guests). Then it halts in wfi with
+// interrupts off, so an IPI that arrives after the last check still ends
+// the wfi (a pending interrupt wakes wfi even when masked).
 void idle(Cpu* cpu)
 {
+    u64 poll_until = arch::time_now() + arch::timebase_hz() / 1000000 * IDLE_POLL_US;
+    cpu->polling.store(true);
+    while (arch::time_now() < poll_until) {
+        // A racy peek: a wrong answer only costs one more look.
+        if (!g_run_queue.is_empty()) {
+            cpu->polling.store(false);
+            return;
+        }
+        arch::cpu_relax();
+    }
+    cpu->polling.store(false);
+
     arch::irq_disable();
     // Let go of the last process's page table, so it can be freed.
     AddressSpace::activate(nullptr, false);
@@ -116,8 +148,10 @@ void make_runnable(Proc* p, Kick kick)
         SpinlockGuard guard(g_run_lock);
         g_run_queue.push_back(p);
     }
-    if (kick == Kick::Yes)
+    if (kick == Kick::Yes) {
         this_cpu()->kick_pending = true;
+        this_cpu()->kick_preferred = p->last_cpu;
+    }
 }
 
 void sched()
@@ -138,6 +172,10 @@ void sched()
     bool were_enabled = cpu->irq_were_enabled;
     context_switch(&p->context, &cpu->scheduler_context);
     this_cpu()->irq_were_enabled = were_enabled;
+    // This hart may have switched here from inside another thread's
+    // kernel-mode trap, which left sstatus.SPP = S; a return to user mode
+    // does not rewrite sstatus (trap.S), so put back what it relies on.
+    arch::prepare_sret_to_user();
 }
 
 void yield()

@@ -143,9 +143,11 @@ void clear_handoff(mutex_t* m)
 int lock_slow(mutex_t* m, uint64_t deadline_ns, bool try_only)
 {
     uint32_t pid = self_pid();
-    bool slept = false;          // we have been woken at least once
-    bool asked_handoff = false;  // we set FUTEX_HANDOFF, so we clear it
-    uint64_t first_loss = 0;     // when we first lost the race after a wake-up
+    bool slept = false;         // we have been woken at least once
+    bool just_woke = false;     // ... and not looked at the clock since
+    bool starving = false;      // we have kept losing for STARVING_NS
+    bool asked_handoff = false; // we set FUTEX_HANDOFF, so we clear it
+    uint64_t first_loss = 0;    // when we first lost the race after a wake-up
     for (;;) {
         uint32_t w = load(&m->word);
         uint32_t owner = owner_of(w);
@@ -170,16 +172,19 @@ int lock_slow(mutex_t* m, uint64_t deadline_ns, bool try_only)
         }
         if (try_only)
             return fail_acquire(ERR_BUSY);
-        // Announce ourselves before sleeping, so the owner's unlock wakes
-        // us; ask for hand-over if we keep losing.
-        uint32_t bits = FUTEX_WAITERS;
-        if (slept && !asked_handoff && !(w & FUTEX_HANDOFF)) {
+        // Woken, but someone else got there first: how long has this gone on?
+        if (just_woke && !starving) {
             uint64_t now = clock_ns();
             if (first_loss == 0)
                 first_loss = now;
-            else if (now - first_loss >= STARVING_NS)
-                bits |= FUTEX_HANDOFF;
+            starving = now - first_loss >= STARVING_NS;
         }
+        just_woke = false;
+        // Announce ourselves before sleeping, so the owner's unlock wakes
+        // us; ask for hand-over if we keep losing (unless someone has).
+        uint32_t bits = FUTEX_WAITERS;
+        if (starving && !asked_handoff && !(w & FUTEX_HANDOFF))
+            bits |= FUTEX_HANDOFF;
         if ((w & bits) != bits) {
             if (!cas(&m->word, w, w | bits))
                 continue;
@@ -192,7 +197,7 @@ int lock_slow(mutex_t* m, uint64_t deadline_ns, bool try_only)
                 clear_handoff(m);
             return fail_acquire(r);
         }
-        slept = true;
+        slept = just_woke = true;
     }
 }
 

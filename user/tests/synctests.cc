@@ -60,6 +60,7 @@ const struct test_case g_cases[] = {
     TEST_CASE(robust_not_recoverable_wakes_waiters),
     TEST_CASE(robust_many_held),
     TEST_CASE(robust_death_wakes_sleeper),
+    TEST_CASE(robust_repairer_dies),
     TEST_CASE(robust_consistent_errors),
     TEST_CASE(robust_pending_entry),
     TEST_CASE(robust_waiter_death_harmless),

@@ -96,6 +96,7 @@ void robust_not_recoverable();
 void robust_not_recoverable_wakes_waiters();
 void robust_many_held();
 void robust_death_wakes_sleeper();
+void robust_repairer_dies();
 void robust_consistent_errors();
 void robust_pending_entry();
 void robust_waiter_death_harmless();

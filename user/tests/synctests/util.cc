@@ -68,16 +68,31 @@ bool join_ok(int pid, const char* what)
     return check(WEXITSTATUS(status) == 0, "%s: child %d exited with %d", what, pid, WEXITSTATUS(status));
 }
 
-bool wait_sleeping(int pid, unsigned timeout_ms)
+namespace {
+bool is_sleeping(int pid)
 {
     static struct procinfo table[128];
+    int n = procinfo(table, 128);
+    for (int i = 0; i < n; i++)
+        if (table[i].pid == pid)
+            return table[i].state == PSTATE_SLEEPING;
+    return false;
+}
+} // namespace
+
+bool wait_sleeping(int pid, unsigned timeout_ms)
+{
+    // A child can also sleep briefly on the way (a page of its program
+    // read from disk on first touch), so insist on a few sightings in a
+    // row, a few milliseconds apart: only the wait we mean lasts.
+    constexpr int SIGHTINGS = 4;
     uint64_t end = clock_ns() + timeout_ms * MS;
+    int seen = 0;
     do {
-        int n = procinfo(table, 128);
-        for (int i = 0; i < n; i++)
-            if (table[i].pid == pid && table[i].state == PSTATE_SLEEPING)
-                return true;
-        sleep(1);
+        seen = is_sleeping(pid) ? seen + 1 : 0;
+        if (seen == SIGHTINGS)
+            return true;
+        sleep(2);
     } while (clock_ns() < end);
     return check(false, "process %d did not go to sleep within %u ms", pid, timeout_ms);
 }
