@@ -60,8 +60,9 @@ $(B)/k/ksyms_empty.o: kernel/scripts/ksyms_empty.S
 	$(KCC) $(KASFLAGS) -c $< -o $@
 
 # Two links: the first finds where every function lands, the second adds
-# their names for backtraces. --no-relax keeps the code identical in both.
-KLDFLAGS := -T kernel.ld --no-relax --build-id=none -nostdlib -static --no-warn-rwx-segments
+# their names for backtraces. The symbol table comes after all code, so
+# both links place every function identically (checked below).
+KLDFLAGS := -T kernel.ld --build-id=none -nostdlib -static --no-warn-rwx-segments
 
 $(B)/kernel.pass1.elf: $(KERNEL_OBJS) $(B)/k/ksyms_empty.o kernel.ld
 	$(KLD) $(KLDFLAGS) -o $@ $(KERNEL_OBJS) $(B)/k/ksyms_empty.o

@@ -15,8 +15,8 @@ void handle_device_interrupt(u32 irq);
 void handle_ipi();
 
 // Exceptions from user mode. handle_syscall is entered with interrupts off
-// (it turns them on for every call that may take time); the others with
-// interrupts on.
+// and returns with them off (it turns them on for every call that may take
+// time); the others are entered with interrupts on.
 void handle_syscall(TrapFrame* frame);
 void handle_user_page_fault(TrapFrame* frame, vaddr_t address, Access access);
 void handle_user_exception(TrapFrame* frame, const char* description);

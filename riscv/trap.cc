@@ -10,6 +10,7 @@
 #include "sbi.h"
 
 extern "C" void trap_entry();
+extern "C" void user_syscall(TrapFrame* frame);
 extern "C" const ExceptionFixup __ex_table_start[], __ex_table_end[];
 
 namespace {
@@ -132,16 +133,16 @@ extern "C" void user_trap(TrapFrame* frame)
     if (cause & SCAUSE_INTERRUPT) {
         timer = handle_interrupt(cause);
     } else if (cause == EXC_ECALL_U) {
-        frame->sepc += 4; // resume after the ecall
-        handle_syscall(frame); // enables interrupts unless the call is tiny
-    } else if (page_fault_access(cause, &access)) {
-        arch::irq_enable();
-        handle_user_page_fault(frame, frame->stval, access);
+        user_syscall(frame); // (trap.S normally calls it directly)
+        return;
     } else {
         arch::irq_enable();
-        handle_user_exception(frame, exception_name(cause));
+        if (page_fault_access(cause, &access))
+            handle_user_page_fault(frame, frame->stval, access);
+        else
+            handle_user_exception(frame, exception_name(cause));
+        arch::irq_disable();
     }
-    arch::irq_disable();
     prepare_user_return(frame, timer);
 }
 

@@ -48,22 +48,6 @@ void first_return_to_user()
 }
 } // namespace
 
-Proc* current_proc()
-{
-    // A thread's kernel stack is KERNEL_STACK_SIZE-aligned and starts with
-    // its Proc pointer: this stays right even if the thread migrates
-    // between reading sp and loading, unlike this_cpu()->current.
-    u64 sp;
-    asm volatile("mv %0, sp" : "=r"(sp));
-    return *reinterpret_cast<Proc**>(sp & ~(u64(KERNEL_STACK_SIZE) - 1));
-}
-
-bool current_killed()
-{
-    // A racy read is fine: a kill that lands just after is seen at the next check.
-    return __atomic_load_n(&current_proc()->killed, __ATOMIC_RELAXED);
-}
-
 void set_killed(Proc* p)
 {
     SpinlockGuard guard(p->lock);

@@ -81,11 +81,27 @@ struct Proc {
 extern Proc g_procs[NPROC];
 extern Spinlock g_proc_table_lock;
 
-// The process running on this hart, or nullptr in the scheduler.
+#ifdef TANDEM_HOST
+// Host unit tests provide these (tests/host).
 Proc* current_proc();
-
-// True if the current process has been killed (polled by long loops).
 bool current_killed();
+#else
+// The process running on this hart, or nullptr in the scheduler.
+// A thread's kernel stack is KERNEL_STACK_SIZE-aligned and starts with its
+// Proc pointer: this stays right even if the thread migrates between
+// reading sp and loading, unlike this_cpu()->current. Inline, because it
+// is on every system call's path.
+inline Proc* current_proc()
+{
+    u64 sp;
+    asm volatile("mv %0, sp" : "=r"(sp));
+    return *reinterpret_cast<Proc**>(sp & ~(u64(KERNEL_STACK_SIZE) - 1));
+}
+
+// True if the current process has been killed (polled by long loops). A
+// racy read is fine: a kill that lands just after is seen at the next check.
+inline bool current_killed() { return __atomic_load_n(&current_proc()->killed, __ATOMIC_RELAXED); }
+#endif
 void set_killed(Proc* p);
 
 // Creates the first process, which runs /init.

@@ -54,9 +54,19 @@ static bool is_tiny_syscall(u64 number)
     }
 }
 
+// The whole of a system call, from trap.S (interrupts off) back to it
+// (interrupts off, ready for sret).
+extern "C" void user_syscall(TrapFrame* frame)
+{
+    frame->sepc += 4; // resume after the ecall
+    handle_syscall(frame);
+    prepare_user_return(frame, false);
+}
+
 void handle_syscall(TrapFrame* frame)
 {
-    if (!is_tiny_syscall(frame->syscall_number()))
+    bool tiny = is_tiny_syscall(frame->syscall_number());
+    if (!tiny)
         arch::irq_enable();
     Proc* p = current_proc();
     p->syscall_count.fetch_add(1, MemoryOrder::Relaxed);
@@ -64,6 +74,8 @@ void handle_syscall(TrapFrame* frame)
     long result = dispatch(frame->syscall_number(), args);
     // exec replaces the whole frame and reports argc through its result.
     frame->set_return(result);
+    if (!tiny)
+        arch::irq_disable();
 }
 
 void handle_user_page_fault(TrapFrame* frame, vaddr_t address, Access access)

@@ -52,14 +52,49 @@ constexpr int WAKE_ALL = 0x7fffffff;
 constexpr uint64_t STARVING_NS = 4000000;
 
 // ---- atomics on shared words ----
+//
+// The compare-and-swaps that must release (unlock, and a barrier's
+// arrival and opening) are written out in the form the RISC-V psABI
+// prescribes, because Debian's GCC 12 miscompiles them: it puts the
+// failure ordering on both halves of the lr/sc pair, so an acq_rel CAS
+// becomes lr.w.aq/sc.w.aq and a release CAS a bare lr.w/sc.w, and the
+// release is lost (GCC 13 fixed this). Acquire and sequentially
+// consistent ones come out right, so they stay builtins.
 inline uint32_t load(const uint32_t* p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
-inline bool cas(uint32_t* p, uint32_t expected, uint32_t desired)
+inline bool cas(uint32_t* p, uint32_t expected, uint32_t desired) // acquire
 {
-    return __atomic_compare_exchange_n(p, &expected, desired, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    return __atomic_compare_exchange_n(p, &expected, desired, false, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE);
 }
 inline bool cas_sc(uint32_t* p, uint32_t expected, uint32_t desired)
 {
     return __atomic_compare_exchange_n(p, &expected, desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+// lr.w sign-extends, so the expected value is compared sign-extended too.
+inline bool cas_release(uint32_t* p, uint32_t expected, uint32_t desired)
+{
+    long found, failed;
+    asm volatile("1: lr.w %0, (%2)\n"
+                 "   bne %0, %3, 2f\n"
+                 "   sc.w.rl %1, %4, (%2)\n"
+                 "   bnez %1, 1b\n"
+                 "2:"
+                 : "=&r"(found), "=&r"(failed)
+                 : "r"(p), "r"(long(int32_t(expected))), "r"(long(desired))
+                 : "memory");
+    return uint32_t(found) == expected;
+}
+inline bool cas_acq_rel(uint32_t* p, uint32_t expected, uint32_t desired)
+{
+    long found, failed;
+    asm volatile("1: lr.w.aq %0, (%2)\n"
+                 "   bne %0, %3, 2f\n"
+                 "   sc.w.rl %1, %4, (%2)\n"
+                 "   bnez %1, 1b\n"
+                 "2:"
+                 : "=&r"(found), "=&r"(failed)
+                 : "r"(p), "r"(long(int32_t(expected))), "r"(long(desired))
+                 : "memory");
+    return uint32_t(found) == expected;
 }
 inline uint32_t owner_of(uint32_t word) { return word & FUTEX_TID_MASK; }
 inline bool ends_wait(int r) { return r != ERR_OK && r != ERR_AGAIN; }
@@ -257,7 +292,8 @@ int mutex_trylock(mutex_t* m)
 int mutex_unlock(mutex_t* m)
 {
     uint32_t pid = self_pid();
-    uint32_t w = load(&m->word);
+    // Relaxed: if we own the word, we wrote this value ourselves.
+    uint32_t w = __atomic_load_n(&m->word, __ATOMIC_RELAXED);
     if (owner_of(w) != pid)
         return ERR_INVAL;
     g_robust.pending = entry_of(m); // if we die before releasing, the kernel still finds it
@@ -270,13 +306,14 @@ int mutex_unlock(mutex_t* m)
         futex_wake(&m->word, WAKE_ALL);
         return ERR_OK;
     }
-    if (cas(&m->word, pid, 0)) { // the whole uncontended path
+    if (cas_release(&m->word, pid, 0)) { // the whole uncontended path
         g_robust.pending = 0;
         return ERR_OK;
     }
     // Someone sleeps (only sleepers change an owned word). A starving one
     // gets the mutex handed over; otherwise free it and wake one.
-    if ((load(&m->word) & FUTEX_HANDOFF) && futex_wake(&m->word, FUTEX_WAKE_HANDOFF) == 1) {
+    if ((__atomic_load_n(&m->word, __ATOMIC_RELAXED) & FUTEX_HANDOFF) &&
+        futex_wake(&m->word, FUTEX_WAKE_HANDOFF) == 1) {
         g_robust.pending = 0;
         return ERR_OK;
     }
@@ -446,13 +483,13 @@ int barrier_timedwait(barrier_t* b, uint64_t deadline_ns)
         uint32_t arrived = (s & 0xffff) + 1;
         if (arrived == count) {
             // The last to arrive opens the barrier: next generation, nobody in it.
-            if (!cas(&b->state, s, ((generation + 1) & 0xffff) << 16))
+            if (!cas_acq_rel(&b->state, s, ((generation + 1) & 0xffff) << 16))
                 continue;
             if (count > 1)
                 futex_wake(&b->state, WAKE_ALL);
             return BARRIER_SERIAL;
         }
-        if (cas(&b->state, s, s + 1))
+        if (cas_acq_rel(&b->state, s, s + 1))
             break;
     }
     for (;;) {

@@ -300,7 +300,16 @@ void futex_private_stays_private()
     uint32_t* anon = static_cast<uint32_t*>(private_anon(PAGE));
     *anon = 0;
     g_private_word = 0;
-    uint32_t* words[] = {anon, &g_private_word};
+    // A private (copy-on-write) view of a named region is private memory
+    // too; a shared view of the same region is not the same word.
+    char name[64];
+    snprintf(name, sizeof name, "synctests/privview/%d", getpid());
+    int fd = shm_open(name, O_RDWR | O_CREAT, PAGE, SHM_CEILING_RDWR, nullptr);
+    require(fd >= 0, "shm_open: %s", errname(fd));
+    uint32_t* priv_view = static_cast<uint32_t*>(mmap(nullptr, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0));
+    uint32_t* shared_view = static_cast<uint32_t*>(mmap(nullptr, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+    require(!mmap_failed(priv_view) && !mmap_failed(shared_view), "mmap");
+    uint32_t* words[] = {anon, &g_private_word, priv_view};
     for (uint32_t* word : words) {
         board->ready = 0;
         PrivateArgs args{word, board};
@@ -308,8 +317,14 @@ void futex_private_stays_private()
         require(wait_word_at_least(&board->ready, 1), "child ready");
         require(wait_sleeping(child), "child asleep");
         check_eq(futex_wake(word, 1), 0);
+        if (word == priv_view)
+            check_eq(futex_wake(shared_view, 1), 0);
         join_ok(child, "private waiter");
     }
+    check_eq(shm_unlink(name), ERR_OK);
+    munmap(priv_view, PAGE);
+    munmap(shared_view, PAGE);
+    close(fd);
 }
 
 void futex_shared_anonymous()
