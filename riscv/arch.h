@@ -79,7 +79,13 @@ inline u64 time_now()
     return t;
 }
 u64 timebase_hz();
-inline u64 ns_to_ticks(u64 ns) { return ns / 1000 * timebase_hz() / 1000000 + (ns % 1000) * timebase_hz() / 1000000000; }
+// Whole seconds and the remainder are converted apart, so neither product
+// overflows for any u64 input at any realistic timebase.
+inline u64 ns_to_ticks(u64 ns)
+{
+    u64 hz = timebase_hz();
+    return ns / 1000000000 * hz + (ns % 1000000000) * hz / 1000000000;
+}
 inline u64 ticks_to_ns(u64 t) { return t / timebase_hz() * 1000000000 + (t % timebase_hz()) * 1000000000 / timebase_hz(); }
 
 // ---- memory ordering and TLB -----------------------------------------

@@ -13,6 +13,12 @@ synctests) are booted with -append run=<suite>, on 1 and on 4 harts, as
 soon as their program exists in build/u/bin; until then they are listed as
 "not built", which is never counted as a pass.
 
+The same suites also run the ways a real board would run them (issue 8,
+docs/porting.md): booted by U-Boot's booti from an SD-card image with the
+file system as a RAM disk; on QEMU sifive_u (hart 0 without an MMU, a
+SiFive UART, no virtio); and with the SBI timer instead of Sstc. A host-side
+check of build/Image's header (tests/uboot.py) runs with them.
+
 Host unit tests normally run as one process whose doctest summary gives
 the counts. If that process dies (a sanitizer report, a crash, a hang),
 the test case it died in is recorded as failed and the rest are run
@@ -33,6 +39,7 @@ from typing import List, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run_qemu  # noqa: E402
+import uboot  # noqa: E402
 from run_qemu import Case, QemuConfig, RunResult  # noqa: E402
 
 REPO = run_qemu.REPO
@@ -45,8 +52,9 @@ MAX_PARALLEL_QEMU = 2
 class GuestRun:
     """One in-guest run of the table."""
     name: str
-    group: str                        # ktest, panic, console, user
-    kind: str = "suite"               # suite, boot or panic (see run_qemu.py)
+    group: str                        # ktest, panic, console, user, uboot, sifive_u, nosstc
+    kind: str = "suite"               # suite, boot or panic (see run_qemu.py); image: the header check
+    boot: str = "direct"              # direct (QEMU loads the ELF) or uboot (booti from an SD image)
     machine: str = "virt"
     smp: int = 4
     memory: str = "128M"
@@ -69,7 +77,7 @@ class GuestRun:
         return QemuConfig(name=self.name, machine=self.machine, smp=self.smp, memory=self.memory,
                           extra_args=list(self.qemu_args), append=self.append,
                           disk="build/fs.img" if self.disk else None, timeout=self.timeout * timeout_scale,
-                          suite=self.suite, poweroff=self.machine != "sifive_u")
+                          suite=self.suite, poweroff=self.machine != "sifive_u", boot=self.boot)
 
     def missing(self) -> Optional[str]:
         """Why this run cannot happen yet, or None."""
@@ -87,6 +95,34 @@ def user_suite(name: str, timeout: float = 300.0) -> List[GuestRun]:
 
 def harts_online(n: int) -> str:
     return rf"harts online: {n} \("
+
+
+# What the console shows when the root file system is the RAM disk.
+ON_RAMDISK = r"fs: ramdisk: "
+
+
+def uboot_suite(name: str, smp: int = 4, timeout: float = 300.0) -> GuestRun:
+    """A suite booted as on a real board: U-Boot loads build/Image and
+    fs.img from an SD-card image and starts them with booti; the root is
+    the RAM disk, and run=<name> comes from U-Boot's bootargs."""
+    return GuestRun(f"{name}-uboot-{smp}", "uboot", boot="uboot", memory=uboot.UBOOT_MEMORY, smp=smp,
+                    append=f"run={name}", suite=name, timeout=timeout, program=name,
+                    log_checks=[r"Starting kernel", harts_online(smp), ON_RAMDISK, rf"bootargs: run={name}"])
+
+
+def sifive_u_suite(name: str, harts: int = 4, timeout: float = 300.0) -> GuestRun:
+    """A suite on QEMU sifive_u: QEMU hart 0 is the monitor core the kernel
+    skips, so -smp harts+1; SiFive UART, SBI timer, RAM disk root."""
+    return GuestRun(f"{name}-sifive_u-{harts + 1}", "sifive_u", machine="sifive_u", smp=harts + 1,
+                    append=f"run={name}", suite=name, timeout=timeout, program=name,
+                    log_checks=[harts_online(harts), r"timer: sbi", r"console sifive,uart0", ON_RAMDISK])
+
+
+def nosstc_suite(name: str, smp: int = 4, timeout: float = 300.0) -> GuestRun:
+    """A suite on a CPU without Sstc: every timer deadline is an SBI call."""
+    return GuestRun(f"{name}-virt-{smp}-nosstc", "nosstc", smp=smp, append=f"run={name}", suite=name,
+                    timeout=timeout, program=name, qemu_args=["-cpu", "rv64,sstc=false"],
+                    log_checks=[harts_online(smp), r"timer: sbi"])
 
 
 # ---- the table: every in-guest run of `make test` ---------------------------------------
@@ -117,6 +153,30 @@ RUNS: List[GuestRun] = [
     *user_suite("usertests"),
     *user_suite("shmtests"),
     *user_suite("synctests"),
+    # ---- the real-board paths (docs/porting.md) ----
+    # build/Image's Linux header, checked on the host before U-Boot boots it.
+    GuestRun("image-header", "uboot", kind="image"),
+    # Booted by U-Boot: SD-card image, booti, RAM-disk root.
+    GuestRun("console-uboot-4", "uboot", kind="boot", boot="uboot", memory=uboot.UBOOT_MEMORY, timeout=60,
+             wait_for=r"\$ ", send="echo booted by u-boot\r", expect=r"booted by u-boot",
+             log_checks=[r"Starting kernel", harts_online(4), ON_RAMDISK]),
+    uboot_suite("usertests"),
+    uboot_suite("shmtests"),
+    uboot_suite("synctests"),
+    # QEMU sifive_u: the shell comes up (BOARD=sifive_u make qemu), and
+    # the suites pass on its 4 usable harts.
+    GuestRun("console-sifive_u-5", "console", kind="boot", machine="sifive_u", smp=5, timeout=60,
+             wait_for=r"\$ ", send="echo on sifive_u\r", expect=r"on sifive_u"),
+    sifive_u_suite("usertests"),
+    sifive_u_suite("shmtests"),
+    sifive_u_suite("synctests"),
+    # Without Sstc (the VisionFive 2's U74 has none): the SBI timer path.
+    nosstc_suite("usertests", 1),
+    nosstc_suite("usertests", 4),
+    nosstc_suite("shmtests", 1),
+    nosstc_suite("shmtests", 4),
+    nosstc_suite("synctests", 1),
+    nosstc_suite("synctests", 4),
 ]
 
 
@@ -280,7 +340,19 @@ class Printer:
         self.line("\n".join(lines))
 
 
+def check_image_header(run: GuestRun) -> RunResult:
+    """The host-side check of build/Image (no QEMU): one case per property."""
+    started = time.monotonic()
+    result = RunResult(name=run.name)
+    for name, ok, reason in uboot.check_image("build/Image", "build/kernel.elf"):
+        result.cases.append(Case(name, ok, reason))
+    result.seconds = time.monotonic() - started
+    return result
+
+
 def run_guest(run: GuestRun, scale: float) -> RunResult:
+    if run.kind == "image":
+        return check_image_header(run)
     cfg = run.config(scale)
     if run.kind == "boot":
         result = run_qemu.run_boot_check(cfg, run.wait_for, run.send, run.expect)
@@ -322,6 +394,18 @@ def run_many(runs: List[GuestRun], jobs: int = MAX_PARALLEL_QEMU, scale: float =
     return [results[run.name] for run in runs]
 
 
+def describe(r: GuestRun) -> str:
+    """How a run boots, in a few words (for --list and --help)."""
+    if r.kind == "image":
+        return "host check of build/Image's header"
+    text = f"{r.machine} -smp {r.smp}" + (f" -m {r.memory}" if r.memory != "128M" else "")
+    text += (f" -append {r.append}" if r.append and r.boot == "direct" else "")
+    text += (" " + " ".join(r.qemu_args) if r.qemu_args else "")
+    if r.boot == "uboot":
+        text += " via U-Boot booti" + (f", bootargs {r.append}" if r.append else "")
+    return text
+
+
 def select_runs(only: List[str], groups: List[str]) -> List[GuestRun]:
     runs = RUNS
     if groups:
@@ -336,9 +420,7 @@ def main(argv=None) -> int:
         description="Run Tandem's host unit tests and in-guest test runs (what `make test` does; build "
                     "first). Ends with the line 'N passed, N failed'; exits non-zero if anything failed.",
         epilog="runs (group: name):\n" + "\n".join(
-            f"  {r.group:8} {r.name:22} {r.machine} -smp {r.smp}"
-            + (f" -append {r.append}" if r.append else "")
-            + (" " + " ".join(r.qemu_args) if r.qemu_args else "")
+            f"  {r.group:8} {r.name:24} {describe(r)}"
             + (f"   [needs {USER_BIN_DIR}/{r.program}]" if r.program else "") for r in RUNS),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", action="append", default=[], metavar="PATTERN",
@@ -367,8 +449,7 @@ def main(argv=None) -> int:
     if args.list:
         for r in runs:
             why = r.missing()
-            print(f"{r.name:24} {r.group:8} {r.kind:6} {r.machine} -smp {r.smp} append={r.append!r}"
-                  + (f"  ({why})" if why else ""))
+            print(f"{r.name:24} {r.group:8} {r.kind:6} {describe(r)}" + (f"  ({why})" if why else ""))
         return 0
 
     out = Printer(args.verbose)

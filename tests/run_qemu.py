@@ -17,6 +17,14 @@ trap:"), QEMU exiting before the summary line, a missing or foreign summary,
 a timeout (the usual sign of a hang), or a machine that does not power off
 after its summary. QEMU always ends up killed, with its whole process group.
 
+Two ways in (QemuConfig.boot):
+  direct   (default) QEMU loads build/kernel.elf itself (-kernel); the disk
+           is a virtio-blk device on virt and an -initrd RAM disk on sifive_u
+  uboot    the real-board path: QEMU virt boots Debian's S-mode U-Boot; the
+           runner types U-Boot commands on the console to load build/Image
+           and the disk image (as a RAM disk) from an SD-card-like disk and
+           start them with booti (tests/uboot.py has the details)
+
 Three kinds of run:
   suite    (default) boot, collect pass/FAIL lines until the summary
   boot     boot until the console shows a string (--wait-for), optionally
@@ -47,6 +55,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import uboot  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QEMU = "qemu-system-riscv64"
@@ -83,6 +94,10 @@ class QemuConfig:
     # sifive_u has no shutdown device (OpenSBI reports none), so there the
     # runner ends QEMU itself once the summary is in.
     poweroff: bool = True
+    # "direct" (QEMU loads `kernel`) or "uboot" (U-Boot loads `image` and
+    # `disk` from an SD-card image and runs booti; virt only).
+    boot: str = "direct"
+    image: str = "build/Image"
 
 
 @dataclass
@@ -127,7 +142,10 @@ class RunResult:
 
 
 def qemu_command(cfg: QemuConfig, disk_copy: Optional[str]) -> List[str]:
-    """The QEMU command line for cfg, using disk_copy as the disk image."""
+    """The QEMU command line for cfg, using disk_copy as the disk image
+    (for a U-Boot boot: the SD-card image holding Image and the disk)."""
+    if cfg.boot == "uboot":
+        return uboot.qemu_command(cfg.machine, cfg.memory, cfg.smp, disk_copy, cfg.extra_args)
     # -no-reboot: a reset request ends QEMU instead of booting again, so a
     # kernel that resets (on purpose, or by a fatal fault) cannot loop until
     # the timeout, and a reboot can serve as power-off where there is none.
@@ -192,9 +210,11 @@ class QemuSession:
 
     def start(self):
         cfg = self.cfg
-        if not os.path.exists(cfg.kernel):
+        if cfg.boot == "uboot":
+            self._prepare_uboot()
+        elif not os.path.exists(cfg.kernel):
             raise FileNotFoundError(f"kernel {cfg.kernel} not found (run make)")
-        if cfg.disk:
+        elif cfg.disk:
             if not os.path.exists(cfg.disk):
                 raise FileNotFoundError(f"disk image {cfg.disk} not found (run make)")
             # A private copy: runs in parallel do not share a disk, and a
@@ -212,6 +232,61 @@ class QemuSession:
         with _live_lock:
             _live_sessions.add(self)
         os.set_blocking(self.proc.stdout.fileno(), False)
+
+    def _prepare_uboot(self):
+        """Writes this run's own SD-card image: build/Image, plus the disk
+        image as fs.img for U-Boot to load as the RAM disk."""
+        cfg = self.cfg
+        for path, hint in ((uboot.UBOOT_BIN, "install u-boot-qemu (make deps)"), (cfg.image, "run make image")):
+            if not os.path.exists(path):
+                raise FileNotFoundError(f"{path} not found ({hint})")
+        files = [("Image", cfg.image)]
+        if cfg.disk:
+            if not os.path.exists(cfg.disk):
+                raise FileNotFoundError(f"disk image {cfg.disk} not found (run make)")
+            files.append(("fs.img", cfg.disk))
+        self.disk_copy = os.path.join(cfg.log_dir, f"{cfg.name}-sd.img")
+        try:
+            uboot.make_sd_image(self.disk_copy, files)
+        except RuntimeError as e:
+            raise OSError(str(e)) from e
+
+    def boot(self, deadline: float) -> Optional[str]:
+        """Gets the kernel started. Nothing to do for a direct boot; for a
+        U-Boot boot, types the commands of uboot.boot_script() one at a
+        time, each once the console shows what it waits for. Returns why
+        that failed, or None."""
+        if self.cfg.boot != "uboot":
+            return None
+        failed = re.compile(uboot.UBOOT_ERRORS)
+        mark, typed_last = 0, "(nothing yet)"
+        for wait_for, typed in uboot.boot_script(self.cfg.append, ramdisk=self.cfg.disk is not None):
+            want = re.compile(wait_for)
+            found = []
+
+            def ready() -> bool:
+                m = want.search(self.text, mark)
+                if m:
+                    found.append(m)
+                    return True
+                return failed.search(self.text, mark) is not None or _panic_or_trap(self) is not None
+
+            self.wait_until(ready, deadline)
+            if not found:
+                error = failed.search(self.text, mark)
+                if error:
+                    return f"U-Boot said {error.group(0)!r} after {typed_last!r} was typed"
+                if _panic_or_trap(self):
+                    return _panic_or_trap(self)
+                what = "timeout" if self.running() else f"QEMU exited with status {self.exit_code}"
+                return f"U-Boot: {what} waiting for {wait_for!r} after {typed_last!r} was typed"
+            mark = found[0].end()
+            if typed:
+                # QEMU's UART takes input only as fast as the guest reads
+                # it, so typing fast loses nothing.
+                self.send(typed, delay=0.002)
+                typed_last = typed.strip() or repr(typed)
+        return None
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -345,6 +420,53 @@ def _panic_or_trap(session: QemuSession) -> Optional[str]:
     return None
 
 
+def _watch_suite(cfg: QemuConfig, session: "QemuSession", state: dict, result: RunResult) -> Optional[str]:
+    """Reads a booted suite's console until its summary line and the
+    power-off that should follow; returns what went wrong, or None."""
+    problem = None
+    deadline = session.started + cfg.timeout
+    bad = lambda: state["summary"] is not None or _panic_or_trap(session) is not None
+    session.wait_until(bad, deadline)
+    crash = _panic_or_trap(session)
+    if crash:
+        # Let the report (message and backtrace) finish.
+        session.wait_until(lambda: "kernel stopped" in session.text,
+                           time.monotonic() + PANIC_GRACE)
+        problem = crash
+    elif state["summary"] is None:
+        if session.running():
+            problem = f"timeout after {cfg.timeout:.0f} s without a summary line (hang?)"
+        else:
+            problem = f"QEMU exited with status {session.exit_code} before the summary line"
+    elif not cfg.poweroff:
+        # Nothing more to wait for; only a late crash report could follow.
+        session.wait_until(lambda: _panic_or_trap(session) is not None, time.monotonic() + 0.5)
+        crash = _panic_or_trap(session)
+        if crash:
+            problem = f"{crash} after the summary line"
+    else:
+        # The machine should power off by itself now.
+        session.wait_until(lambda: not session.running() or _panic_or_trap(session) is not None,
+                           time.monotonic() + POWEROFF_GRACE)
+        crash = _panic_or_trap(session)
+        if crash:
+            session.wait_until(lambda: "kernel stopped" in session.text,
+                               time.monotonic() + PANIC_GRACE)
+            problem = f"{crash} after the summary line"
+        elif session.running():
+            problem = f"did not power off within {POWEROFF_GRACE:.0f} s of the summary line"
+        else:
+            s = state["summary"]
+            seen_pass = sum(1 for c in result.cases if c.ok)
+            seen_fail = len(result.cases) - seen_pass
+            if (s["passed"], s["failed"]) != (seen_pass, seen_fail):
+                problem = (f"summary says {s['passed']} passed, {s['failed']} failed, but the log has "
+                           f"{seen_pass} pass and {seen_fail} FAIL lines")
+            elif s["failed"] == 0 and session.exit_code not in (0, None):
+                problem = f"all cases passed but QEMU exited with status {session.exit_code}"
+    return problem
+
+
 def run_suite(cfg: QemuConfig, on_case: Optional[Callable[[Case], None]] = None,
               echo: bool = False) -> RunResult:
     """Boots cfg and collects the suite's cases until its summary line.
@@ -383,45 +505,9 @@ def run_suite(cfg: QemuConfig, on_case: Optional[Callable[[Case], None]] = None,
     problem = None
     try:
         deadline = session.started + cfg.timeout
-        bad = lambda: state["summary"] is not None or _panic_or_trap(session) is not None
-        session.wait_until(bad, deadline)
-        crash = _panic_or_trap(session)
-        if crash:
-            # Let the report (message and backtrace) finish.
-            session.wait_until(lambda: "kernel stopped" in session.text,
-                               time.monotonic() + PANIC_GRACE)
-            problem = crash
-        elif state["summary"] is None:
-            if session.running():
-                problem = f"timeout after {cfg.timeout:.0f} s without a summary line (hang?)"
-            else:
-                problem = f"QEMU exited with status {session.exit_code} before the summary line"
-        elif not cfg.poweroff:
-            # Nothing more to wait for; only a late crash report could follow.
-            session.wait_until(lambda: _panic_or_trap(session) is not None, time.monotonic() + 0.5)
-            crash = _panic_or_trap(session)
-            if crash:
-                problem = f"{crash} after the summary line"
-        else:
-            # The machine should power off by itself now.
-            session.wait_until(lambda: not session.running() or _panic_or_trap(session) is not None,
-                               time.monotonic() + POWEROFF_GRACE)
-            crash = _panic_or_trap(session)
-            if crash:
-                session.wait_until(lambda: "kernel stopped" in session.text,
-                                   time.monotonic() + PANIC_GRACE)
-                problem = f"{crash} after the summary line"
-            elif session.running():
-                problem = f"did not power off within {POWEROFF_GRACE:.0f} s of the summary line"
-            else:
-                s = state["summary"]
-                seen_pass = sum(1 for c in result.cases if c.ok)
-                seen_fail = len(result.cases) - seen_pass
-                if (s["passed"], s["failed"]) != (seen_pass, seen_fail):
-                    problem = (f"summary says {s['passed']} passed, {s['failed']} failed, but the log has "
-                               f"{seen_pass} pass and {seen_fail} FAIL lines")
-                elif s["failed"] == 0 and session.exit_code not in (0, None):
-                    problem = f"all cases passed but QEMU exited with status {session.exit_code}"
+        problem = session.boot(deadline)
+        if problem is None:
+            problem = _watch_suite(cfg, session, state, result)
     finally:
         tail = session.tail()  # before stopping: QEMU's own farewell is noise
         session.stop()
@@ -455,11 +541,14 @@ def run_boot_check(cfg: QemuConfig, wait_for: str, send: Optional[str] = None,
     problem = None
     try:
         deadline = session.started + cfg.timeout
+        problem = session.boot(deadline)
         want = re.compile(wait_for)
-        found = session.wait_until(lambda: want.search(session.text) is not None or
-                                   _panic_or_trap(session) is not None, deadline)
+        found = problem is None and session.wait_until(lambda: want.search(session.text) is not None or
+                                                       _panic_or_trap(session) is not None, deadline)
         crash = _panic_or_trap(session)
-        if crash:
+        if problem:
+            pass
+        elif crash:
             problem = crash
         elif not found:
             problem = (f"timeout after {cfg.timeout:.0f} s waiting for {wait_for!r}" if session.running()
@@ -493,6 +582,26 @@ def run_boot_check(cfg: QemuConfig, wait_for: str, send: Optional[str] = None,
     return result
 
 
+def _check_panic_report(cfg: QemuConfig, session: "QemuSession", backtrace: List[str]) -> Optional[str]:
+    """Judges a run that should have panicked; returns what is wrong, or None."""
+    if PANIC_MARK not in session.text:
+        return (f"no panic within {cfg.timeout:.0f} s" if session.running()
+                else f"QEMU exited with status {session.exit_code} without a panic")
+    # The report ends with the machine stopping; QEMU should exit.
+    session.wait_until(lambda: not session.running(), time.monotonic() + POWEROFF_GRACE)
+    report = session.text[session.text.index(PANIC_MARK):]
+    missing = [f for f in backtrace if not re.search(r"\b" + re.escape(f) + r"\b", report)]
+    if "backtrace" not in report:
+        return "the panic report has no backtrace"
+    if missing:
+        return "the backtrace does not name " + ", ".join(missing)
+    if session.running():
+        return f"QEMU still running {POWEROFF_GRACE:.0f} s after the panic"
+    if session.exit_code == 0:
+        return "QEMU exited with status 0 after a panic"
+    return None
+
+
 def run_expect_panic(cfg: QemuConfig, backtrace: List[str], echo: bool = False) -> RunResult:
     """Boots cfg expecting a panic. Passes only if the panic report carries
     a backtrace naming every function in `backtrace`, and QEMU then exits
@@ -509,23 +618,10 @@ def run_expect_panic(cfg: QemuConfig, backtrace: List[str], echo: bool = False) 
     problem = None
     try:
         deadline = session.started + cfg.timeout
-        session.wait_until(lambda: PANIC_MARK in session.text, deadline)
-        if PANIC_MARK not in session.text:
-            problem = (f"no panic within {cfg.timeout:.0f} s" if session.running()
-                       else f"QEMU exited with status {session.exit_code} without a panic")
-        else:
-            # The report ends with the machine stopping; QEMU should exit.
-            session.wait_until(lambda: not session.running(), time.monotonic() + POWEROFF_GRACE)
-            report = session.text[session.text.index(PANIC_MARK):]
-            missing = [f for f in backtrace if not re.search(r"\b" + re.escape(f) + r"\b", report)]
-            if "backtrace" not in report:
-                problem = "the panic report has no backtrace"
-            elif missing:
-                problem = "the backtrace does not name " + ", ".join(missing)
-            elif session.running():
-                problem = f"QEMU still running {POWEROFF_GRACE:.0f} s after the panic"
-            elif session.exit_code == 0:
-                problem = "QEMU exited with status 0 after a panic"
+        problem = session.boot(deadline)
+        if problem is None:
+            session.wait_until(lambda: PANIC_MARK in session.text, deadline)
+            problem = _check_panic_report(cfg, session, backtrace)
     finally:
         tail = session.tail()  # before stopping: QEMU's own farewell is noise
         session.stop()
@@ -550,13 +646,18 @@ def main(argv=None) -> int:
                "  tests/run_qemu.py --name shm --append run=shmtests --suite shmtests --json\n"
                "  tests/run_qemu.py --name console --boot --wait-for 'harts online: 4' \\\n"
                "        --send 'hello\\r' --expect hello\n"
-               "  tests/run_qemu.py --name panic --append ktest_panic --panic --backtrace panic_test_inner\n",
+               "  tests/run_qemu.py --name panic --append ktest_panic --panic --backtrace panic_test_inner\n"
+               "  tests/run_qemu.py --name ub --uboot --memory 256M --append run=usertests --suite usertests\n"
+               "\n"
+               "--uboot boots like a real board: QEMU virt runs Debian's S-mode U-Boot, and the runner types\n"
+               "the commands that load build/Image and the disk image (as a RAM disk) from an SD-card image\n"
+               "and start them with booti; --append becomes U-Boot's bootargs. See tests/uboot.py.\n",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--name", default="run", help="name of the run: log file name, failure case name")
     parser.add_argument("--machine", default="virt", choices=["virt", "sifive_u"], help="QEMU board (default virt)")
     parser.add_argument("--smp", type=int, default=4,
                         help="QEMU -smp (default 4); on sifive_u hart 0 is a monitor core the kernel never uses")
-    parser.add_argument("--memory", default="128M", help="QEMU -m (default 128M)")
+    parser.add_argument("--memory", default=None, help=f"QEMU -m (default 128M; {uboot.UBOOT_MEMORY} with --uboot)")
     parser.add_argument("--qemu-args", default="", help="extra QEMU arguments, one shell-quoted string "
                         "(e.g. \"-cpu rv64,sstc=false\")")
     parser.add_argument("--append", default="", help="kernel command line, e.g. ktest or run=usertests")
@@ -569,6 +670,10 @@ def main(argv=None) -> int:
                         "(default 120)")
     parser.add_argument("--suite", default=None, help="the suite name expected on the summary line")
     parser.add_argument("--log-dir", default="build/test-logs", help="where logs go (default build/test-logs)")
+    parser.add_argument("--uboot", action="store_true",
+                        help="boot through U-Boot's booti from an SD-card image (virt only; needs --memory of "
+                             f"at least {uboot.UBOOT_MEMORY}, which it defaults to)")
+    parser.add_argument("--image", default="build/Image", help="with --uboot: the Image to boot (default build/Image)")
     parser.add_argument("--no-poweroff", action="store_true",
                         help="do not require the machine to power off after its summary (the default on "
                              "sifive_u, which has no shutdown device)")
@@ -587,11 +692,15 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     os.chdir(REPO)
-    cfg = QemuConfig(name=args.name, machine=args.machine, smp=args.smp, memory=args.memory,
+    if args.uboot and args.machine != "virt":
+        parser.error("--uboot works on virt only (Debian's U-Boot is built for QEMU virt)")
+    memory = args.memory or (uboot.UBOOT_MEMORY if args.uboot else "128M")
+    cfg = QemuConfig(name=args.name, machine=args.machine, smp=args.smp, memory=memory,
                      extra_args=shlex.split(args.qemu_args), append=args.append, kernel=args.kernel,
                      disk=None if args.no_disk else args.disk, timeout=args.timeout, suite=args.suite,
                      log_dir=args.log_dir,
-                     poweroff=not args.no_poweroff and args.machine != "sifive_u")
+                     poweroff=not args.no_poweroff and args.machine != "sifive_u",
+                     boot="uboot" if args.uboot else "direct", image=args.image)
 
     def show(case: Case):
         if not args.json:

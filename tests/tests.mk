@@ -15,13 +15,14 @@ include tests/host/host.mk
 
 TEST_ARGS ?=
 
-# check-deps first (it may install the compilers), then build, then run.
+# check-deps first (it may install the compilers), then build (build/Image
+# too: the U-Boot runs boot it), then run.
 # The recursive makes keep that order under -j. A part that fails to build
 # is reported by run_all.py as a failed case (and its stale outputs are not
 # run), so the output still ends with "N passed, N failed".
 test: check-deps
 	@failed=; \
-	$(MAKE) --no-print-directory all || failed="$$failed --build-failed=kernel"; \
+	$(MAKE) --no-print-directory all image || failed="$$failed --build-failed=kernel"; \
 	$(MAKE) --no-print-directory host-tests-build || failed="$$failed --build-failed=host"; \
 	$(PYTHON) tests/run_all.py $$failed $(TEST_ARGS)
 
@@ -32,7 +33,7 @@ ktest: check-deps
 
 grade: check-deps
 	@failed=; \
-	$(MAKE) --no-print-directory all || failed="$$failed --build-failed=kernel"; \
+	$(MAKE) --no-print-directory all image || failed="$$failed --build-failed=kernel"; \
 	$(MAKE) --no-print-directory host-tests-build || failed="$$failed --build-failed=host"; \
 	$(PYTHON) tests/grade.py $$failed $(TEST_ARGS)
 

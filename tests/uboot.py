@@ -109,8 +109,8 @@ def qemu_command(machine: str, memory: str, smp: int, sd_image: str, extra_args:
     (-kernel u-boot.bin); the SD image is a virtio-blk PCI disk."""
     return ["qemu-system-riscv64", "-machine", machine, "-bios", "default", "-m", memory, "-smp", str(smp),
             "-nographic", "-no-reboot", "-kernel", UBOOT_BIN,
-            "-drive", f"file={sd_image},if=none,format=raw,id=sd0",
-            "-device", "virtio-blk-pci,drive=sd0"] + list(extra_args)
+            "-drive", f"file={sd_image},if=none,format=raw,id=sdcard",
+            "-device", "virtio-blk-pci,drive=sdcard"] + list(extra_args)
 
 
 def boot_script(bootargs: str, ramdisk: bool = True) -> List[Tuple[str, str]]:

@@ -28,8 +28,13 @@ public:
     T fetch_sub(T v, MemoryOrder o = MemoryOrder::SeqCst) { return __atomic_fetch_sub(&m_value, v, int(o)); }
     T fetch_or(T v, MemoryOrder o = MemoryOrder::SeqCst) { return __atomic_fetch_or(&m_value, v, int(o)); }
     T fetch_and(T v, MemoryOrder o = MemoryOrder::SeqCst) { return __atomic_fetch_and(&m_value, v, int(o)); }
+    // GCC 12 for RISC-V drops the release half of a release or acq_rel
+    // compare-and-swap (it emits lr.aq/sc.aq or a bare lr/sc), so those
+    // orders get an explicit fence first.
     bool compare_exchange(T& expected, T desired, MemoryOrder o = MemoryOrder::SeqCst)
     {
+        if (o == MemoryOrder::Release || o == MemoryOrder::AcqRel)
+            __atomic_thread_fence(__ATOMIC_RELEASE);
         int failure = o == MemoryOrder::AcqRel ? __ATOMIC_ACQUIRE
                       : o == MemoryOrder::Release ? __ATOMIC_RELAXED
                                                   : int(o);

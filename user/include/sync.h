@@ -71,7 +71,7 @@ void mutex_init(mutex_t* m);
    died holding it; repair the data, then mutex_consistent(). ERR_BUSY: you
    already own it (mutexes are not recursive). ERR_NOTRECOVERABLE: nobody
    can ever lock it again. */
-int mutex_lock(mutex_t* m);
+static inline int mutex_lock(mutex_t* m);
 /* As mutex_lock, but ERR_BUSY at once if someone holds it. */
 int mutex_trylock(mutex_t* m);
 /* As mutex_lock, or ERR_TIMEDOUT once the deadline has passed. */
@@ -79,7 +79,7 @@ int mutex_timedlock(mutex_t* m, uint64_t deadline_ns);
 /* ERR_OK, or ERR_INVAL if the caller does not own m. Unlocking a mutex
    taken with ERR_OWNERDEAD and not made consistent makes it not
    recoverable, and wakes every waiter to tell them. */
-int mutex_unlock(mutex_t* m);
+static inline int mutex_unlock(mutex_t* m);
 /* Marks a mutex taken with ERR_OWNERDEAD as repaired. ERR_INVAL if the
    caller does not own m or m is not in that state. */
 int mutex_consistent(mutex_t* m);
@@ -155,6 +155,75 @@ int barrier_timedwait(barrier_t* b, uint64_t deadline_ns);
    mutex and registers a list of its own. The library's fork() calls it;
    call it yourself only if you make the fork system call some other way. */
 void sync_after_fork_in_child(void);
+
+/* ---- the uncontended mutex paths, inline ----
+ * Not part of the API: the library's state they use, and the out-of-line
+ * paths they fall back to. Inline because under emulation every function
+ * return costs a translation-block lookup, as much as the rest of the path.
+ * __sync_pid is 0 until the library has registered this process's robust
+ * list (and again after fork), which sends the first lock to the slow path. */
+extern struct robust_list_head __sync_robust;
+extern uint32_t __sync_pid;
+int __sync_mutex_unlock(mutex_t* m);
+int __sync_mutex_release_unlinked(mutex_t* m, uint32_t pid);
+
+static inline int mutex_lock(mutex_t* m)
+{
+    uint32_t pid = __sync_pid;
+    uint32_t expected = 0;
+    if (__builtin_expect(pid != 0, 1)) {
+        uint64_t entry = (uint64_t)&m->next;
+        __sync_robust.pending = entry; /* found by the kernel if we die before linking */
+        if (__atomic_compare_exchange_n(&m->word, &expected, pid, 0, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
+            uint64_t head = (uint64_t)&__sync_robust.list;
+            uint64_t first = __sync_robust.list.next;
+            m->next = first;
+            m->prev = head;
+            if (first != head)
+                ((mutex_t*)(first - __builtin_offsetof(mutex_t, next)))->prev = entry;
+            __sync_robust.list.next = entry;
+            __sync_robust.pending = 0;
+            return ERR_OK;
+        }
+    }
+    return mutex_timedlock(m, 0);
+}
+
+static inline int mutex_unlock(mutex_t* m)
+{
+    uint32_t pid = __sync_pid;
+    /* Only a word that is exactly our pid (no waiters, no flags) takes the
+       fast path; the link fields are unlinked before the word is released,
+       because the next owner reuses them. */
+    if (__builtin_expect(pid != 0 && __atomic_load_n(&m->word, __ATOMIC_RELAXED) == pid, 1)) {
+        uint64_t head = (uint64_t)&__sync_robust.list;
+        __sync_robust.pending = (uint64_t)&m->next;
+        if (m->prev == head)
+            __sync_robust.list.next = m->next;
+        else
+            ((mutex_t*)(m->prev - __builtin_offsetof(mutex_t, next)))->next = m->next;
+        if (m->next != head)
+            ((mutex_t*)(m->next - __builtin_offsetof(mutex_t, next)))->prev = m->prev;
+        m->next = m->prev = 0;
+        /* Release: lr.w / sc.w.rl, the form the RISC-V psABI prescribes
+           (GCC 12 drops the release from a compare-and-swap builtin). */
+        long found, failed;
+        __asm__ volatile("1: lr.w %0, (%2)\n"
+                         "   bne %0, %3, 2f\n"
+                         "   sc.w.rl %1, zero, (%2)\n"
+                         "   bnez %1, 1b\n"
+                         "2:"
+                         : "=&r"(found), "=&r"(failed)
+                         : "r"(&m->word), "r"((long)(int32_t)pid)
+                         : "memory");
+        if (__builtin_expect((uint32_t)found == pid, 1)) {
+            __sync_robust.pending = 0;
+            return ERR_OK;
+        }
+        return __sync_mutex_release_unlinked(m, pid); /* a waiter arrived meanwhile */
+    }
+    return __sync_mutex_unlock(m);
+}
 
 #ifdef __cplusplus
 }

@@ -43,6 +43,11 @@
 #include "../include/sync.h"
 #include "../include/tandem.h"
 
+extern "C" {
+struct robust_list_head __sync_robust;
+uint32_t __sync_pid = 0;
+}
+
 namespace {
 
 constexpr int WAKE_ALL = 0x7fffffff;
@@ -100,29 +105,30 @@ inline uint32_t owner_of(uint32_t word) { return word & FUTEX_TID_MASK; }
 inline bool ends_wait(int r) { return r != ERR_OK && r != ERR_AGAIN; }
 
 // ---- this process's identity and robust list ----
-int g_pid = 0;
-bool g_registered = false;
-struct robust_list_head g_robust;
-
-uint32_t self_pid()
-{
-    if (g_pid == 0)
-        g_pid = getpid();
-    return uint32_t(g_pid);
-}
+// g_robust and g_pid are __sync_robust and __sync_pid (below), which the
+// inline fast paths of sync.h read: g_pid stays 0 until the robust list is
+// registered, so the first lock of a process always comes here.
+#define g_robust __sync_robust
+#define g_pid __sync_pid
 
 uint64_t entry_of(mutex_t* m) { return (uint64_t)&m->next; }
 mutex_t* mutex_of(uint64_t entry) { return (mutex_t*)(entry - __builtin_offsetof(mutex_t, next)); }
 
 void ensure_registered()
 {
-    if (g_registered)
+    if (g_pid != 0)
         return;
     g_robust.list.next = (uint64_t)&g_robust.list;
     g_robust.futex_offset = (int64_t)__builtin_offsetof(mutex_t, word) - (int64_t)__builtin_offsetof(mutex_t, next);
     g_robust.pending = 0;
     set_robust_list(&g_robust);
-    g_registered = true;
+    g_pid = uint32_t(getpid());
+}
+
+uint32_t self_pid()
+{
+    ensure_registered();
+    return g_pid;
 }
 
 // Puts m at the front of the held list (the caller owns m).
@@ -244,8 +250,7 @@ uint64_t deadline_after_ms(uint64_t ms) { return clock_ns() + ms * 1000000ull; }
 
 void sync_after_fork_in_child(void)
 {
-    g_pid = 0;
-    g_registered = false;
+    g_pid = 0; // also means "not registered": the child has no robust list yet
 }
 
 // fork, wrapped: the child has a new pid and, by the kernel's rule, no
@@ -269,7 +274,6 @@ void mutex_init(mutex_t* m)
     __atomic_store_n(&m->word, 0, __ATOMIC_RELEASE);
 }
 
-int mutex_lock(mutex_t* m) { return mutex_timedlock(m, 0); }
 
 int mutex_timedlock(mutex_t* m, uint64_t deadline_ns)
 {
@@ -289,15 +293,10 @@ int mutex_trylock(mutex_t* m)
     return lock_slow(m, 0, true);
 }
 
-int mutex_unlock(mutex_t* m)
+// Releases m, already taken off our robust list (g_robust.pending is m),
+// whose word was `w` when we checked it.
+static int release_unlinked(mutex_t* m, uint32_t pid, uint32_t w)
 {
-    uint32_t pid = self_pid();
-    // Relaxed: if we own the word, we wrote this value ourselves.
-    uint32_t w = __atomic_load_n(&m->word, __ATOMIC_RELAXED);
-    if (owner_of(w) != pid)
-        return ERR_INVAL;
-    g_robust.pending = entry_of(m); // if we die before releasing, the kernel still finds it
-    unlink_held(m);
     if (w & FUTEX_OWNER_DIED) {
         // Taken from a dead owner and never repaired: give up on it, and
         // wake every sleeper so that each learns it at once.
@@ -306,7 +305,7 @@ int mutex_unlock(mutex_t* m)
         futex_wake(&m->word, WAKE_ALL);
         return ERR_OK;
     }
-    if (cas_release(&m->word, pid, 0)) { // the whole uncontended path
+    if (cas_release(&m->word, pid, 0)) { // uncontended after all
         g_robust.pending = 0;
         return ERR_OK;
     }
@@ -322,6 +321,22 @@ int mutex_unlock(mutex_t* m)
     if (old & FUTEX_WAITERS)
         futex_wake(&m->word, 1);
     return ERR_OK;
+}
+
+// The inline mutex_unlock's way out when its release found a waiter.
+int __sync_mutex_release_unlinked(mutex_t* m, uint32_t pid) { return release_unlinked(m, pid, pid); }
+
+// Everything the inline mutex_unlock does not handle itself.
+int __sync_mutex_unlock(mutex_t* m)
+{
+    uint32_t pid = self_pid();
+    // Relaxed: if we own the word, we wrote this value ourselves.
+    uint32_t w = __atomic_load_n(&m->word, __ATOMIC_RELAXED);
+    if (owner_of(w) != pid)
+        return ERR_INVAL;
+    g_robust.pending = entry_of(m); // if we die before releasing, the kernel still finds it
+    unlink_held(m);
+    return release_unlinked(m, pid, w);
 }
 
 int mutex_consistent(mutex_t* m)
