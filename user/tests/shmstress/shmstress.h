@@ -87,7 +87,7 @@ enum Counter {
 struct WorkerSlot {
     int32_t pid;
     uint32_t incarnation;
-    uint32_t kill_sent;   // the killer chose it
+    int32_t kill_pid;     // the pid the killer last killed in this slot
     uint32_t leaving;     // it is exiting on purpose
     uint64_t ops;         // heartbeat
     uint32_t last_op;
@@ -109,6 +109,7 @@ struct Control {
     uint32_t unexpected_errors;
     uint32_t crashes;        // workers killed by the kernel (a fault), not by us
     uint32_t hung;           // the watchdog fired
+    uint32_t done;           // the run is over (the watchdog may go)
     char first_integrity[200];
     char first_unexpected[200];
     char first_crash[200];
