@@ -24,6 +24,7 @@ struct Cpu {
     u64 kernel_sp; // top of the current thread's kernel stack
     u64 user_sp;   // scratch for the user sp during trap entry
     u64 scratch;   // scratch for t0 during trap entry
+    u64 entry_sstatus; // sstatus as the trap entry read it
 
     u32 id = 0;      // dense CPU number
     u32 hart_id = 0; // the firmware's hart id
@@ -50,6 +51,7 @@ struct Cpu {
 static_assert(offsetof(Cpu, kernel_sp) == CPU_KERNEL_SP);
 static_assert(offsetof(Cpu, user_sp) == CPU_USER_SP);
 static_assert(offsetof(Cpu, scratch) == CPU_SCRATCH);
+static_assert(offsetof(Cpu, entry_sstatus) == CPU_ENTRY_SSTATUS);
 
 extern Cpu g_cpus[MAX_CPUS];
 extern int g_cpu_count;

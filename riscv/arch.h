@@ -95,10 +95,15 @@ inline void flush_tlb_all() { asm volatile("sfence.vma" ::: "memory"); }
 inline void flush_tlb_page(vaddr_t va) { asm volatile("sfence.vma %0" ::"r"(va) : "memory"); }
 // Flushes va on the harts in hart_mask (hart ids, not CPU numbers).
 void flush_tlb_remote(u64 hart_mask, vaddr_t va, u64 size);
+// Switches address space. The fence.i is for real cores with their own
+// instruction caches (QEMU has none to keep coherent): a page frame may have
+// held other code when this hart last ran it, and the new address space may
+// map it as code filled on another hart since (see docs/porting.md).
 inline void set_page_table(paddr_t root)
 {
     csr_write(satp, SATP_MODE_SV39 | (root >> PAGE_SHIFT));
     flush_tlb_all();
+    fence_i();
 }
 // The kernel's own page table (kernel half only).
 paddr_t kernel_page_table();

@@ -15,7 +15,8 @@
 #define TF_STVAL 272
 #define TF_SIZE 288 /* keeps the stack 16-byte aligned */
 
-/* Cpu: the first three words are used by the trap entry. */
+/* Cpu: the first four words are used by the trap entry. */
 #define CPU_KERNEL_SP 0
 #define CPU_USER_SP 8
 #define CPU_SCRATCH 16
+#define CPU_ENTRY_SSTATUS 24

@@ -16,6 +16,16 @@
  *   - the kernel image at KERNEL_VBASE with 2 MiB pages,
  * then jumps to the linked (high) address and calls boot_main. The PTEs
  * have A and D set because some cores fault rather than set them.
+ *
+ * Two checks guard real boards. Only one hart may run the boot path: with
+ * SBI HSM the firmware starts just one, but firmware without HSM, or a boot
+ * loader that sends every hart to the kernel (U-Boot built with SMP does
+ * where it can), starts them all here, so a lottery parks the losers (the
+ * kernel later reports them as harts that did not start). And the image
+ * must sit on a 2 MiB boundary, because it is mapped with 2 MiB pages;
+ * booti guarantees that (start of RAM + text_offset), a raw `go` may not,
+ * so a misplaced image says so on the SBI console instead of faulting
+ * silently.
  */
 #include "memlayout.h"
 
@@ -51,6 +61,20 @@ real_start:
     mv      s0, a0                  /* hart id */
     mv      s1, a1                  /* device tree */
     lla     s2, _start              /* where we were loaded */
+
+    /* The first hart here wins; the word is in .data, which .bss clearing
+       below does not touch. */
+    lla     t0, boot_lottery
+    li      t1, 1
+    amoadd.w t1, t1, (t0)
+    bnez    t1, park
+    li      t0, 0x1fffff
+    and     t0, s2, t0
+    beqz    t0, 0f
+    lla     a0, misaligned_message
+    call    sbi_puts
+    j       park
+0:
 
     /* U-Boot's booti does not clear .bss; QEMU's ELF loader does. Do it. */
     lla     t0, __bss_start
@@ -109,6 +133,22 @@ real_start:
     lla     t0, boot_high_address
     ld      t0, 0(t0)
     jr      t0
+
+/* Harts that must not run the kernel wait here for good. */
+park:
+    wfi
+    j       park
+
+/* Prints the NUL-terminated string at a0 with the legacy SBI console. */
+sbi_puts:
+    mv      t2, a0
+1:  lbu     a0, 0(t2)
+    beqz    a0, 2f
+    li      a7, 1                   /* legacy console_putchar */
+    ecall
+    addi    t2, t2, 1
+    j       1b
+2:  ret
 
 /*
  * map_gigabyte(a0 = physical address, a1 = root slot base): installs a 1 GiB
@@ -171,7 +211,14 @@ secondary_high:
 6:  wfi
     j       6b
 
+    .section .data
+    .balign 4
+boot_lottery:
+    .word   0
+
     .section .rodata
+misaligned_message:
+    .asciz  "\r\nTandem: the kernel must be loaded at a 2 MiB boundary (start of RAM + 0x200000); use booti\r\n"
     .balign 8
 boot_high_address:
     .dword  boot_high

@@ -14,6 +14,9 @@
 
 namespace {
 constexpr int MAX_CONTEXTS = 16;
+// The PLIC specification allows sources 1..1023; the JH7110 of the
+// VisionFive 2 has 136, more than a 128-bit map would hold.
+constexpr u32 MAX_SOURCES = 1024;
 volatile u32* g_plic = nullptr;
 u32 g_ndev = 0;
 struct HartContext {
@@ -22,7 +25,7 @@ struct HartContext {
 };
 HartContext g_contexts[MAX_CONTEXTS];
 int g_context_count = 0;
-u32 g_enabled[4]; // sources enabled so far (bitmap), replayed on late harts
+u32 g_enabled[MAX_SOURCES / 32]; // sources enabled so far (bitmap), replayed on late harts
 
 volatile u32* reg(u64 offset) { return g_plic + offset / 4; }
 
@@ -60,14 +63,19 @@ void arch::plic_init_hart(u32 hart_id)
     if (!g_plic || ctx < 0)
         return;
     *reg(0x200000 + 0x1000 * u64(ctx)) = 0; // accept every priority
-    for (u32 irq = 1; irq < 128; irq++)
+    // Firmware may have left sources enabled on this context; a source no
+    // driver registered would then interrupt with no one to handle it.
+    u32 last = g_ndev && g_ndev < MAX_SOURCES ? g_ndev : MAX_SOURCES - 1;
+    for (u32 word = 0; word <= last / 32; word++)
+        *reg(0x2000 + 0x80 * u64(ctx) + 4 * word) = 0;
+    for (u32 irq = 1; irq < MAX_SOURCES; irq++)
         if (g_enabled[irq / 32] & (1u << (irq % 32)))
             enable_on_context(ctx, irq);
 }
 
 void arch::plic_enable(u32 irq)
 {
-    if (!g_plic || irq == 0 || irq >= 128 || (g_ndev && irq > g_ndev))
+    if (!g_plic || irq == 0 || irq >= MAX_SOURCES || (g_ndev && irq > g_ndev))
         return;
     *reg(4 * u64(irq)) = 1;
     g_enabled[irq / 32] |= 1u << (irq % 32);

@@ -14,6 +14,19 @@ namespace {
 
 Pte* table_at(paddr_t pa) { return phys_to_ptr<Pte>(pa); }
 
+// A user code page was just filled (exec, a fault reading a program
+// segment, a copy-on-write copy) through the data side, by this hart. On
+// cores with a separate instruction cache (every real RISC-V board; not
+// QEMU) instruction fetch sees those stores only after a fence.i here. The
+// process may run on another hart next: AddressSpace switches there write
+// satp, and arch::set_page_table does a fence.i too.
+inline void sync_instruction_fetch()
+{
+#ifndef TANDEM_HOST
+    asm volatile("fence.i" ::: "memory");
+#endif
+}
+
 // The slot for va at `level`, creating intermediate tables if asked.
 Pte* walk(paddr_t root, vaddr_t va, int level, bool create)
 {
@@ -113,6 +126,8 @@ Result<void> PageTable::map_page(vaddr_t va, paddr_t pa, u32 perms)
     if (!slot)
         return Error(ERR_NOMEM);
     *slot = make_pte(pa, flags_for(perms));
+    if ((perms & (PERM_EXEC | PERM_USER)) == (PERM_EXEC | PERM_USER))
+        sync_instruction_fetch();
     return {};
 }
 

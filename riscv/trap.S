@@ -38,16 +38,21 @@
     .endr
 .endm
 
-/* Leaves scause in t0. */
+/* Leaves scause in t0. sstatus was read on entry (into Cpu.entry_sstatus);
+   stval means nothing for a system call, so it is not read then (every
+   CSR read is a helper call under QEMU). Uses t1. */
 .macro SAVE_CSRS
     csrr    t0, sepc
     sd      t0, TF_SEPC(sp)
-    csrr    t0, sstatus
+    ld      t0, CPU_ENTRY_SSTATUS(tp)
     sd      t0, TF_SSTATUS(sp)
-    csrr    t0, stval
-    sd      t0, TF_STVAL(sp)
     csrr    t0, scause
     sd      t0, TF_SCAUSE(sp)
+    li      t1, 8                   /* ecall from U-mode */
+    beq     t0, t1, 99f
+    csrr    t1, stval
+    sd      t1, TF_STVAL(sp)
+99:
 .endm
 
     .text
@@ -57,6 +62,7 @@ trap_entry:
     csrrw   tp, sscratch, tp
     sd      t0, CPU_SCRATCH(tp)
     csrr    t0, sstatus
+    sd      t0, CPU_ENTRY_SSTATUS(tp)
     andi    t0, t0, SSTATUS_SPP
     beqz    t0, from_user
 

@@ -54,16 +54,10 @@ static bool is_tiny_syscall(u64 number)
     }
 }
 
-// The whole of a system call, from trap.S (interrupts off) back to it
-// (interrupts off, ready for sret).
-extern "C" void user_syscall(TrapFrame* frame)
-{
-    frame->sepc += 4; // resume after the ecall
-    handle_syscall(frame);
-    prepare_user_return(frame, false);
-}
-
-void handle_syscall(TrapFrame* frame)
+// The bodies of handle_syscall and prepare_user_return, inlined into
+// user_syscall: under QEMU every function return is a translation-block
+// lookup, and this is the path every system call takes.
+[[gnu::always_inline]] static inline void run_syscall(TrapFrame* frame)
 {
     bool tiny = is_tiny_syscall(frame->syscall_number());
     if (!tiny)
@@ -77,6 +71,8 @@ void handle_syscall(TrapFrame* frame)
     if (!tiny)
         arch::irq_disable();
 }
+
+void handle_syscall(TrapFrame* frame) { run_syscall(frame); }
 
 void handle_user_page_fault(TrapFrame* frame, vaddr_t address, Access access)
 {
@@ -101,7 +97,7 @@ void handle_user_exception(TrapFrame* frame, const char* description)
     do_exit(WSTATUS_KILLED);
 }
 
-void prepare_user_return(TrapFrame* frame, bool timer_expired)
+[[gnu::always_inline]] static inline void check_before_return(TrapFrame* frame, bool timer_expired)
 {
     Proc* p = current_proc();
     for (;;) {
@@ -127,6 +123,18 @@ void prepare_user_return(TrapFrame* frame, bool timer_expired)
     // costs one extra save of the registers.
     (void)frame;
 }
+
+void prepare_user_return(TrapFrame* frame, bool timer_expired) { check_before_return(frame, timer_expired); }
+
+// The whole of a system call, from trap.S (interrupts off) back to it
+// (interrupts off, ready for sret).
+extern "C" void user_syscall(TrapFrame* frame)
+{
+    frame->sepc += 4; // resume after the ecall
+    run_syscall(frame);
+    check_before_return(frame, false);
+}
+
 
 void maybe_preempt_kernel(bool timer_expired)
 {

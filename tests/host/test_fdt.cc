@@ -5,9 +5,11 @@
  * The trees are the ones the kernel really meets: dumped at build time from
  * QEMU's virt (1 and 4 harts, and one without Sstc but with an initrd and
  * boot arguments) and sifive_u boards, and tests/host/visionfive2.dts for the
- * VisionFive 2's layout. Trees no board has, and broken ones, are made with
- * FdtBuilder. Every blob sits in a heap buffer of exactly its size, so
- * AddressSanitizer reports any read past its end.
+ * VisionFive 2's layout, plus a second VisionFive 2 tree in the shapes of the
+ * published JH7110 trees as U-Boot passes them to booti (8 GiB, hart 0
+ * disabled). Trees no board has, and broken ones, are made with FdtBuilder.
+ * Every blob sits in a heap buffer of exactly its size, so AddressSanitizer
+ * reports any read past its end.
  */
 #include <doctest/doctest.h>
 
@@ -21,6 +23,8 @@
 #include "kernel/board.h"
 #include "kernel/fdt.h"
 #include "kernel/lib/random.h"
+#include "kernel/mm/memory_map.h"
+#include "riscv/memlayout.h"
 
 namespace {
 
@@ -274,6 +278,153 @@ TEST_CASE("board: VisionFive 2 layout")
     CHECK(b.plic.ndev == 136);
     CHECK(b.virtio_count == 0);
     CHECK(b.power.kind == PowerKind::None);
+}
+
+namespace {
+
+// The VisionFive 2's tree as U-Boot hands it to booti, in the shapes the
+// published JH7110 trees use where they differ from visionfive2.dts: hart 0
+// carries an mmu-type but is disabled (an older upstream tree), the newer
+// per-extension ISA list, "riscv,plic0", interrupt-parent inherited from the
+// soc node, a UART with clocks but no clock-frequency, 8 GiB of RAM (so it
+// reaches above 4 GiB), a CMA pool placed by size with no reg, OpenSBI's
+// reservation, and the initrd and device tree where U-Boot's environment
+// puts them (ramdisk_addr_r, fdt_addr_r).
+std::vector<u8> visionfive2_from_uboot()
+{
+    FdtBuilder b;
+    b.begin("").prop_cells("#address-cells", {2}).prop_cells("#size-cells", {2});
+    b.prop_string("model", "StarFive VisionFive 2 v1.3B").prop_strings("compatible", {"starfive,visionfive-2-v1.3b", "starfive,jh7110"});
+    b.begin("aliases").prop_string("serial0", "/soc/serial@10000000").end();
+    b.begin("chosen").prop_string("stdout-path", "serial0:115200n8").prop_string("bootargs", "run=shmtests");
+    b.prop_u64("linux,initrd-start", 0x46100000).prop_u64("linux,initrd-end", 0x47100000).end();
+    b.begin("cpus").prop_cells("#address-cells", {1}).prop_cells("#size-cells", {0}).prop_cells("timebase-frequency", {4000000});
+    for (u32 h = 0; h < 5; h++) {
+        b.begin("cpu@" + std::to_string(h)).prop_string("device_type", "cpu").prop_cells("reg", {h});
+        b.prop_strings("compatible", {"sifive,u74-mc", "riscv"}).prop_string("mmu-type", "riscv,sv39");
+        b.prop_string("riscv,isa", h == 0 ? "rv64imac" : "rv64imafdc");
+        if (h == 0)
+            b.prop_strings("riscv,isa-extensions", {"i", "m", "a", "c", "zicsr", "zifencei"});
+        else
+            b.prop_strings("riscv,isa-extensions", {"i", "m", "a", "f", "d", "c", "zicsr", "zifencei", "zba", "zbb"});
+        b.prop_string("status", h == 0 ? "disabled" : "okay");
+        b.begin("interrupt-controller").prop_string("compatible", "riscv,cpu-intc").prop_empty("interrupt-controller");
+        b.prop_cells("#interrupt-cells", {1}).prop_cells("phandle", {10 + h}).end();
+        b.end();
+    }
+    b.end();
+    b.begin("memory@40000000").prop_string("device_type", "memory").prop_cells("reg", {0, 0x40000000, 2, 0}).end();
+    b.begin("reserved-memory").prop_cells("#address-cells", {2}).prop_cells("#size-cells", {2}).prop_empty("ranges");
+    b.begin("mmode_resv0@40000000").prop_cells("reg", {0, 0x40000000, 0, 0x40000}).prop_empty("no-map").end();
+    b.begin("linux,cma").prop_string("compatible", "shared-dma-pool").prop_empty("reusable").prop_cells("size", {0, 0x20000000}).end();
+    b.begin("e24@c0000000").prop_cells("reg", {0, 0xc0110000, 0, 0xf0000}).prop_empty("no-map").end();
+    b.end();
+    b.begin("soc").prop_string("compatible", "simple-bus").prop_cells("interrupt-parent", {1});
+    b.prop_cells("#address-cells", {2}).prop_cells("#size-cells", {2}).prop_empty("ranges");
+    b.begin("clint@2000000").prop_string("compatible", "riscv,clint0").prop_cells("reg", {0, 0x2000000, 0, 0x10000}).end();
+    b.begin("plic@c000000").prop_string("compatible", "riscv,plic0").prop_cells("reg", {0, 0xc000000, 0, 0x4000000});
+    b.prop_empty("interrupt-controller").prop_cells("#interrupt-cells", {1}).prop_cells("riscv,ndev", {136});
+    b.prop_cells("interrupts-extended", {10, 11, 11, 11, 11, 9, 12, 11, 12, 9, 13, 11, 13, 9, 14, 11, 14, 9});
+    b.prop_cells("phandle", {1}).end();
+    for (u32 i = 0; i < 3; i++) {
+        u32 base = 0x10000000 + i * 0x10000;
+        char name[32];
+        snprintf(name, sizeof(name), "serial@%x", base);
+        b.begin(name).prop_string("compatible", "snps,dw-apb-uart").prop_cells("reg", {0, base, 0, 0x10000});
+        b.prop_cells("reg-io-width", {4}).prop_cells("reg-shift", {2}).prop_cells("clocks", {2, 146, 2, 147});
+        b.prop_cells("interrupts", {32 + i}).prop_string("status", i == 0 ? "okay" : "disabled").end();
+    }
+    b.end();
+    b.end();
+    return b.finish();
+}
+
+} // namespace
+
+TEST_CASE("board: VisionFive 2 as U-Boot hands it over")
+{
+    ParsedBoard p(visionfive2_from_uboot());
+    const BoardInfo& b = p.board;
+
+    // Harts 1-4 only: hart 0 is disabled even though it claims an MMU.
+    REQUIRE(b.hart_count == 5);
+    CHECK_FALSE(b.harts[0].usable);
+    CHECK(b.usable_hart_count() == 4);
+    for (int h = 1; h <= 4; h++) {
+        CAPTURE(h);
+        CHECK(b.harts[h].usable);
+        CHECK(b.harts[h].hart_id == u32(h));
+        CHECK_FALSE(b.harts[h].has_sstc); // so the kernel takes the SBI timer
+        CHECK(b.harts[h].plic_s_context == 2 * h);
+    }
+    CHECK(b.timebase_hz == 4000000);
+
+    // The console is the enabled DesignWare UART that stdout-path names.
+    CHECK(b.uart.kind == UartKind::Ns16550);
+    CHECK(b.uart.designware);
+    CHECK(b.uart.base == 0x10000000);
+    CHECK(b.uart.reg_shift == 2);
+    CHECK(b.uart.reg_io_width == 4);
+    CHECK(b.uart.irq == 32);
+    CHECK(b.uart.clock_hz == 0); // clocks only: the driver keeps U-Boot's baud rate
+    CHECK(b.plic.present);
+    CHECK(b.plic.ndev == 136);
+    CHECK(b.virtio_count == 0);
+    CHECK(b.power.kind == PowerKind::None); // power-off goes through SBI SRST
+
+    // 8 GiB from 0x40000000: RAM ends above 4 GiB, still inside the direct map.
+    REQUIRE(b.memory_count == 1);
+    CHECK(b.memory[0].base == 0x40000000);
+    CHECK(b.memory[0].size == 8ull << 30);
+    CHECK(b.memory[0].end() == 0x240000000ull);
+    CHECK(b.memory[0].end() <= u64(DIRECT_MAP_SIZE));
+
+    // The CMA pool has no reg and is not a reservation; the other two are.
+    REQUIRE(b.reserved_count == 2);
+    CHECK(b.reserved[0].base == 0x40000000);
+    CHECK(b.reserved_no_map[0]);
+    CHECK(b.reserved[1].base == 0xc0110000);
+    CHECK(b.reserved_no_map[1]);
+
+    CHECK(std::string(b.bootargs) == "run=shmtests");
+    CHECK(b.initrd_start == 0x46100000);
+    CHECK(b.initrd_end == 0x47100000);
+}
+
+TEST_CASE("board: the VisionFive 2 memory the kernel may hand out")
+{
+    // What init_physical_memory (kernel/boot_memory.cc) takes out of RAM on
+    // the board: the firmware's reservations, the kernel where booti puts
+    // it (start of RAM + text_offset), the device tree at U-Boot's
+    // fdt_addr_r and the RAM disk at ramdisk_addr_r.
+    ParsedBoard p(visionfive2_from_uboot());
+    const BoardInfo& b = p.board;
+    const u64 kernel = 0x40000000 + IMAGE_TEXT_OFFSET, kernel_size = 0x100000;
+    CHECK(kernel == 0x40200000);
+    std::vector<MemRange> holes(b.reserved, b.reserved + b.reserved_count);
+    holes.push_back(MemRange{kernel, kernel_size});
+    holes.push_back(MemRange{0x46000000, 0x10000});
+    holes.push_back(MemRange{b.initrd_start, b.initrd_end - b.initrd_start});
+
+    MemRange free_ranges[MEMORY_MAP_MAX_RANGES];
+    int n = subtract_ranges(b.memory, b.memory_count, holes.data(), int(holes.size()), free_ranges,
+                            MEMORY_MAP_MAX_RANGES);
+    REQUIRE(n == 5);
+    // The 2 MiB below the kernel, minus OpenSBI's 256 KiB, stay usable.
+    CHECK(free_ranges[0].base == 0x40040000);
+    CHECK(free_ranges[0].end() == kernel);
+    u64 total = 0;
+    for (int i = 0; i < n; i++) {
+        CAPTURE(i);
+        total += free_ranges[i].size;
+        for (const MemRange& h : holes)
+            CHECK((free_ranges[i].end() <= h.base || free_ranges[i].base >= h.end()));
+    }
+    u64 taken = 0;
+    for (const MemRange& h : holes)
+        taken += h.size;
+    CHECK(total == b.memory[0].size - taken);
+    CHECK(free_ranges[n - 1].end() == 0x240000000ull);
 }
 
 // ---- the Fdt interface ---------------------------------------------------------------
