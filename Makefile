@@ -29,7 +29,7 @@ PYTHON := python3
 B := build
 
 DEBIAN_PACKAGES := make g++ python3 g++-riscv64-linux-gnu gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu \
-	qemu-system-misc opensbi u-boot-qemu device-tree-compiler gdb-multiarch doctest-dev clang
+	qemu-system-misc opensbi u-boot-qemu device-tree-compiler gdb-multiarch doctest-dev clang e2fsprogs
 
 # ---- kernel ----------------------------------------------------------------
 
@@ -134,6 +134,8 @@ check-deps:
 	@missing=0; for t in $(REQUIRED_TOOLS); do command -v $$t >/dev/null 2>&1 || missing=1; done; \
 	[ -e /usr/include/doctest/doctest.h ] || missing=1; \
 	[ -e /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin ] || missing=1; \
+	[ -e /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin ] || missing=1; \
+	[ -x /usr/sbin/mke2fs ] || [ -x /sbin/mke2fs ] || missing=1; \
 	if [ $$missing = 1 ]; then echo "Installing missing packages (make deps)..."; $(MAKE) --no-print-directory deps; fi
 
 deps:

@@ -1,5 +1,13 @@
 /*
- * Console output, and the input side's line discipline.
+ * Console output (a transmit ring drained by the UART's interrupt), and
+ * the input side's line discipline.
+ *
+ * Output: program writes and input echo are queued in g_tx and sent as the
+ * transmitter accepts them, from its "ready" interrupt. A writer that finds
+ * the ring full sends bytes itself, waiting on the UART; so does
+ * console_flush(), which kernel messages call first to stay in order.
+ * Lock: g_tx_lock (rank ConsoleTx, after Print: kprintf flushes under the
+ * print lock); it is never held while sleeping.
  *
  * Input is cooked like a terminal's: characters echo as they arrive,
  * backspace (^H or DEL) erases one, ^U erases the line, ^D ends input, and
@@ -14,6 +22,7 @@
 #include "console.h"
 #include "../riscv/sbi.h"
 #include "mm/uaccess.h"
+#include "printk.h"
 #include "sync/wait_queue.h"
 
 void print_lock_acquire();
@@ -21,6 +30,39 @@ void print_lock_release();
 
 namespace {
 const ConsoleDriver* g_driver = nullptr;
+
+constexpr size_t TX_SIZE = 2048;
+Spinlock g_tx_lock("console_tx", LockRank::ConsoleTx);
+char g_tx[TX_SIZE];
+u64 g_tx_head = 0; // next byte to queue
+u64 g_tx_tail = 0; // next byte to send
+
+bool interrupt_driven() { return g_driver && g_driver->can_send; }
+
+// Sends queued bytes while the transmitter takes them, and asks for an
+// interrupt if some are left. Caller holds g_tx_lock.
+void pump_locked()
+{
+    while (g_tx_tail != g_tx_head && g_driver->can_send())
+        g_driver->send(g_tx[g_tx_tail++ % TX_SIZE]);
+    g_driver->set_ready_irq(g_tx_tail != g_tx_head);
+}
+
+// Queues one byte (already translated); with a full ring, first sends the
+// oldest byte itself. Caller holds g_tx_lock.
+void queue_locked(char c)
+{
+    if (g_tx_head - g_tx_tail == TX_SIZE)
+        g_driver->put_char(g_tx[g_tx_tail++ % TX_SIZE]);
+    g_tx[g_tx_head++ % TX_SIZE] = c;
+}
+
+void queue_translated_locked(char c)
+{
+    if (c == '\n')
+        queue_locked('\r');
+    queue_locked(c);
+}
 
 constexpr size_t INPUT_SIZE = 512;
 constexpr char CTRL_D = 0x04, CTRL_H = 0x08, CTRL_U = 0x15, DEL = 0x7f;
@@ -34,6 +76,12 @@ u64 g_edit_index = 0;
 
 void echo(char c)
 {
+    if (interrupt_driven()) {
+        SpinlockGuard guard(g_tx_lock);
+        queue_translated_locked(c);
+        pump_locked();
+        return;
+    }
     if (c == '\n')
         console_put_char('\r');
     console_put_char(c);
@@ -42,9 +90,9 @@ void echo(char c)
 void erase_one()
 {
     g_edit_index--;
-    console_put_char('\b');
-    console_put_char(' ');
-    console_put_char('\b');
+    echo('\b');
+    echo(' ');
+    echo('\b');
 }
 
 void commit()
@@ -67,10 +115,40 @@ void console_put_char(char c)
 
 void console_write(const char* s, size_t n)
 {
-    print_lock_acquire();
+    if (!interrupt_driven()) {
+        print_lock_acquire();
+        for (size_t i = 0; i < n; i++)
+            echo(s[i]);
+        print_lock_release();
+        return;
+    }
+    SpinlockGuard guard(g_tx_lock);
     for (size_t i = 0; i < n; i++)
-        echo(s[i]);
-    print_lock_release();
+        queue_translated_locked(s[i]);
+    pump_locked();
+}
+
+void console_transmit_ready()
+{
+    if (!interrupt_driven())
+        return;
+    SpinlockGuard guard(g_tx_lock);
+    pump_locked();
+}
+
+void console_flush()
+{
+    if (!interrupt_driven())
+        return;
+    // After a panic the lock may be held by a stopped hart: take the bytes anyway.
+    bool locked = !kernel_panicked();
+    if (locked)
+        g_tx_lock.lock();
+    while (g_tx_tail != g_tx_head)
+        g_driver->put_char(g_tx[g_tx_tail++ % TX_SIZE]);
+    g_driver->set_ready_irq(false);
+    if (locked)
+        g_tx_lock.unlock();
 }
 
 void console_irq()

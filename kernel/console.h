@@ -2,10 +2,12 @@
  * The console: one character device on top of whichever UART the device
  * tree names, with the SBI console as a fallback before the driver is up.
  *
- * Output is synchronous (the UART's transmit FIFO is polled), which keeps
- * kernel messages reliable even in a panic. Input arrives by interrupt and
- * is kept in a ring buffer; readers sleep until a line (or, in raw mode, a
- * character) is ready.
+ * Program output goes through a transmit ring that the UART's "transmitter
+ * ready" interrupt drains, so a write returns as soon as its bytes are
+ * queued; when the ring is full the writer drains it itself. Kernel
+ * messages first drain the ring, then print synchronously, which keeps
+ * them in order and reliable even in a panic. Input arrives by interrupt
+ * and is kept in a line buffer; readers sleep until a line is ready.
  */
 #pragma once
 
@@ -13,11 +15,16 @@
 
 struct ConsoleDriver {
     const char* name;
+    // Waits until the transmitter has room, then sends c.
     void (*put_char)(char c);
-    // Drains received characters into console_receive(); called from the
-    // driver's interrupt.
+    // The driver's interrupt: received characters go to console_receive(),
+    // transmitter-ready events to console_transmit_ready().
     void (*handle_irq)();
     u32 irq;
+    // Interrupt-driven output (all three, or none: then output is polled).
+    bool (*can_send)();               // the transmitter takes a byte now
+    void (*send)(char c);             // sends one byte; can_send() was true
+    void (*set_ready_irq)(bool on);   // interrupt when the transmitter has room
 };
 
 void console_set_driver(const ConsoleDriver* driver);
@@ -28,8 +35,12 @@ void console_put_char(char c);
 // interleaved with other chunks or kernel messages.
 void console_write(const char* s, size_t n);
 
-// Called by drivers for every character received.
+// Called by drivers for every character received, and when the
+// transmitter has room again.
 void console_receive(char c);
+void console_transmit_ready();
+// Sends everything queued, waiting on the UART (kernel messages, panics).
+void console_flush();
 // The interrupt entry for the console's PLIC source.
 void console_irq();
 

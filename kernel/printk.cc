@@ -83,10 +83,12 @@ void vkprintf(const char* fmt, va_list args)
     // After a panic only the panicking hart prints, and without the lock
     // (it may have died holding it).
     if (kernel_panicked()) {
+        console_flush();
         vformat(sink_console, nullptr, fmt, args);
         return;
     }
     SpinlockGuard guard(g_print_lock);
+    console_flush(); // program output queued before this message goes first
     vformat(sink_console, nullptr, fmt, args);
 }
 

@@ -43,6 +43,7 @@ void arch::flush_tlb_remote(u64 hart_mask, vaddr_t va, u64 size)
 
 void arch::power_init(const BoardInfo& board)
 {
+    sbi_check_firmware();
     if (board.power.kind == PowerKind::SifiveTest)
         g_finisher = phys_to_ptr<volatile u32>(board.power.base);
 }

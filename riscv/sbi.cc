@@ -4,6 +4,7 @@
  * in a0 and a value in a1. The legacy console calls return only a0.
  */
 #include "sbi.h"
+#include "../kernel/printk.h"
 
 namespace {
 
@@ -35,6 +36,29 @@ void sbi_console_putchar(char c) { sbi_call(EID_LEGACY_PUTCHAR, 0, u8(c)); }
 int sbi_console_getchar() { return int(sbi_call(EID_LEGACY_GETCHAR, 0).error); }
 
 bool sbi_probe_extension(long eid) { return sbi_call(EID_BASE, 3, u64(eid)).value != 0; }
+
+void sbi_check_firmware()
+{
+    // A board's firmware may be older than QEMU's OpenSBI 1.1. Without
+    // these the kernel still boots, but hangs or runs on one hart in ways
+    // that are hard to trace back to the firmware, so say it up front.
+    struct Need {
+        long eid;
+        const char* name;
+        const char* use;
+    };
+    static const Need needs[] = {
+        {EID_TIME, "TIME", "the timer on harts without Sstc"},
+        {EID_IPI, "IPI", "waking other harts"},
+        {EID_RFENCE, "RFENCE", "TLB flushes on other harts"},
+        {EID_HSM, "HSM", "starting other harts"},
+        {EID_SRST, "SRST", "power-off"},
+    };
+    for (const Need& need : needs)
+        if (!sbi_probe_extension(need.eid))
+            kprintf("sbi: the firmware lacks the %s extension (needed for %s); see docs/porting.md\n", need.name,
+                    need.use);
+}
 
 long sbi_set_timer(u64 deadline) { return sbi_call(EID_TIME, 0, deadline).error; }
 

@@ -14,6 +14,9 @@ struct SbiResult {
 void sbi_console_putchar(char c);
 int sbi_console_getchar(); // -1 when no input
 bool sbi_probe_extension(long eid);
+// Prints a warning for each SBI extension the kernel uses that the firmware
+// does not implement (nothing if all are there).
+void sbi_check_firmware();
 long sbi_set_timer(u64 deadline);
 long sbi_send_ipi(u64 hart_mask, u64 hart_mask_base);
 long sbi_remote_sfence_vma(u64 hart_mask, u64 hart_mask_base, u64 start, u64 size);

@@ -37,7 +37,7 @@ class Grade:
     per_case: bool = False   # partial credit by cases passed
 
 
-# ---- the grading table (100 points) -----------------------------------------------------------
+# ---- the grading table (115 points: 100 for the core, 15 for the real-board paths) --------------
 GRADES: List[Grade] = [
     Grade("host unit tests (ASan, UBSan)", 10, HOST, per_case=True),
     Grade("kernel self-tests, 1 hart", 5, "ktest-virt-1"),
@@ -53,6 +53,11 @@ GRADES: List[Grade] = [
     Grade("shmtests, 4 harts", 15, "shmtests-virt-4", per_case=True),
     Grade("synctests, 1 hart", 5, "synctests-virt-1", per_case=True),
     Grade("synctests, 4 harts", 10, "synctests-virt-4", per_case=True),
+    # Real-board readiness (docs/porting.md): one run of each path.
+    Grade("Image header for booti", 2, "image-header"),
+    Grade("usertests booted by U-Boot", 5, "usertests-uboot-4", per_case=True),
+    Grade("usertests on sifive_u, 4 harts", 4, "usertests-sifive_u-5", per_case=True),
+    Grade("shmtests with the SBI timer", 4, "shmtests-virt-4-nosstc", per_case=True),
 ]
 
 

@@ -166,10 +166,14 @@ RUNS: List[GuestRun] = [
     # QEMU sifive_u: the shell comes up (BOARD=sifive_u make qemu), and
     # the suites pass on its 4 usable harts.
     GuestRun("console-sifive_u-5", "console", kind="boot", machine="sifive_u", smp=5, timeout=60,
-             wait_for=r"\$ ", send="echo on sifive_u\r", expect=r"on sifive_u"),
-    sifive_u_suite("usertests"),
-    sifive_u_suite("shmtests"),
-    sifive_u_suite("synctests"),
+             wait_for=r"\$ ", send="echo on sifive_u\r", expect=r"on sifive_u",
+             log_checks=[harts_online(4), r"console sifive,uart0", ON_RAMDISK]),
+    sifive_u_suite("usertests", 1),
+    sifive_u_suite("usertests", 4),
+    sifive_u_suite("shmtests", 1),
+    sifive_u_suite("shmtests", 4),
+    sifive_u_suite("synctests", 1),
+    sifive_u_suite("synctests", 4),
     # Without Sstc (the VisionFive 2's U74 has none): the SBI timer path.
     nosstc_suite("usertests", 1),
     nosstc_suite("usertests", 4),

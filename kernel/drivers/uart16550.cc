@@ -5,8 +5,10 @@
  * tree say which.
  *
  * The firmware has already set the baud rate, so the driver leaves the
- * divisor alone: it enables the FIFOs and the receive interrupt, and polls
- * the transmitter.
+ * divisor alone: it enables the FIFOs, the receive interrupt, and the
+ * "transmitter empty" interrupt while the console has bytes queued
+ * (THRE means the whole FIFO is free, so each interrupt sends a FIFO's
+ * worth).
  *
  * The DesignWare UART raises a "busy detect" interrupt (IIR = 0x7) when
  * LCR is written while it is busy; reading its UART Status Register
@@ -33,6 +35,8 @@ enum Reg : u32 {
 };
 
 constexpr u32 IER_RX_AVAILABLE = 0x01;
+constexpr u32 IER_TX_EMPTY = 0x02;
+constexpr u32 FIFO_DEPTH = 16; // the 16550A's, and at least the DesignWare UART's
 constexpr u32 FCR_ENABLE_AND_CLEAR = 0x07;
 constexpr u32 LSR_DATA_READY = 0x01;
 constexpr u32 LSR_TX_EMPTY = 0x20;
@@ -61,10 +65,37 @@ void write_reg(u32 reg, u32 value)
         *reinterpret_cast<volatile u8*>(addr) = u8(value);
 }
 
+u32 g_tx_budget = 0; // bytes the transmit FIFO still takes since it was last seen empty
+u32 g_ier = 0;
+
+bool can_send()
+{
+    // THRE means the FIFO is empty, so a whole FIFO's worth fits.
+    if (g_tx_budget == 0 && (read_reg(LSR) & LSR_TX_EMPTY))
+        g_tx_budget = FIFO_DEPTH;
+    return g_tx_budget > 0;
+}
+
+void send(char c)
+{
+    g_tx_budget--;
+    write_reg(THR, u8(c));
+}
+
+void set_ready_irq(bool on)
+{
+    u32 ier = on ? (g_ier | IER_TX_EMPTY) : (g_ier & ~IER_TX_EMPTY);
+    if (ier != g_ier) {
+        g_ier = ier;
+        write_reg(IER, ier);
+    }
+}
+
 void put_char(char c)
 {
     while (!(read_reg(LSR) & LSR_TX_EMPTY))
         ;
+    g_tx_budget = 0; // the FIFO is no longer known to be empty
     write_reg(THR, u8(c));
 }
 
@@ -75,11 +106,13 @@ void handle_irq()
         (void)read_reg(USR);
     while (read_reg(LSR) & LSR_DATA_READY)
         console_receive(char(read_reg(RBR)));
+    if ((g_ier & IER_TX_EMPTY) && (read_reg(LSR) & LSR_TX_EMPTY))
+        console_transmit_ready();
 }
 
 void irq_entry(void*) { handle_irq(); }
 
-ConsoleDriver g_driver{"ns16550", put_char, handle_irq, 0};
+ConsoleDriver g_driver{"ns16550", put_char, handle_irq, 0, can_send, send, set_ready_irq};
 
 } // namespace
 
@@ -95,7 +128,8 @@ bool uart16550_probe(const UartInfo& info)
     write_reg(MCR, read_reg(MCR) | MCR_OUT2);
     // Drain anything left over, and a pending busy-detect.
     handle_irq();
-    write_reg(IER, IER_RX_AVAILABLE);
+    g_ier = IER_RX_AVAILABLE;
+    write_reg(IER, g_ier);
     g_driver.irq = info.irq;
     g_driver.name = info.designware ? "snps,dw-apb-uart" : "ns16550a";
     console_set_driver(&g_driver);

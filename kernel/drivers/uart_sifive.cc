@@ -19,7 +19,9 @@ enum Reg : u32 {
     IE = 0x10,
 };
 constexpr u32 FIFO_FLAG = 1u << 31;
+constexpr u32 IE_TXWM = 1u << 0; // transmit FIFO below its watermark
 constexpr u32 IE_RXWM = 1u << 1;
+constexpr u32 IP = 0x14;
 
 uptr g_base = 0;
 
@@ -32,6 +34,12 @@ void put_char(char c)
     reg(TXDATA) = u8(c);
 }
 
+bool can_send() { return !(reg(TXDATA) & FIFO_FLAG); }
+
+void send(char c) { reg(TXDATA) = u8(c); }
+
+void set_ready_irq(bool on) { reg(IE) = on ? (IE_RXWM | IE_TXWM) : IE_RXWM; }
+
 void handle_irq()
 {
     for (;;) {
@@ -40,11 +48,13 @@ void handle_irq()
             break;
         console_receive(char(v & 0xff));
     }
+    if ((reg(IE) & IE_TXWM) && (reg(IP) & IE_TXWM))
+        console_transmit_ready();
 }
 
 void irq_entry(void*) { handle_irq(); }
 
-ConsoleDriver g_driver{"sifive,uart0", put_char, handle_irq, 0};
+ConsoleDriver g_driver{"sifive,uart0", put_char, handle_irq, 0, can_send, send, set_ready_irq};
 
 } // namespace
 
@@ -53,7 +63,9 @@ bool sifive_uart_probe(const UartInfo& info)
     if (info.kind != UartKind::SifiveUart)
         return false;
     g_base = uptr(phys_to_virt(info.base));
-    reg(TXCTRL) = reg(TXCTRL) | 1;
+    // Enabled, with a watermark of 1: the "ready" interrupt fires when the
+    // transmit FIFO is empty.
+    reg(TXCTRL) = (reg(TXCTRL) & ~(7u << 16)) | (1u << 16) | 1;
     reg(RXCTRL) = (reg(RXCTRL) & ~(7u << 16)) | 1; // watermark 0: interrupt on any byte
     handle_irq();
     reg(IE) = IE_RXWM;

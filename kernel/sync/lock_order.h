@@ -29,6 +29,7 @@
  *   Kmalloc      a kmalloc size class
  *   PageAlloc    the page allocator
  *   Print        kernel message output
+ *   ConsoleTx    the console's transmit ring (kprintf flushes it)
  */
 #pragma once
 
@@ -54,4 +55,5 @@ enum class LockRank : u8 {
     Kmalloc = 89,
     PageAlloc = 90,
     Print = 100,
+    ConsoleTx = 101,
 };
