@@ -55,6 +55,7 @@ class GuestRun:
     group: str                        # ktest, panic, console, user, uboot, sifive_u, nosstc
     kind: str = "suite"               # suite, boot or panic (see run_qemu.py); image: the header check
     boot: str = "direct"              # direct (QEMU loads the ELF) or uboot (booti from an SD image)
+    uboot_high: bool = False          # uboot: device tree and RAM disk moved above 4 GiB
     machine: str = "virt"
     smp: int = 4
     memory: str = "128M"
@@ -77,7 +78,8 @@ class GuestRun:
         return QemuConfig(name=self.name, machine=self.machine, smp=self.smp, memory=self.memory,
                           extra_args=list(self.qemu_args), append=self.append,
                           disk="build/fs.img" if self.disk else None, timeout=self.timeout * timeout_scale,
-                          suite=self.suite, poweroff=self.machine != "sifive_u", boot=self.boot)
+                          suite=self.suite, poweroff=self.machine != "sifive_u", boot=self.boot,
+                          uboot_high=self.uboot_high)
 
     def missing(self) -> Optional[str]:
         """Why this run cannot happen yet, or None."""
@@ -163,6 +165,12 @@ RUNS: List[GuestRun] = [
     uboot_suite("usertests"),
     uboot_suite("shmtests"),
     uboot_suite("synctests"),
+    # 5 GiB of RAM, the device tree and the RAM disk above 4 GiB (as U-Boot
+    # may place them on an 8 GiB board): the early direct map must reach them.
+    GuestRun("usertests-uboot-4-highmem", "uboot", boot="uboot", uboot_high=True, memory=uboot.HIGH_MEMORY,
+             append="run=usertests", suite="usertests", program="usertests", timeout=300,
+             log_checks=[r"fdt blob at 0x1b0000000", r"memory: 5120 MiB", harts_online(4),
+                         rf"ramdisk: \d+ blocks \(\d+ KiB\) at {uboot.HIGH_RAMDISK_ADDR:#x}"]),
     # QEMU sifive_u: the shell comes up (BOARD=sifive_u make qemu), and
     # the suites pass on its 4 usable harts.
     GuestRun("console-sifive_u-5", "console", kind="boot", machine="sifive_u", smp=5, timeout=60,
@@ -407,6 +415,7 @@ def describe(r: GuestRun) -> str:
     text += (" " + " ".join(r.qemu_args) if r.qemu_args else "")
     if r.boot == "uboot":
         text += " via U-Boot booti" + (f", bootargs {r.append}" if r.append else "")
+        text += ", device tree and RAM disk above 4 GiB" if r.uboot_high else ""
     return text
 
 
@@ -424,7 +433,7 @@ def main(argv=None) -> int:
         description="Run Tandem's host unit tests and in-guest test runs (what `make test` does; build "
                     "first). Ends with the line 'N passed, N failed'; exits non-zero if anything failed.",
         epilog="runs (group: name):\n" + "\n".join(
-            f"  {r.group:8} {r.name:24} {describe(r)}"
+            f"  {r.group:8} {r.name:26} {describe(r)}"
             + (f"   [needs {USER_BIN_DIR}/{r.program}]" if r.program else "") for r in RUNS),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", action="append", default=[], metavar="PATTERN",
@@ -453,7 +462,7 @@ def main(argv=None) -> int:
     if args.list:
         for r in runs:
             why = r.missing()
-            print(f"{r.name:24} {r.group:8} {r.kind:6} {describe(r)}" + (f"  ({why})" if why else ""))
+            print(f"{r.name:26} {r.group:8} {r.kind:6} {describe(r)}" + (f"  ({why})" if why else ""))
         return 0
 
     out = Printer(args.verbose)

@@ -86,7 +86,7 @@ class QemuConfig:
     extra_args: List[str] = field(default_factory=list)
     append: str = ""                 # kernel command line (-append)
     kernel: str = "build/kernel.elf"
-    disk: Optional[str] = "build/fs.img"  # virtio disk on virt, -initrd on sifive_u; None for none
+    disk: Optional[str] = "build/fs.img"  # virtio disk on virt, -initrd on sifive_u, U-Boot's RAM disk; None for none
     timeout: float = 120.0
     suite: Optional[str] = None      # expected summary name; None accepts any
     log_dir: str = "build/test-logs"
@@ -98,6 +98,9 @@ class QemuConfig:
     # `disk` from an SD-card image and runs booti; virt only).
     boot: str = "direct"
     image: str = "build/Image"
+    # U-Boot boot only: move the device tree and the RAM disk above 4 GiB
+    # before booti (memory must be more than 4 GiB; see uboot.HIGH_*).
+    uboot_high: bool = False
 
 
 @dataclass
@@ -260,7 +263,8 @@ class QemuSession:
             return None
         failed = re.compile(uboot.UBOOT_ERRORS)
         mark, typed_last = 0, "(nothing yet)"
-        for wait_for, typed in uboot.boot_script(self.cfg.append, ramdisk=self.cfg.disk is not None):
+        for wait_for, typed in uboot.boot_script(self.cfg.append, ramdisk=self.cfg.disk is not None,
+                                                 high=self.cfg.uboot_high):
             want = re.compile(wait_for)
             found = []
 
@@ -663,8 +667,8 @@ def main(argv=None) -> int:
     parser.add_argument("--append", default="", help="kernel command line, e.g. ktest or run=usertests")
     parser.add_argument("--kernel", default="build/kernel.elf", help="kernel ELF (default build/kernel.elf)")
     parser.add_argument("--disk", default="build/fs.img",
-                        help="disk image (default build/fs.img): virtio disk on virt, -initrd on sifive_u; "
-                             "a private copy is used")
+                        help="disk image (default build/fs.img): virtio disk on virt, -initrd on sifive_u, "
+                             "the RAM disk on the SD-card image with --uboot; a private copy is used")
     parser.add_argument("--no-disk", action="store_true", help="boot without a disk image")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds before the run counts as hung "
                         "(default 120)")
@@ -674,6 +678,9 @@ def main(argv=None) -> int:
                         help="boot through U-Boot's booti from an SD-card image (virt only; needs --memory of "
                              f"at least {uboot.UBOOT_MEMORY}, which it defaults to)")
     parser.add_argument("--image", default="build/Image", help="with --uboot: the Image to boot (default build/Image)")
+    parser.add_argument("--uboot-high", action="store_true",
+                        help="with --uboot: move the device tree and the RAM disk above 4 GiB before booti "
+                             f"(memory defaults to {uboot.HIGH_MEMORY})")
     parser.add_argument("--no-poweroff", action="store_true",
                         help="do not require the machine to power off after its summary (the default on "
                              "sifive_u, which has no shutdown device)")
@@ -694,13 +701,14 @@ def main(argv=None) -> int:
     os.chdir(REPO)
     if args.uboot and args.machine != "virt":
         parser.error("--uboot works on virt only (Debian's U-Boot is built for QEMU virt)")
-    memory = args.memory or (uboot.UBOOT_MEMORY if args.uboot else "128M")
+    memory = args.memory or (uboot.HIGH_MEMORY if args.uboot_high else uboot.UBOOT_MEMORY if args.uboot else "128M")
     cfg = QemuConfig(name=args.name, machine=args.machine, smp=args.smp, memory=memory,
                      extra_args=shlex.split(args.qemu_args), append=args.append, kernel=args.kernel,
                      disk=None if args.no_disk else args.disk, timeout=args.timeout, suite=args.suite,
                      log_dir=args.log_dir,
                      poweroff=not args.no_poweroff and args.machine != "sifive_u",
-                     boot="uboot" if args.uboot else "direct", image=args.image)
+                     boot="uboot" if args.uboot or args.uboot_high else "direct", image=args.image,
+                     uboot_high=args.uboot_high)
 
     def show(case: Case):
         if not args.json:

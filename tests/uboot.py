@@ -44,6 +44,13 @@ UBOOT_BIN = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
 # (kernel_addr_r=0x84000000, ramdisk_addr_r=0x8c300000), so RAM must reach
 # past 0x8c300000 + the size of fs.img: 256 MiB does.
 UBOOT_MEMORY = "256M"
+# For the high-memory run: 5 GiB of RAM (0x80000000-0x1c0000000), and the
+# device tree and RAM disk moved above 4 GiB before booti, as U-Boot may
+# leave them on an 8 GiB VisionFive 2. The kernel must reach both through
+# its direct map before it knows how much RAM there is.
+HIGH_MEMORY = "5G"
+HIGH_RAMDISK_ADDR = 0x1a0000000
+HIGH_FDT_ADDR = 0x1b0000000
 
 # What the kernel's Image header must say (riscv/entry.S, riscv/memlayout.h).
 IMAGE_MAGIC = b"RISCV\0\0\0"   # offset 48, deprecated but still checked by old loaders
@@ -113,10 +120,11 @@ def qemu_command(machine: str, memory: str, smp: int, sd_image: str, extra_args:
             "-device", "virtio-blk-pci,drive=sdcard"] + list(extra_args)
 
 
-def boot_script(bootargs: str, ramdisk: bool = True) -> List[Tuple[str, str]]:
+def boot_script(bootargs: str, ramdisk: bool = True, high: bool = False) -> List[Tuple[str, str]]:
     """The U-Boot session as (wait for this regular expression, then type
     this) steps. Each step after a `load` waits for its "bytes read" line,
-    so a failed load stops the script where it failed."""
+    so a failed load stops the script where it failed. With `high`, the
+    device tree and the RAM disk are moved above 4 GiB first (HIGH_*)."""
     loaded = r"\d+ bytes read[^\n]*\n" + PROMPT
     steps = [
         # bootdelay is 2 s: any key stops the automatic distro boot.
@@ -126,11 +134,21 @@ def boot_script(bootargs: str, ramdisk: bool = True) -> List[Tuple[str, str]]:
     ]
     if ramdisk:
         steps.append((loaded, "load virtio 0:1 ${ramdisk_addr_r} fs.img\r"))
+    ramdisk_addr, fdt_addr, after_load = "${ramdisk_addr_r}", "${fdtcontroladdr}", loaded
+    if high:
+        # U-Boot only loads files below 4 GiB here; copy them up instead.
+        # fdt move leaves room for the /chosen entries booti adds.
+        steps.append((after_load, f"fdt move ${{fdtcontroladdr}} {HIGH_FDT_ADDR:#x} 0x10000\r"))
+        after_load = PROMPT
+        fdt_addr = f"{HIGH_FDT_ADDR:#x}"
+        if ramdisk:
+            steps.append((PROMPT, f"cp.b ${{ramdisk_addr_r}} {HIGH_RAMDISK_ADDR:#x} ${{filesize}}\r"))
+            ramdisk_addr = f"{HIGH_RAMDISK_ADDR:#x}"
     # `setenv bootargs` with nothing after it deletes the variable.
-    steps.append((loaded, (f"setenv bootargs {bootargs}" if bootargs else "setenv bootargs") + "\r"))
+    steps.append((after_load, (f"setenv bootargs {bootargs}" if bootargs else "setenv bootargs") + "\r"))
     # ${filesize} is the size of the last file loaded: fs.img.
-    rd = "${ramdisk_addr_r}:${filesize}" if ramdisk else "-"
-    steps.append((PROMPT, f"booti ${{kernel_addr_r}} {rd} ${{fdtcontroladdr}}\r"))
+    rd = f"{ramdisk_addr}:${{filesize}}" if ramdisk else "-"
+    steps.append((PROMPT, f"booti ${{kernel_addr_r}} {rd} {fdt_addr}\r"))
     # booti prints this just before it jumps; after it, the kernel speaks.
     steps.append((r"Starting kernel", ""))
     return steps
@@ -215,6 +233,8 @@ def main(argv=None) -> int:
     parser.add_argument("--sd-image", metavar="PATH", help="write an SD-card image holding Image and fs.img")
     parser.add_argument("--script", action="store_true", help="print the U-Boot commands the test types")
     parser.add_argument("--append", default="", help="bootargs for --script")
+    parser.add_argument("--high", action="store_true", help="--script: with the device tree and RAM disk "
+                        "moved above 4 GiB")
     args = parser.parse_args(argv)
     os.chdir(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     status = 0
@@ -226,7 +246,7 @@ def main(argv=None) -> int:
         make_sd_image(args.sd_image, [("Image", args.image), ("fs.img", args.ramdisk)])
         print(f"wrote {args.sd_image}")
     if args.script:
-        for _, typed in boot_script(args.append):
+        for _, typed in boot_script(args.append, high=args.high):
             if typed.strip():
                 print(typed.strip())
     if not (args.check or args.sd_image or args.script):

@@ -13,7 +13,8 @@
  * The DesignWare UART raises a "busy detect" interrupt (IIR = 0x7) when
  * LCR is written while it is busy; reading its UART Status Register
  * (register 31) clears it. Not clearing it would leave the interrupt line
- * asserted forever.
+ * asserted forever. Its FIFO depth is a build option of the IP, read from
+ * its component parameter register rather than assumed to be 16.
  */
 #include "../console.h"
 #include "../mm/phys.h"
@@ -32,11 +33,12 @@ enum Reg : u32 {
     MCR = 4, // modem control
     LSR = 5, // line status
     USR = 31, // DesignWare status register
+    CPR = 61, // DesignWare component parameters (0 if the UART was built without them)
 };
 
 constexpr u32 IER_RX_AVAILABLE = 0x01;
 constexpr u32 IER_TX_EMPTY = 0x02;
-constexpr u32 FIFO_DEPTH = 16; // the 16550A's, and at least the DesignWare UART's
+constexpr u32 FIFO_DEPTH = 16; // the 16550A's
 constexpr u32 FCR_ENABLE_AND_CLEAR = 0x07;
 constexpr u32 LSR_DATA_READY = 0x01;
 constexpr u32 LSR_TX_EMPTY = 0x20;
@@ -65,6 +67,7 @@ void write_reg(u32 reg, u32 value)
         *reinterpret_cast<volatile u8*>(addr) = u8(value);
 }
 
+u32 g_fifo_depth = FIFO_DEPTH;
 u32 g_tx_budget = 0; // bytes the transmit FIFO still takes since it was last seen empty
 u32 g_ier = 0;
 
@@ -72,7 +75,7 @@ bool can_send()
 {
     // THRE means the FIFO is empty, so a whole FIFO's worth fits.
     if (g_tx_budget == 0 && (read_reg(LSR) & LSR_TX_EMPTY))
-        g_tx_budget = FIFO_DEPTH;
+        g_tx_budget = g_fifo_depth;
     return g_tx_budget > 0;
 }
 
@@ -123,6 +126,15 @@ bool uart16550_probe(const UartInfo& info)
     g_base = uptr(phys_to_virt(info.base));
     g_shift = info.reg_shift;
     g_width = info.reg_io_width;
+    g_fifo_depth = FIFO_DEPTH;
+    if (info.designware) {
+        // The DesignWare UART's FIFO depth is a synthesis option (none, or
+        // 16 to 2048 bytes); CPR bits 23:16 give it in units of 16. Sending
+        // 16 bytes into a smaller FIFO would drop characters on the board.
+        u32 cpr = read_reg(CPR);
+        if (cpr != 0)
+            g_fifo_depth = (cpr >> 16) & 0xff ? ((cpr >> 16) & 0xff) * 16 : 1;
+    }
     write_reg(IER, 0);
     write_reg(FCR, FCR_ENABLE_AND_CLEAR);
     write_reg(MCR, read_reg(MCR) | MCR_OUT2);
