@@ -55,6 +55,15 @@ constexpr int WAKE_ALL = 0x7fffffff;
 // asks for hand-over. Long enough that hand-over (which costs a context
 // switch per unlock) stays rare under ordinary contention.
 constexpr uint64_t STARVING_NS = 4000000;
+// How many times a would-be sleeper looks again before it sleeps. The
+// other side often acts within microseconds (a producer finishing a chunk,
+// an owner leaving a short critical section), and sleeping then costs a
+// system call to each side and, if the sleeper's hart halts, a wake-up
+// across harts, far more than a few microseconds of looking. Bounded, so
+// a one-hart machine wastes little.
+constexpr int SPIN_LOOKS = 2000;
+
+inline void relax() { __asm__ volatile("nop"); }
 
 // ---- atomics on shared words ----
 //
@@ -189,6 +198,7 @@ int lock_slow(mutex_t* m, uint64_t deadline_ns, bool try_only)
     bool starving = false;      // we have kept losing for STARVING_NS
     bool asked_handoff = false; // we set FUTEX_HANDOFF, so we clear it
     uint64_t first_loss = 0;    // when we first lost the race after a wake-up
+    bool spun = false;          // we looked again before this sleep
     for (;;) {
         uint32_t w = load(&m->word);
         uint32_t owner = owner_of(w);
@@ -221,6 +231,19 @@ int lock_slow(mutex_t* m, uint64_t deadline_ns, bool try_only)
             starving = now - first_loss >= STARVING_NS;
         }
         just_woke = false;
+        // Look again for a while before sleeping (see SPIN_LOOKS); not when
+        // starving, where only hand-over helps.
+        if (!spun && !starving && !(w & FUTEX_HANDOFF)) {
+            spun = true;
+            bool freed = false;
+            for (int i = 0; i < SPIN_LOOKS && !freed; i++) {
+                relax();
+                freed = owner_of(__atomic_load_n(&m->word, __ATOMIC_RELAXED)) != owner;
+            }
+            if (freed)
+                continue;
+        }
+        spun = false;
         // Announce ourselves before sleeping, so the owner's unlock wakes
         // us; ask for hand-over if we keep losing (unless someone has).
         uint32_t bits = FUTEX_WAITERS;
@@ -379,10 +402,23 @@ int cond_timedwait(cond_t* c, mutex_t* m, uint64_t deadline_ns)
     if (owner_of(load(&m->word)) != self_pid())
         return ERR_INVAL;
     uint32_t seq = __atomic_load_n(&c->sequence, __ATOMIC_SEQ_CST);
-    __atomic_fetch_add(&c->waiters, 1, __ATOMIC_SEQ_CST);
     mutex_unlock(m);
-    int waited = futex_wait(&c->sequence, seq, deadline_ns);
-    __atomic_fetch_sub(&c->waiters, 1, __ATOMIC_SEQ_CST);
+    // Look for a signal for a while before sleeping (see SPIN_LOOKS). Not
+    // yet counted as a waiter, so a signal meanwhile makes no system call;
+    // that is safe: we count ourselves before futex_wait, which sleeps only
+    // if the sequence still has the value read under the mutex, and a
+    // signaler bumps the sequence before it reads the count.
+    int waited = ERR_OK;
+    bool signalled = false;
+    for (int i = 0; i < SPIN_LOOKS && !signalled; i++) {
+        relax();
+        signalled = __atomic_load_n(&c->sequence, __ATOMIC_SEQ_CST) != seq;
+    }
+    if (!signalled) {
+        __atomic_fetch_add(&c->waiters, 1, __ATOMIC_SEQ_CST);
+        waited = futex_wait(&c->sequence, seq, deadline_ns);
+        __atomic_fetch_sub(&c->waiters, 1, __ATOMIC_SEQ_CST);
+    }
     // Re-lock even after a timeout: the caller expects to hold m.
     int relocked = mutex_lock(m);
     if (relocked != ERR_OK)
