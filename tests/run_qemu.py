@@ -101,6 +101,10 @@ class QemuConfig:
     # U-Boot boot only: move the device tree and the RAM disk above 4 GiB
     # before booti (memory must be more than 4 GiB; see uboot.HIGH_*).
     uboot_high: bool = False
+    # Use `disk` itself rather than a private copy, and keep it: for runs
+    # that boot several times on one disk (tests/reboot_test.py), which
+    # make the copy themselves. Direct boots only.
+    disk_in_place: bool = False
 
 
 @dataclass
@@ -220,11 +224,13 @@ class QemuSession:
         elif cfg.disk:
             if not os.path.exists(cfg.disk):
                 raise FileNotFoundError(f"disk image {cfg.disk} not found (run make)")
-            # A private copy: runs in parallel do not share a disk, and a
-            # suite that writes the disk always starts from a clean one.
-            self.disk_copy = os.path.join(cfg.log_dir, f"{cfg.name}.img")
-            shutil.copyfile(cfg.disk, self.disk_copy)
-        cmd = qemu_command(cfg, self.disk_copy)
+            if not cfg.disk_in_place:
+                # A private copy: runs in parallel do not share a disk, and a
+                # suite that writes the disk always starts from a clean one.
+                self.disk_copy = os.path.join(cfg.log_dir, f"{cfg.name}.img")
+                shutil.copyfile(cfg.disk, self.disk_copy)
+        in_place = cfg.boot != "uboot" and cfg.disk and cfg.disk_in_place
+        cmd = qemu_command(cfg, cfg.disk if in_place else self.disk_copy)
         self._log = open(self.log_path, "w", encoding="utf-8", errors="replace")
         self._log.write("# " + " ".join(shlex.quote(c) for c in cmd) + "\n")
         self._log.flush()

@@ -14,6 +14,11 @@
  * bytes, each its own operation, so a large write never overflows the log
  * (a crash may then leave a prefix of it on disk, as on Unix).
  *
+ * Reads and writes of inode files go through a kernel bounce buffer, so
+ * that user memory is never touched with an inode locked: the user buffer
+ * may be a mapping of a file (even of this one), whose page faults take
+ * that file's lock (kernel/mm/file_store.h).
+ *
  * Locks: begin_op, then the inode's sleep lock; pipes take their own spin
  * lock. Nothing here holds a spin lock while copying to or from the user.
  */
@@ -51,6 +56,10 @@ void file_close(File* f)
         break;
     case FileKind::Inode:
     case FileKind::Device: {
+        // What mappings of the file wrote reaches the disk at close
+        // (docs/mmap.md); the mappings themselves stay.
+        if (f->kind == FileKind::Inode)
+            (void)file_cache_sync(f->inode);
         // The last reference to an unlinked file frees it: an operation.
         FsTransaction op;
         inode_put(f->inode);
@@ -67,30 +76,98 @@ void file_close(File* f)
 
 namespace {
 
+// Reads a block's worth at a time into a kernel page under the inode's
+// lock, then copies it out with the lock released. A bad destination part
+// of the way returns what was copied before it (ERR_FAULT if nothing), and
+// the file position covers exactly that.
 Result<size_t> read_inode_file(File* f, u64 user_buf, size_t n)
 {
     Inode* ip = f->inode;
-    inode_lock(ip);
-    if (ip->type == T_DIR) {
+    u8* bounce = static_cast<u8*>(kmalloc(FS_BLOCK_SIZE));
+    if (!bounce)
+        return Error(ERR_NOMEM);
+    size_t done = 0;
+    Result<size_t> status = size_t(0);
+    for (;;) {
+        inode_lock(ip);
+        if (ip->type == T_DIR) {
+            inode_unlock(ip);
+            status = Error(ERR_ISDIR);
+            break;
+        }
+        if (done == n) {
+            inode_unlock(ip);
+            break;
+        }
+        u64 off = f->offset;
+        size_t m = min(n - done, size_t(FS_BLOCK_SIZE - off % FS_BLOCK_SIZE));
+        auto r = inode_read(ip, Space::Kernel, u64(bounce), off, m);
+        if (r.ok())
+            f->offset = off + r.value();
         inode_unlock(ip);
-        return Error(ERR_ISDIR);
+        if (r.is_error()) {
+            status = r.error();
+            break;
+        }
+        if (r.value() == 0)
+            break; // end of file
+        if (auto copied = copy_to_user(user_buf + done, bounce, r.value()); copied.is_error()) {
+            // Those bytes were not delivered: give them back to the position
+            // (unless another reader of this File moved it meanwhile).
+            inode_lock(ip);
+            if (f->offset == off + r.value())
+                f->offset = off;
+            inode_unlock(ip);
+            status = copied.error();
+            break;
+        }
+        done += r.value();
+        if (r.value() < m)
+            break; // end of file
     }
-    auto r = inode_read(ip, Space::User, user_buf, f->offset, n);
-    if (r.ok())
-        f->offset += r.value();
-    inode_unlock(ip);
-    return r;
+    kfree(bounce);
+    if (done)
+        return done;
+    return status;
 }
 
+// Copies up to m bytes from user memory in small pieces, stopping at the
+// first piece that faults; returns how many bytes arrived.
+size_t copy_in_pieces(u8* dst, u64 user_src, size_t m)
+{
+    constexpr size_t PIECE = 256;
+    size_t done = 0;
+    while (done < m) {
+        size_t k = min(m - done, PIECE);
+        if (copy_from_user(dst + done, user_src + done, k).is_error())
+            break;
+        done += k;
+    }
+    return done;
+}
+
+// Copies a chunk from the user into a kernel buffer, then writes it in one
+// operation; a bad source part of the way writes what came before it.
 Result<size_t> write_inode_file(File* f, u64 user_buf, size_t n)
 {
     Inode* ip = f->inode;
-    size_t chunk = inode_write_chunk();
+    if (n == 0)
+        return size_t(0);
+    size_t chunk = min(inode_write_chunk(), n);
+    u8* bounce = static_cast<u8*>(kmalloc(chunk));
+    if (!bounce && chunk > FS_BLOCK_SIZE) {
+        chunk = FS_BLOCK_SIZE; // memory is tight: smaller operations
+        bounce = static_cast<u8*>(kmalloc(chunk));
+    }
+    if (!bounce)
+        return Error(ERR_NOMEM);
     size_t done = 0;
+    Result<size_t> status = size_t(0);
     while (done < n) {
         size_t m = min(n - done, chunk);
-        Result<size_t> r = size_t(0);
-        {
+        size_t got = copy_in_pieces(bounce, user_buf + done, m);
+        Result<size_t> r = Error(ERR_FAULT);
+        if (got > 0) {
             FsTransaction op;
             inode_lock(ip);
             if (ip->type == T_DIR) {
@@ -98,21 +175,26 @@ Result<size_t> write_inode_file(File* f, u64 user_buf, size_t n)
             } else {
                 if (f->append)
                     f->offset = ip->size;
-                r = inode_write(ip, Space::User, user_buf + done, f->offset, m);
+                r = inode_write(ip, Space::Kernel, u64(bounce), f->offset, got);
                 if (r.ok())
                     f->offset += r.value();
             }
             inode_unlock(ip);
         }
-        if (r.is_error())
-            return done ? Result<size_t>(done) : r.error();
+        if (r.is_error()) {
+            status = r.error();
+            break;
+        }
         done += r.value();
         if (r.value() < m)
             break; // disk full or a bad source address part-way
         if (done < n && current_killed())
             break;
     }
-    return done;
+    kfree(bounce);
+    if (done)
+        return done;
+    return status;
 }
 
 } // namespace
@@ -184,6 +266,22 @@ Result<void> file_stat(File* f, struct stat* out)
     return Error(ERR_BADF);
 }
 
+Result<void> file_truncate(File* f, u64 size)
+{
+    if (f->kind != FileKind::Inode)
+        return Error(ERR_INVAL);
+    if (!f->writable)
+        return Error(ERR_ACCESS);
+    if (size > FS_MAX_FILE_SIZE)
+        return Error(ERR_INVAL);
+    Inode* ip = f->inode;
+    FsTransaction op;
+    inode_lock(ip);
+    Result<void> r = ip->type == T_FILE ? inode_resize(ip, size) : Result<void>(Error(ERR_INVAL));
+    inode_unlock(ip);
+    return r;
+}
+
 Result<u64> file_seek(File* f, i64 offset, int whence)
 {
     if (f->kind != FileKind::Inode)
@@ -222,34 +320,59 @@ Result<size_t> file_getdents(File* f, u64 user_entries, size_t max)
     if (!f->readable)
         return Error(ERR_BADF);
     Inode* ip = f->inode;
-    inode_lock(ip);
-    if (ip->type != T_DIR) {
-        inode_unlock(ip);
-        return Error(ERR_NOTDIR);
-    }
+    // A few entries at a time under the directory's lock, copied out with
+    // the lock released (user memory is never touched under an inode lock).
+    constexpr size_t BATCH = 8;
+    struct dirent batch[BATCH];
+    u64 after[BATCH]; // the directory offset just past each entry
     size_t count = 0;
     int error = 0;
-    u64 off = align_up(f->offset, sizeof(DiskDirent));
-    while (count < max && ip->nlink > 0 && off + sizeof(DiskDirent) <= ip->size) {
-        DiskDirent e;
-        auto r = inode_read(ip, Space::Kernel, u64(&e), off, sizeof(e));
-        if (r.is_error() || r.value() != sizeof(e))
-            break;
-        if (e.ino != 0) {
-            struct dirent d {};
-            d.ino = e.ino;
-            memcpy(d.name, e.name, sizeof(d.name));
-            d.name[sizeof(d.name) - 1] = '\0';
-            if (auto put = copy_to_user(user_entries + count * sizeof(d), &d, sizeof(d)); put.is_error()) {
-                error = put.error_code();
+    bool at_end = false;
+    while (count < max && !at_end && !error) {
+        inode_lock(ip);
+        if (ip->type != T_DIR) {
+            inode_unlock(ip);
+            return Error(ERR_NOTDIR);
+        }
+        u64 start = align_up(f->offset, sizeof(DiskDirent));
+        u64 off = start;
+        size_t n = 0;
+        while (n < BATCH && count + n < max) {
+            DiskDirent e;
+            if (ip->nlink == 0 || off + sizeof(DiskDirent) > ip->size) {
+                at_end = true;
                 break;
             }
-            count++;
+            auto r = inode_read(ip, Space::Kernel, u64(&e), off, sizeof(e));
+            if (r.is_error() || r.value() != sizeof(e)) {
+                at_end = true;
+                break;
+            }
+            off += sizeof(DiskDirent);
+            if (e.ino != 0) {
+                batch[n] = {};
+                batch[n].ino = e.ino;
+                memcpy(batch[n].name, e.name, sizeof(batch[n].name));
+                batch[n].name[sizeof(batch[n].name) - 1] = '\0';
+                after[n++] = off;
+            }
         }
-        off += sizeof(DiskDirent);
+        f->offset = off;
+        inode_unlock(ip);
+        for (size_t i = 0; i < n; i++) {
+            auto put = copy_to_user(user_entries + (count + i) * sizeof(struct dirent), &batch[i], sizeof(batch[i]));
+            if (put.is_error()) {
+                // Entries from this one on were not delivered: read them again next time.
+                error = put.error_code();
+                inode_lock(ip);
+                f->offset = i == 0 ? start : after[i - 1];
+                inode_unlock(ip);
+                n = i;
+                break;
+            }
+        }
+        count += n;
     }
-    f->offset = off;
-    inode_unlock(ip);
     if (count == 0 && error)
         return Error(error);
     return count;

@@ -47,6 +47,9 @@ Result<size_t> file_read(File* f, u64 user_buf, size_t n);
 Result<size_t> file_write(File* f, u64 user_buf, size_t n);
 Result<void> file_stat(File* f, struct stat* out);
 Result<u64> file_seek(File* f, i64 offset, int whence);
+// ftruncate of a regular file (inode_resize): ERR_ACCESS without write
+// rights, ERR_BUSY if shrinking would cut pages a mapping covers.
+Result<void> file_truncate(File* f, u64 size);
 // Fills up to max struct dirent at user_entries from a directory, from its
 // offset on; returns how many (0 at the end). ERR_NOTDIR for other files.
 Result<size_t> file_getdents(File* f, u64 user_entries, size_t max);

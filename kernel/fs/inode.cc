@@ -7,6 +7,8 @@
  *     cached copy is then thrown away (valid = false);
  *   - valid is true only while the entry's fields equal the disk inode as
  *     changed by committed or running operations;
+ *   - a mapped file's page cache (Inode::cache) lives until the last
+ *     reference goes, like the cached copy of the disk inode;
  *   - an inode with nlink 0 and type != 0 is freed (blocks and all) when
  *     its last reference goes, inside the operation that drops it. A crash
  *     while such an unlinked file is still open leaks it (as in xv6):
@@ -44,6 +46,10 @@ void check_inum(u32 inum, const char* who)
 
 void inode_cache_init()
 {
+    // A new mount starts its allocation scan afresh: the hint belongs to the
+    // file system that was mounted (and a test that mounts twice sees the
+    // same allocations both times).
+    g_inode_hint.store(0, MemoryOrder::Relaxed);
     SpinlockGuard guard(g_cache_lock);
     for (Inode& ip : g_inodes) {
         if (ip.refcount != 0)
@@ -128,6 +134,14 @@ void inode_update(Inode* ip)
 void inode_put(Inode* ip)
 {
     g_cache_lock.lock();
+    FileStore* cache = nullptr;
+    if (ip->refcount == 1 && ip->cache) {
+        // The page cache goes with the last reference (every view holds
+        // one, so nothing maps it now); its pages were written back when
+        // the views went.
+        cache = ip->cache;
+        ip->cache = nullptr;
+    }
     if (ip->refcount == 1 && ip->valid && ip->nlink == 0) {
         // The last reference to an unlinked inode: no directory names it,
         // so nobody can find it and take its lock; free it.
@@ -144,6 +158,8 @@ void inode_put(Inode* ip)
         panic("inode_put: inode %u not referenced", ip->inum);
     ip->refcount--;
     g_cache_lock.unlock();
+    if (cache)
+        file_cache_drop(cache);
 }
 
 void inode_unlock_put(Inode* ip)

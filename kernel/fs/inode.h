@@ -20,7 +20,13 @@
  *
  * Lock order between inodes: a directory before the entries in it; never
  * lock two inodes otherwise. Inode locks come after begin_op() and before
- * buffer locks.
+ * buffer locks. Nobody touches user memory while holding an inode lock: a
+ * fault on a mapped file's page takes that file's lock (file_store.h).
+ *
+ * A regular file that has been mapped has a page cache (Inode::cache, a
+ * FileStore): its resident pages are the newest copy of the file's bytes,
+ * and the functions below read from it and keep it in step when they
+ * write, grow or shrink the file (docs/mmap.md).
  */
 #pragma once
 
@@ -29,6 +35,7 @@
 #include "layout.h"
 
 struct stat;
+class FileStore;
 
 constexpr int NINODE = 256;  // inodes cached at once
 constexpr u32 FS_DEVICE_NUMBER = 1; // st_dev of the root file system
@@ -48,6 +55,9 @@ struct Inode {
     u32 generation = 0;
     u64 size = 0;
     u32 addrs[FS_INODE_ADDRS] = {};
+    // The page cache of a mapped file, or null: set under lock, dropped
+    // with the last reference (one store reference belongs to the inode).
+    FileStore* cache = nullptr;
 };
 
 // ---- the mounted file system's superblock (set by fs_init) ----------------
@@ -96,4 +106,37 @@ Result<u32> inode_block_at(Inode* ip, u64 fbn);
 size_t inode_write_chunk();
 // Frees every block and sets the size to 0. In an operation.
 void inode_truncate(Inode* ip);
+// Sets the size of a regular file: growing leaves a hole (zeros), shrinking
+// frees the blocks past the new end and zeroes the rest of the last block.
+// ERR_BUSY if a mapping covers a page that shrinking would cut (the page
+// cache refuses, as Windows refuses to truncate a mapped file);
+// ERR_RANGE past the largest file. In an operation: it fits in one.
+Result<void> inode_resize(Inode* ip, u64 size);
+// Writes n bytes of a page of the file's own page cache back to its blocks
+// at off (within the file's size), leaving the cache alone: write-back.
+// In an operation; n at most a page.
+Result<size_t> inode_write_back(Inode* ip, const void* src, u64 off, size_t n);
 void inode_stat(Inode* ip, struct stat* out);
+
+// ---- the page cache side (kernel/mm/file_store.cc) ------------------------
+// Called by the functions above with the inode locked, when ip->cache is set.
+// Copies n bytes at pos (inside one page) from a resident cache page to dst;
+// false if the page is not resident.
+Result<bool> file_cache_read(FileStore* cache, u64 pos, Space space, u64 dst, size_t n);
+// The same n bytes at pos were just written to the disk: copy them into the
+// resident page, if any.
+void file_cache_wrote(FileStore* cache, u64 pos, const void* src, size_t n);
+// The file is about to grow past old_size: the bytes past it in the resident
+// last page (stores through a mapping past the end) become zeros.
+void file_cache_extend(FileStore* cache, u64 old_size);
+// The file's size is now size (after growing).
+void file_cache_resized(FileStore* cache, u64 size);
+// The file is about to shrink to size: ERR_BUSY if a view covers a page
+// that would be cut; else those pages leave the cache and the rest of the
+// new last page is zeroed.
+Result<void> file_cache_shrink(FileStore* cache, u64 size);
+// The inode's last reference is gone: drop its reference on the store.
+void file_cache_drop(FileStore* cache);
+// Writes back what mappings of ip wrote (if it has a cache). The caller
+// holds a reference to ip, not its lock, and is not in an operation.
+Result<void> file_cache_sync(Inode* ip);

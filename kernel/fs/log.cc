@@ -18,7 +18,17 @@
  *   - count + outstanding * FS_MAX_OP_BLOCKS <= capacity: each running
  *     operation has room reserved for its worst case;
  *   - while committing is true, no operation runs and only the committer
- *     touches count, blocks[] and g_header_block.
+ *     touches count, blocks[] and g_header_block;
+ *   - operations are admitted in the order they called begin_op (a ticket
+ *     each; now_serving is the oldest not yet admitted).
+ *
+ * Why tickets: without them, whoever runs first after a wake-up gets in.
+ * A process doing operation after operation (a writer in a loop) ends its
+ * own operation, commits, and is back in begin_op before the processes
+ * woken by its commit have run, so with one hart it took the log again and
+ * again while others waited for tens of seconds, and a killed process
+ * could not finish exiting (exit closes files: an operation), which looked
+ * like a hang. FIFO admission bounds every wait by the operations ahead.
  *
  * Locks: g_log.lock (rank Log); waiters sleep on g_log.waiters with it.
  * The committer holds no spin lock while it does I/O.
@@ -37,6 +47,8 @@ struct LogState {
     int outstanding = 0;    // operations between begin_op and end_op
     bool committing = false;
     u32 count = 0;          // blocks in the current group
+    u64 next_ticket = 0;    // begin_op's place in line
+    u64 now_serving = 0;    // the oldest ticket not admitted yet
     u32 blocks[FS_LOG_MAX_ENTRIES] = {};
     u64 commits = 0;
     u64 blocks_written = 0;
@@ -152,10 +164,15 @@ void log_init(const DiskSuperblock& sb)
 void begin_op()
 {
     SpinlockGuard guard(g_log.lock);
+    u64 ticket = g_log.next_ticket++;
     for (;;) {
         bool room = g_log.count + u32(g_log.outstanding + 1) * FS_MAX_OP_BLOCKS <= g_log.capacity;
-        if (!g_log.committing && room) {
+        if (ticket == g_log.now_serving && !g_log.committing && room) {
+            g_log.now_serving++;
             g_log.outstanding++;
+            // The next in line may fit beside us.
+            if (g_log.now_serving != g_log.next_ticket)
+                g_log.waiters.wake_all();
             return;
         }
         (void)g_log.waiters.wait(g_log.lock);

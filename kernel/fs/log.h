@@ -9,7 +9,8 @@
  * operations happened or none did.
  *
  * An operation may modify at most FS_MAX_OP_BLOCKS distinct blocks;
- * begin_op() waits until the log has room for that much.
+ * begin_op() waits until the log has room for that much, and admits
+ * operations first come, first served, so none can starve.
  *
  * Lock order: begin_op() comes before any inode or buffer lock (it may
  * sleep waiting for a commit). log_write() is called with the buffer locked

@@ -8,25 +8,33 @@
  * User memory cannot be touched under the pipe's spin lock (a copy may
  * fault and sleep), so data moves through a PIPE_ATOMIC-byte (one page)
  * bounce buffer on the kernel stack: a writer copies a piece in from the user first,
- * then takes the lock and waits until the whole piece fits; a reader takes
- * what is there under the lock, then copies it out. A piece is therefore
- * never split between writers.
+ * then takes the lock and waits until the whole piece fits; a reader copies
+ * what is there under the lock, copies it out, and only then consumes it
+ * (under the lock again). A piece is therefore never split between writers,
+ * and a read into a bad buffer (ERR_FAULT) loses no data: the bytes stay in
+ * the pipe for the next read. Consuming after the copy needs the bytes to
+ * stay put meanwhile, so readers take turns: read_lock, a sleep lock held
+ * for the whole read.
  *
  * Lifetime: the Pipe is freed when both ends are closed, by whichever
  * closes last (reader_open and writer_open decide, under the lock).
  *
- * Locks: Pipe::lock (rank Pipe); waiters sleep on the readers/writers
- * queues with it held (the wait takes Proc::lock, ranked after it).
+ * Locks: Pipe::read_lock (a sleep lock, taken first, killably; the copy
+ * to the user under it may fault, which takes the AddressSpace lock);
+ * Pipe::lock (rank Pipe); waiters sleep on the readers/writers queues with
+ * it held (the wait takes Proc::lock, ranked after it).
  */
 #include "pipe.h"
 #include "../lib/kstring.h"
 #include "../mm/kmalloc.h"
 #include "../mm/uaccess.h"
+#include "../sync/sleeplock.h"
 #include "../sync/wait_queue.h"
 #include "../uapi/fcntl.h"
 #include "file.h"
 
 struct Pipe {
+    SleepLock read_lock{"pipe_read"}; // one reader at a time (see the top)
     Spinlock lock{"pipe", LockRank::Pipe};
     WaitQueue readers; // waiting for data or for the writers to leave
     WaitQueue writers; // waiting for room or for the readers to leave
@@ -58,15 +66,48 @@ void put_bytes(Pipe* pipe, const u8* src, size_t n)
     pipe->write_count += n;
 }
 
-size_t take_bytes(Pipe* pipe, u8* dst, size_t n)
+// Copies up to n bytes from the front of the ring without consuming them.
+// Caller holds the lock.
+size_t peek_bytes(Pipe* pipe, u8* dst, size_t n)
 {
     n = min(n, pipe->used());
     size_t at = pipe->read_count % PIPE_SIZE;
     size_t first = min(n, PIPE_SIZE - at);
     memcpy(dst, pipe->data + at, first);
     memcpy(dst + first, pipe->data, n - first);
-    pipe->read_count += n;
     return n;
+}
+
+// The loop of pipe_read; the caller holds read_lock.
+Result<size_t> read_pieces(Pipe* pipe, u64 user_dst, size_t n)
+{
+    u8 piece[PIPE_ATOMIC];
+    size_t done = 0;
+    while (done < n) {
+        size_t got;
+        {
+            SpinlockGuard guard(pipe->lock);
+            // Sleep only before the first byte: then return what there is.
+            while (done == 0 && pipe->used() == 0 && pipe->writer_open) {
+                if (auto waited = pipe->readers.wait(pipe->lock, WaitMode::Killable); waited.is_error())
+                    return waited.error();
+            }
+            got = peek_bytes(pipe, piece, min(n - done, PIPE_ATOMIC));
+        }
+        if (got == 0)
+            break; // empty: end of file, or what was there is delivered
+        if (auto copied = copy_to_user(user_dst + done, piece, got); copied.is_error())
+            return done ? Result<size_t>(done) : copied.error(); // the piece stays in the pipe
+        {
+            // Only this reader consumes (read_lock), so the front is still
+            // the piece just delivered.
+            SpinlockGuard guard(pipe->lock);
+            pipe->read_count += got;
+            pipe->writers.wake(PIPE_SIZE, WakeHint::Sync);
+        }
+        done += got;
+    }
+    return done;
 }
 
 } // namespace
@@ -150,28 +191,10 @@ Result<size_t> pipe_write(Pipe* pipe, u64 user_src, size_t n)
 
 Result<size_t> pipe_read(Pipe* pipe, u64 user_dst, size_t n)
 {
-    u8 piece[PIPE_ATOMIC];
-    size_t done = 0;
-    while (done < n) {
-        size_t got;
-        {
-            SpinlockGuard guard(pipe->lock);
-            // Sleep only before the first byte: then return what there is.
-            while (done == 0 && pipe->used() == 0 && pipe->writer_open) {
-                if (auto waited = pipe->readers.wait(pipe->lock, WaitMode::Killable); waited.is_error())
-                    return waited.error();
-            }
-            got = take_bytes(pipe, piece, min(n - done, PIPE_ATOMIC));
-            if (got)
-                pipe->writers.wake(PIPE_SIZE, WakeHint::Sync);
-        }
-        if (got == 0)
-            break; // empty: end of file, or what was there is delivered
-        if (auto copied = copy_to_user(user_dst + done, piece, got); copied.is_error())
-            return done ? Result<size_t>(done) : copied.error();
-        done += got;
-    }
-    return done;
+    TRY(pipe->read_lock.lock_killable());
+    auto result = read_pieces(pipe, user_dst, n);
+    pipe->read_lock.unlock();
+    return result;
 }
 
 void pipe_stat(Pipe* pipe, struct stat* out)

@@ -140,6 +140,14 @@ Result<int> open_path(const char* path, int flags)
             fd = installed.value();
         }
     }
+    if (!error && (flags & O_TRUNC) && writable && ip->type == T_FILE && ip->size > 0) {
+        // Refused (ERR_BUSY) while a mapping covers the file's pages.
+        if (auto cut = inode_resize(ip, 0); cut.is_error()) {
+            error = cut.error_code();
+            (void)fd_remove(fd);
+            file_close(f); // still kind None: frees only the File
+        }
+    }
     if (error) {
         inode_unlock_put(ip);
         return Error(error);
@@ -150,8 +158,6 @@ Result<int> open_path(const char* path, int flags)
     f->readable = readable;
     f->writable = writable;
     f->append = (flags & O_APPEND) != 0;
-    if ((flags & O_TRUNC) && writable && ip->type == T_FILE && ip->size > 0)
-        inode_truncate(ip);
     inode_unlock(ip);
     return fd;
 }

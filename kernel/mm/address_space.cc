@@ -267,11 +267,14 @@ Result<MemRegion*> AddressSpace::split(MemRegion* r, vaddr_t at)
         upper->store->ref();
     if (upper->file)
         fs_inode_dup(upper->file);
-    r->end = at;
-    r->file_bytes = min(r->file_bytes, delta);
     insert_sorted(upper);
+    // The store learns of the upper piece before r shrinks, so a file
+    // store's write-back, which walks its views from another process,
+    // never finds a page of the view covered by neither piece.
     if (upper->store)
         upper->store->on_view_added(this, upper);
+    r->end = at;
+    r->file_bytes = min(r->file_bytes, delta);
     return upper;
 }
 
@@ -302,6 +305,7 @@ struct ProtectContext {
     u32 perms;
     bool shared;
     u32 prot;
+    bool tracked; // a shared view of a store that tracks writes (a file)
 };
 
 void protect_leaf(vaddr_t, sv39::Pte* slot, void* context)
@@ -311,6 +315,10 @@ void protect_leaf(vaddr_t, sv39::Pte* slot, void* context)
     // A private page shared copy-on-write must stay read-only until its
     // first write copies it; so must a private page still owned by a store.
     if (!ctx->shared && (perms & PERM_WRITE) && page_refcount(sv39::pte_address(*slot)) > 1)
+        perms &= ~PERM_WRITE;
+    // A file page becomes writable only through a write fault, which marks
+    // it dirty (mem_store.h).
+    if (ctx->tracked)
         perms &= ~PERM_WRITE;
     *slot = sv39::make_pte(sv39::pte_address(*slot), PageTable::flags_for(perms));
 }
@@ -349,7 +357,7 @@ Result<void> AddressSpace::protect_range(vaddr_t start, u64 length, u32 prot)
         if (r->start < start || r->end > end)
             continue;
         r->prot = prot;
-        ProtectContext ctx{prot_to_perms(prot), r->shared, prot};
+        ProtectContext ctx{prot_to_perms(prot), r->shared, prot, r->shared && r->store && r->store->tracks_writes()};
         m_table.for_each_leaf(r->start, r->end, protect_leaf, &ctx);
     }
     InterruptsDisabled no_migration;
@@ -400,6 +408,7 @@ struct ForkContext {
     MemRegion* region;
     bool failed;
     u64 copied;
+    bool tracked; // a shared view of a store that tracks writes (a file)
 };
 
 void fork_leaf(vaddr_t va, sv39::Pte* slot, void* context)
@@ -414,6 +423,10 @@ void fork_leaf(vaddr_t va, sv39::Pte* slot, void* context)
         perms &= ~PERM_WRITE;
         *slot = sv39::make_pte(pa, PageTable::flags_for(perms));
     }
+    // The child's first write to a file page faults and marks it dirty
+    // (mem_store.h); copying a writable PTE could race with a write-back.
+    if (ctx->tracked)
+        perms &= ~PERM_WRITE;
     sv39::Pte* child_slot = ctx->child->page_table().leaf_slot(va, true);
     if (!child_slot) {
         ctx->failed = true;
@@ -460,7 +473,7 @@ Result<AddressSpace*> AddressSpace::fork_copy()
         child->insert_sorted(copy);
         if (copy->store)
             copy->store->on_view_added(child, copy);
-        ForkContext ctx{child, r, false, 0};
+        ForkContext ctx{child, r, false, 0, r->shared && r->store && r->store->tracks_writes()};
         m_table.for_each_leaf(r->start, r->end, fork_leaf, &ctx);
         child->m_resident += ctx.copied;
         if (ctx.failed) {

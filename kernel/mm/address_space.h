@@ -60,6 +60,7 @@ struct MemRegion {
     u64 file_offset = 0;       // file offset of `start`
     u64 file_bytes = 0;        // bytes of file content from `start`; zeros after
     ListNode store_link;       // on the store owner's list of views (guarded by its lock)
+    ListNode file_link;        // on a file store's list of views, for write tracking (file_store.h)
     u64 mapping_id = 0;        // shared by the pieces of one mapping after splits
     struct AddressSpace* space = nullptr; // the address space this region belongs to
 
@@ -107,6 +108,10 @@ struct AddressSpace {
     paddr_t root() const { return m_table.root(); }
     SleepLock& lock() { return m_lock; }
     u64 resident_pages() const { return m_resident; }
+    // The CPUs whose satp may hold this table (whose TLBs may cache its
+    // entries), a bit per CPU number: for a store that changes the PTEs of
+    // a space other than the caller's.
+    u64 loaded_cpu_mask() const { return m_loaded_on.load(); }
     int region_count() const { return m_region_count; }
 
     // Iteration over regions (caller holds the lock).

@@ -8,9 +8,15 @@
  *     segments read their bytes from the file; anonymous memory gets a
  *     zero-filled page;
  *   - a write to a present read-only page of a writable private region is a
- *     copy-on-write: copy the page unless we hold its only reference.
+ *     copy-on-write: copy the page unless we hold its only reference;
+ *   - shared views of a store that tracks writes (a file) map a page
+ *     read-only until it is written: the write fault marks it dirty and
+ *     makes it writable (mem_store.h), which is how write-back knows what
+ *     to write.
  * Anything else is the process's fault, reported as ERR_FAULT; running out
- * of memory is ERR_NOMEM. The caller decides whom to kill.
+ * of memory is ERR_NOMEM. A store may refuse a page too (a file's page past
+ * its end): ERR_INVAL, treated as the process's fault. The caller decides
+ * whom to kill.
  */
 #include "../cpu.h"
 #include "../lib/kstring.h"
@@ -38,6 +44,21 @@ void flush_local(AddressSpace* as, vaddr_t va)
     if (this_cpu()->loaded_space == as)
         arch::flush_tlb_page(va);
 }
+
+bool tracks_writes(const MemRegion* r) { return r->shared && r->store && r->store->tracks_writes(); }
+
+u64 store_index(const MemRegion* r, vaddr_t page) { return (r->store_offset + (page - r->start)) / PAGE_SIZE; }
+
+// The first write to a present page of a write-tracked view: mark the page
+// dirty and make the PTE writable, atomically with respect to write-back.
+Result<void> note_first_write(AddressSpace* as, MemRegion* r, vaddr_t page)
+{
+    TRY(r->store->begin_write(store_index(r, page)));
+    as->page_table().protect_page(page, prot_to_perms(r->prot));
+    r->store->end_write();
+    flush_local(as, page);
+    return {};
+}
 } // namespace
 
 Result<void> AddressSpace::handle_fault(vaddr_t va, Access access)
@@ -57,6 +78,8 @@ Result<void> AddressSpace::fault_locked(vaddr_t va, Access access)
     if (!m_table.lookup(page, &pa, &perms))
         return map_new_page(r, page, access);
     if (access == Access::Write && !(perms & PERM_WRITE)) {
+        if (tracks_writes(r))
+            return note_first_write(this, r, page);
         if (r->shared)
             return Error(ERR_FAULT); // cannot happen: shared PTEs carry the region's rights
         return break_cow(r, page, pa);
@@ -72,11 +95,26 @@ Result<void> AddressSpace::map_new_page(MemRegion* r, vaddr_t page, Access acces
     u64 offset = page - r->start;
     paddr_t pa;
     if (r->store) {
-        paddr_t store_page = TRY(r->store->get_page((r->store_offset + offset) / PAGE_SIZE));
+        paddr_t store_page = TRY(r->store->get_page(store_index(r, page)));
+        bool tracked = tracks_writes(r);
+        if (tracked && access == Access::Write) {
+            // A first write: dirty and writable in one step.
+            TRY(r->store->begin_write(store_index(r, page)));
+            page_get(store_page);
+            auto mapped = m_table.map_page(page, store_page, perms);
+            r->store->end_write();
+            if (mapped.is_error()) {
+                page_put(store_page);
+                return Error(ERR_NOMEM);
+            }
+            m_resident++;
+            return {};
+        }
         if (r->shared || access != Access::Write) {
             // Map the store's own page; a private view maps it read-only so
-            // that its first write makes a copy.
-            if (!r->shared)
+            // that its first write makes a copy, and so does a write-tracked
+            // view, so that its first write marks the page dirty.
+            if (!r->shared || tracked)
                 perms &= ~PERM_WRITE;
             page_get(store_page);
             pa = store_page;

@@ -1,12 +1,50 @@
 /*
  * Mapping descriptors: which kinds of open file mmap accepts, and msync.
- * Named shared regions are mapped by kernel/shm; regular files are not
- * mappable yet.
+ *
+ * Named shared regions are mapped by kernel/shm. A regular file is mapped
+ * through its page cache (file_store.h): shared views see and change the
+ * file, private views copy a page on their first write to it.
+ *
+ * Rights of a file view: any view needs a readable descriptor; a shared
+ * view may be writable only through a writable one; a private view may
+ * always be written (its writes are its own). max_prot keeps mprotect from
+ * going further later. All ERR_ACCESS.
  */
 #include "../fs/file.h"
+#include "../fs/inode.h"
 #include "address_space.h"
+#include "file_store.h"
 #include "mmap_sources.h"
 #include "../shm/shared_region.h"
+
+namespace {
+Result<void> prepare_file_mapping(File* f, u64 offset, u64 length, u32 prot, MemRegion* shape)
+{
+    if (!f->readable)
+        return Error(ERR_ACCESS);
+    u32 max_prot = PROT_READ | PROT_EXEC;
+    if (f->writable || !shape->shared)
+        max_prot |= PROT_WRITE;
+    if (prot & ~max_prot)
+        return Error(ERR_ACCESS);
+    u64 end;
+    if (add_overflows(offset, length, &end) || end > FS_MAX_FILE_SIZE)
+        return Error(ERR_INVAL);
+    Inode* ip = f->inode;
+    inode_lock(ip);
+    Result<FileStore*> store = Error(ERR_INVAL);
+    if (ip->type == T_DIR)
+        store = Error(ERR_ISDIR);
+    else if (ip->type == T_FILE && offset <= page_round_up(ip->size))
+        store = FileStore::get(ip); // a view may reach past the end; it may not start there
+    inode_unlock(ip);
+    shape->kind = RegionKind::FileView;
+    shape->max_prot = max_prot;
+    shape->store = TRY(store);
+    shape->store_offset = offset;
+    return {};
+}
+} // namespace
 
 Result<void> prepare_fd_mapping(int fd, u64 offset, u64 length, u32 prot, MemRegion* shape)
 {
@@ -14,8 +52,10 @@ Result<void> prepare_fd_mapping(int fd, u64 offset, u64 length, u32 prot, MemReg
     switch (f->kind) {
     case FileKind::SharedRegion:
         return shm_prepare_mapping(f, offset, length, prot, shape->shared, shape);
+    case FileKind::Inode:
+        return prepare_file_mapping(f, offset, length, prot, shape);
     default:
-        return Error(ERR_INVAL); // not a mappable kind of file (regular files: issue 9)
+        return Error(ERR_INVAL); // pipes and devices are not mappable
     }
 }
 
@@ -25,8 +65,20 @@ void finish_fd_mapping(MemRegion* shape)
         shm_finish_mapping(shape);
 }
 
-Result<void> sync_mapped_range(AddressSpace*, u64, u64)
+Result<void> sync_mapped_range(AddressSpace* as, u64 start, u64 length)
 {
-    // Anonymous and shared-memory views have no backing file to write.
-    return {};
+    // Anonymous memory and shared-memory regions have nothing to write;
+    // shared views of files (directly or through a file-backed region) do.
+    u64 end = start + length;
+    Result<void> result;
+    for (MemRegion* r = as->first_region(); r; r = as->next_region(r)) {
+        if (r->end <= start || r->start >= end || !r->shared || !r->store || !r->store->tracks_writes())
+            continue;
+        u64 from = max(start, r->start), to = min(end, r->end);
+        u64 first = (r->store_offset + (from - r->start)) / PAGE_SIZE;
+        u64 last = (r->store_offset + (to - r->start)) / PAGE_SIZE;
+        if (auto synced = r->store->write_back(first, last); synced.is_error() && result.ok())
+            result = synced;
+    }
+    return result;
 }

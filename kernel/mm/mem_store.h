@@ -11,6 +11,13 @@
  * Stores are reference counted: each MemRegion that uses one holds a
  * reference. on_view_added/removed let the owner (a SharedRegion) count
  * views per process, which its lifetime rules depend on.
+ *
+ * Stores whose pages are written back somewhere (a file's store,
+ * kernel/mm/file_store.h) track writes: their shared views map a page
+ * read-only until its first write, and the fault handler then marks the
+ * page dirty and makes it writable between begin_write and end_write, so
+ * that a write-back, which cleans pages and revokes write access under the
+ * same lock, never misses a store. The other stores ignore all of this.
  */
 #pragma once
 
@@ -35,6 +42,19 @@ public:
     // the address space's lock held.
     virtual void on_view_added(AddressSpace* as, MemRegion* region) {}
     virtual void on_view_removed(AddressSpace* as, MemRegion* region) {}
+
+    // ---- write tracking (see the top of the file) ----------------------
+    virtual bool tracks_writes() const { return false; }
+    // Marks page `index` dirty and returns holding the store's lock, under
+    // which the caller makes its PTE writable; end_write releases it.
+    // ERR_INVAL if the page is no longer part of the store.
+    virtual Result<void> begin_write(u64 index) { return {}; }
+    virtual void end_write() {}
+    // Writes the dirty pages among [first, end) back (may sleep; the caller
+    // holds no spin lock).
+    virtual Result<void> write_back(u64 first, u64 end) { return {}; }
+    // Dirty pages among [first, end), for introspection.
+    virtual u64 dirty_pages(u64 first, u64 end) { return 0; }
 
     void ref() { m_refs.fetch_add(1, MemoryOrder::Relaxed); }
     // Drops a reference; the last one destroys the store.

@@ -11,8 +11,10 @@
 #include "../mm/address_space.h"
 #include "../mm/kmalloc.h"
 #include "../printk.h"
+#include "../proc/fs_glue.h"
 #include "../proc/proc.h"
 #include "../uapi/proc.h"
+#include "../mm/file_store.h"
 
 Spinlock g_shm_lock("shm_table", LockRank::ShmTable);
 
@@ -89,11 +91,15 @@ Result<SharedRegion*> shm_create_locked(StringView name, const ShmCreate& how)
     // Unlinked regions still count: the limit is on live objects.
     if (g_live_regions >= SHM_MAX_REGIONS)
         return Error(ERR_NOMEM);
-    TRY(shm_quota_charge_locked(size));
+    // A file-backed region's pages are the file's page cache: not charged.
+    u64 charge = how.backing ? 0 : size;
+    TRY(shm_quota_charge_locked(charge));
     auto* r = make<SharedRegion>();
     RegionStore* store = make<RegionStore>();
-    if (!r || !store || store->init(size / PAGE_SIZE, SHM_MAX_REGION_SIZE / PAGE_SIZE).is_error()) {
-        g_quota_used -= size;
+    u64 own_pages = how.backing ? 0 : size / PAGE_SIZE;
+    u64 max_pages = how.backing ? 0 : SHM_MAX_REGION_SIZE / PAGE_SIZE;
+    if (!r || !store || store->init(own_pages, max_pages).is_error()) {
+        g_quota_used -= charge;
         ::destroy(r);
         if (store)
             store->unref();
@@ -101,11 +107,14 @@ Result<SharedRegion*> shm_create_locked(StringView name, const ShmCreate& how)
     }
     r->store = store;
     store->region = r;
+    store->backing = how.backing;
+    r->file = how.file;
     NameTable::name_entry(&r->entry, name);
     r->size = size;
-    r->quota_bytes = size;
+    r->quota_bytes = charge;
     r->persistent = how.persistent;
     r->readonly_ceiling = how.readonly_ceiling;
+    r->readonly_file = how.readonly_file;
     r->name_ref = how.persistent;
     r->refs = 1 + (how.persistent ? 1 : 0); // the caller's transient one, the name's
     Proc* me = current_proc();
@@ -147,6 +156,8 @@ void shm_free(SharedRegion* r)
 {
     r->store->region = nullptr;
     r->store->unref();
+    if (r->file)
+        fs_inode_put(r->file); // may free an unlinked file: an operation
     ::destroy(r);
 }
 
@@ -236,8 +247,10 @@ SharedRegion* shm_region_of_view(AddressSpace* as, u64 addr)
     return static_cast<RegionStore*>(view->store)->region;
 }
 
-void RegionStore::on_view_added(AddressSpace*, MemRegion* view)
+void RegionStore::on_view_added(AddressSpace* as, MemRegion* view)
 {
+    if (backing)
+        backing->on_view_added(as, view); // the file tracks writes through it
     SpinlockGuard guard(g_shm_lock);
     SharedRegion* r = region;
     view->store_link.insert_before(&r->views_list);
@@ -247,6 +260,8 @@ void RegionStore::on_view_added(AddressSpace*, MemRegion* view)
 
 void RegionStore::on_view_removed(AddressSpace* as, MemRegion* view)
 {
+    if (backing)
+        backing->on_view_removed(as, view); // writes back what it wrote
     SharedRegion* r = region;
     bool must_free = false;
     {

@@ -30,13 +30,33 @@ struct AddressSpace;
 struct MemRegion;
 struct SharedRegion;
 
+class FileStore;
+struct Inode;
+
 // The store of a shared region: a page cache that tells its region about
-// views coming and going.
+// views coming and going. A region backed by a file (shm_open_file,
+// sys_shm_file.cc) takes its pages from the file's store instead, and
+// passes views and write tracking on to it, so the file's page cache is
+// the region's memory.
 class RegionStore final : public PageCacheStore {
 public:
     SharedRegion* region = nullptr;
+    FileStore* backing = nullptr; // file-backed regions: the file's store (referenced)
     void on_view_added(AddressSpace* as, MemRegion* view) override;
     void on_view_removed(AddressSpace* as, MemRegion* view) override;
+
+    // Forwarded to `backing` when there is one (sys_shm_file.cc).
+    Result<paddr_t> get_page(u64 index) override;
+    u64 page_count() const override;
+    bool tracks_writes() const override;
+    Result<void> begin_write(u64 index) override;
+    void end_write() override;
+    Result<void> write_back(u64 first, u64 end) override;
+    u64 dirty_pages(u64 first, u64 end) override;
+    u64 resident() const;
+
+protected:
+    void release() override;
 };
 
 struct SharedRegion {
@@ -44,7 +64,8 @@ struct SharedRegion {
     ListNode all_link;      // on the list of every live region (g_shm_lock)
     u64 size = 0;           // bytes, a multiple of PAGE_SIZE
     RegionStore* store = nullptr;
-    u64 quota_bytes = 0;    // charged to the global quota
+    u64 quota_bytes = 0;    // charged to the global quota (0 for file-backed regions)
+    Inode* file = nullptr;  // the backing file, referenced, or null (sys_shm_file.cc)
 
     // ---- guarded by g_shm_lock ---------------------------------------
     u32 refs = 0;
@@ -55,6 +76,7 @@ struct SharedRegion {
     bool linked = false;    // the name is in the table
     bool persistent = false;
     bool readonly_ceiling = false; // openers other than the creator get read-only
+    bool readonly_file = false;    // over a file opened read-only: read-only for everyone
     int creator_pid = 0;
     Proc* creator = nullptr;   // valid while creator_ref
     ListNode creator_link;     // on the creator's list of regions it holds
@@ -76,6 +98,13 @@ struct SharedRegion {
 
 extern Spinlock g_shm_lock;
 
+// Whether process `pid` may open or map r for writing: within the
+// creator's ceiling, and never a region over a file opened read-only.
+inline bool shm_may_write(const SharedRegion* r, int pid)
+{
+    return !r->readonly_file && (!r->readonly_ceiling || r->creator_pid == pid);
+}
+
 // One-time setup: the name table and the quota (a share of RAM).
 void shm_init(u64 total_ram_pages);
 
@@ -87,6 +116,11 @@ struct ShmCreate {
     bool persistent = false;
     bool creator_ref = false;      // original interface: the creator keeps it alive
     bool readonly_ceiling = false;
+    // A region backed by a file: its store and inode, whose references the
+    // region takes over on success. Not charged to the quota.
+    FileStore* backing = nullptr;
+    Inode* file = nullptr;
+    bool readonly_file = false;
 };
 Result<SharedRegion*> shm_create_locked(StringView name, const ShmCreate& how);
 
@@ -137,6 +171,8 @@ struct File;
 struct stat;
 void shm_file_release(File* f);
 void shm_file_stat(File* f, struct stat* st);
+// ftruncate of a file-backed region's handle (sys_shm_file.cc).
+Result<void> shm_file_region_resize(SharedRegion* r, u64 size);
 Result<void> shm_prepare_mapping(File* f, u64 offset, u64 length, u32 prot, bool shared, MemRegion* shape);
 // After mmap added (or failed to add) the view that shm_prepare_mapping prepared.
 void shm_finish_mapping(MemRegion* shape);

@@ -90,7 +90,7 @@ long sys_createMapping(const SyscallArgs& args)
         r->mappings_in_progress++;
     }
     Result<u64> mapped = Error(ERR_ACCESS);
-    if (!r->readonly_ceiling || r->creator_pid == me->pid)
+    if (shm_may_write(r, me->pid))
         mapped = map_region_view(r, 0, r->size, PROT_READ | PROT_WRITE, true, PROT_READ | PROT_WRITE, 0, false);
     {
         SpinlockGuard guard(g_shm_lock);

@@ -33,7 +33,7 @@ Result<SharedRegion*> open_or_create(StringView name, int oflag, u64 size, u32 c
             int error = 0;
             if ((oflag & O_CREAT) && (oflag & O_EXCL))
                 error = ERR_EXIST;
-            else if (want_write && r->readonly_ceiling && r->creator_pid != me->pid)
+            else if (want_write && !shm_may_write(r, me->pid))
                 error = ERR_ACCESS;
             if (error) {
                 bool must_free = false;
@@ -144,13 +144,17 @@ long sys_ftruncate(const SyscallArgs& args)
 {
     File* f = TRY_SYSCALL(fd_get(args.as_int(0)));
     u64 size = args[1];
+    if (f->kind == FileKind::Inode)
+        return to_syscall_return(file_truncate(f, size)); // a regular file (docs/mmap.md)
     SharedRegion* r = region_of_file(f);
     if (!r)
-        return ERR_INVAL; // only shared regions can be resized for now
+        return ERR_INVAL; // pipes and devices have no size to set
     if (!f->writable)
         return ERR_ACCESS;
     if (size > SHM_MAX_REGION_SIZE)
         return ERR_INVAL;
+    if (r->file)
+        return to_syscall_return(shm_file_region_resize(r, size));
     u64 new_size = page_round_up(size);
     SpinlockGuard guard(g_shm_lock);
     if (new_size > r->size) {

@@ -5,7 +5,9 @@
  * with no lock held.
  */
 #include "../lib/kstring.h"
+#include "../fs/inode.h"
 #include "../mm/address_space.h"
+#include "../mm/file_store.h"
 #include "../mm/kmalloc.h"
 #include "../mm/uaccess.h"
 #include "../proc/proc.h"
@@ -59,12 +61,13 @@ long sys_shm_list(const SyscallArgs& args)
                 struct shm_info& info = w->records[(*w->count)++];
                 memcpy(info.name, r->entry.name, r->entry.length + 1);
                 info.size = r->size;
-                info.resident_pages = r->store->resident_pages();
+                info.resident_pages = r->store->resident();
                 info.handles = r->handles;
                 info.views = r->views;
                 info.flags = (r->persistent ? SHM_INFO_PERSIST : 0) |
                              (r->readonly_ceiling ? SHM_INFO_READONLY_CEILING : 0) |
-                             (r->lock_owner_pid ? SHM_INFO_LOCKED : 0) | (r->linked ? 0 : SHM_INFO_UNLINKED);
+                             (r->lock_owner_pid ? SHM_INFO_LOCKED : 0) | (r->linked ? 0 : SHM_INFO_UNLINKED) |
+                             (r->file ? SHM_INFO_FILE : 0);
                 info.creator = r->creator_pid;
                 info.lock_owner = r->lock_owner_pid;
                 return true;
@@ -123,6 +126,14 @@ long sys_shm_maps(const SyscallArgs& args)
                 SharedRegion* region = static_cast<RegionStore*>(r->store)->region;
                 if (region)
                     memcpy(info.name, region->entry.name, region->entry.length + 1);
+                if (region && region->file)
+                    info.ino = region->file->inum;
+            }
+            if (r->kind == RegionKind::FileView)
+                info.ino = static_cast<FileStore*>(r->store)->inode()->inum;
+            if (r->store && r->store->tracks_writes()) {
+                u64 first = r->store_offset / PAGE_SIZE;
+                info.dirty_pages = u32(r->store->dirty_pages(first, first + r->length() / PAGE_SIZE));
             }
         }
     }

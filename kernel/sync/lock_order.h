@@ -4,6 +4,7 @@
  * Sleep locks come first and may be held while taking spin locks; a spin
  * lock is never held while sleeping or while touching user memory. Among
  * sleep locks the order is:
+ *   a pipe's read lock  ->
  *   AddressSpace::lock  ->  a file-system operation (begin_op)  ->
  *   inode locks (a directory before its entries)  ->  buffer locks.
  *
@@ -16,6 +17,9 @@
  *   ShmTable     the shared-region name table, reference counts, view lists
  *   Region       one shared region's lock state (lockSharedRegion)
  *   Store        a page cache store's misses and resizes
+ *   FileStore    a mapped file's page cache: its index, dirty bits, size and
+ *                view list (file_store.h); taken under the AddressSpace and
+ *                inode sleep locks, never with another store's lock
  *   Pipe         a pipe's buffer
  *   Futex        a futex hash bucket
  *   ProcTable    pids, parent links, exit status
@@ -40,6 +44,7 @@ enum class LockRank : u8 {
     ShmTable = 10,
     Region = 20,
     Store = 40,
+    FileStore = 42,
     Pipe = 45,
     Futex = 50,
     ProcTable = 60,

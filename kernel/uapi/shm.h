@@ -29,6 +29,7 @@
 #define SHM_INFO_READONLY_CEILING 0x2
 #define SHM_INFO_LOCKED 0x4   /* the region lock is held */
 #define SHM_INFO_UNLINKED 0x8 /* the name is gone; the memory lives on */
+#define SHM_INFO_FILE 0x10    /* backed by a file (shm_open_file): its memory is the file's page cache */
 
 struct shm_info {
     char name[SHM_NAME_MAX + 1];
@@ -59,6 +60,8 @@ struct map_info {
     uint32_t shared;         /* 1 for MAP_SHARED */
     uint32_t resident_pages;
     char name[SHM_NAME_MAX + 1]; /* the shared region's name, or "" */
+    uint32_t ino;            /* the file's inode number (file views, file-backed regions), or 0 */
+    uint32_t dirty_pages;    /* pages of the file written through mappings, not yet written back */
 };
 
 #endif

@@ -63,6 +63,7 @@
     SYSCALL(58, ftruncate)               \
     SYSCALL(59, shm_list)                \
     SYSCALL(60, shm_maps)                \
+    SYSCALL(61, shm_open_file)           \
     /* synchronization */                \
     SYSCALL(70, futex_wait)              \
     SYSCALL(71, futex_wake)              \

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "kernel/fs/file.h"
+#include "kernel/fs/inode.h"
 #include "kernel/mm/uaccess.h"
 #include "kernel/printk.h"
 #include "kernel/proc/proc.h"
@@ -89,4 +90,34 @@ __attribute__((weak)) void shm_file_release(File*) { panic("fs host tests: shm_f
 __attribute__((weak)) void shm_file_stat(File*, struct stat*)
 {
     panic("fs host tests: shm_file_stat without kernel/shm");
+}
+
+// The page cache of mapped files lives in kernel/mm (file_store.cc), which
+// the host build does not link. No host test maps a file, so Inode::cache
+// stays null and these are never reached; closing a file asks for a sync,
+// which has nothing to do.
+__attribute__((weak)) Result<void> file_cache_sync(Inode*) { return {}; }
+__attribute__((weak)) Result<bool> file_cache_read(FileStore*, u64, Space, u64, size_t)
+{
+    panic("fs host tests: file_cache_read without kernel/mm/file_store.cc");
+}
+__attribute__((weak)) void file_cache_wrote(FileStore*, u64, const void*, size_t)
+{
+    panic("fs host tests: file_cache_wrote without kernel/mm/file_store.cc");
+}
+__attribute__((weak)) void file_cache_extend(FileStore*, u64)
+{
+    panic("fs host tests: file_cache_extend without kernel/mm/file_store.cc");
+}
+__attribute__((weak)) void file_cache_resized(FileStore*, u64)
+{
+    panic("fs host tests: file_cache_resized without kernel/mm/file_store.cc");
+}
+__attribute__((weak)) Result<void> file_cache_shrink(FileStore*, u64)
+{
+    panic("fs host tests: file_cache_shrink without kernel/mm/file_store.cc");
+}
+__attribute__((weak)) void file_cache_drop(FileStore*)
+{
+    panic("fs host tests: file_cache_drop without kernel/mm/file_store.cc");
 }

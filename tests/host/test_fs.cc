@@ -589,6 +589,79 @@ TEST_CASE("fs: a large file through the double-indirect block")
     CHECK_CONSISTENT(fs.disk);
 }
 
+TEST_CASE("fs: truncating a file to any size frees exactly what lies past it")
+{
+    // inode_resize (ftruncate): a sparse file with blocks under the direct
+    // addresses, the single-indirect block and two second-level blocks of
+    // the double-indirect one, cut back step by step across every boundary.
+    MountedFs fs(build_image(8192, 256, 64));
+    u32 free_blocks = count_free_blocks();
+    const std::vector<u64> written = {0, 5, 11, 12, 13, 500, 1035, 1036, 1037, 2059, 2060, 3000};
+    int fd = open_file("/sparse", O_CREAT | O_RDWR);
+    REQUIRE(fd >= 0);
+    u32 free_empty = count_free_blocks(); // with the (empty) file made
+    for (u64 b : written) {
+        std::string block(FS_BLOCK_SIZE, char('A' + b % 26));
+        CHECK(sys(sys_lseek, fd, b * FS_BLOCK_SIZE, SEEK_SET) == long(b * FS_BLOCK_SIZE));
+        CHECK(write_fd(fd, block.data(), block.size()) == long(block.size()));
+    }
+    CHECK_CONSISTENT(fs.disk);
+    File* f = fd_get(fd).value();
+    const std::vector<u64> cuts = {3001 * 4096, 2060 * 4096 + 7, 2060 * 4096, 1500 * 4096 + 1, 1037 * 4096,
+                                   1036 * 4096 + 4095, 1036 * 4096, 1035 * 4096 + 100, 13 * 4096, 12 * 4096 + 1,
+                                   12 * 4096, 11 * 4096, 6 * 4096 + 3, 1, 0};
+    for (u64 size : cuts) {
+        CAPTURE(size);
+        LogStats before = log_stats();
+        REQUIRE(file_truncate(f, size).ok());
+        // One operation, within the per-operation limit.
+        CHECK(log_stats().blocks_written - before.blocks_written <= FS_MAX_OP_BLOCKS);
+        CHECK(stat_path("/sparse").size == size);
+        CHECK_CONSISTENT(fs.disk);
+        // Exactly the blocks below the new end stay, with the indirect
+        // blocks that reach them.
+        u64 keep = (size + FS_BLOCK_SIZE - 1) / FS_BLOCK_SIZE;
+        u32 used = 0;
+        for (u64 b : written)
+            used += b < keep;
+        used += keep > 12;                 // the single-indirect block
+        used += keep > 1036;               // the double-indirect top
+        used += keep > 1036;               // its first second-level block
+        used += keep > 1036 + 1024;        // and its second
+        CHECK(count_free_blocks() == free_empty - used);
+        for (u64 b : written) {
+            u64 off = b * FS_BLOCK_SIZE;
+            char c = 0;
+            CHECK(sys(sys_lseek, fd, off, SEEK_SET) == long(off));
+            long n = read_fd(fd, &c, 1);
+            if (off < size)
+                CHECK((n == 1 && c == char('A' + b % 26)));
+            else
+                CHECK(n == 0);
+        }
+    }
+    // Growing makes a hole; what a cut inside a block removed reads as zero.
+    std::string block(FS_BLOCK_SIZE, 'x');
+    CHECK(sys(sys_lseek, fd, 0, SEEK_SET) == 0);
+    CHECK(write_fd(fd, block.data(), block.size()) == long(block.size()));
+    REQUIRE(file_truncate(f, 100).ok());
+    REQUIRE(file_truncate(f, 3 * FS_BLOCK_SIZE).ok());
+    std::string expect = std::string(100, 'x') + std::string(3 * FS_BLOCK_SIZE - 100, '\0');
+    CHECK(read_file("/sparse") == expect);
+    CHECK(file_truncate(f, FS_MAX_FILE_SIZE + 1).error_code() == ERR_INVAL);
+    close_fd(fd);
+    // O_TRUNC empties it; a read-only descriptor may not resize.
+    fd = open_file("/sparse", O_RDONLY);
+    CHECK(file_truncate(fd_get(fd).value(), 0).error_code() == ERR_ACCESS);
+    close_fd(fd);
+    fd = open_file("/sparse", O_RDWR | O_TRUNC);
+    CHECK(stat_path("/sparse").size == 0);
+    close_fd(fd);
+    CHECK(sys(sys_unlink, "/sparse") == 0);
+    CHECK(count_free_blocks() == free_blocks);
+    CHECK_CONSISTENT(fs.disk);
+}
+
 // ---- crashes -------------------------------------------------------------------------------
 
 namespace {

@@ -32,6 +32,15 @@ int shm_open(const char* name, int oflag, size_t size, unsigned ceiling, int* cr
 int shm_unlink(const char* name);
 int ftruncate(int fd, size_t size);
 
+/* ---- regions backed by a file (docs/mmap.md) ---- */
+/* As shm_open, but a region this call creates is backed by the regular
+   file open as fd: its memory is the file's page cache, and what views
+   write reaches the file. size: the region's size in bytes (0: the file's
+   size; larger than the file grows the file, which needs a writable fd).
+   Opening an existing name needs it to be backed by that same file
+   (ERR_INCOMP otherwise). O_RDWR needs fd open for writing. */
+int shm_open_file(const char* name, int fd, int oflag, size_t size, unsigned ceiling, int* created);
+
 /* ---- introspection ---- */
 /* Up to max records of live regions, after skipping `skip`; returns the count. */
 int shm_list(struct shm_info* out, int max, int skip);

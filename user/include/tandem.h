@@ -62,6 +62,9 @@ void* mmap(void* addr, size_t length, int prot, int flags, int fd, long offset);
 int munmap(void* addr, size_t length);
 int mprotect(void* addr, size_t length, int prot);
 int msync(void* addr, size_t length, int flags);
+/* Sets the size of a regular file or a shared-memory handle (docs/mmap.md,
+   docs/shm.md); also declared in shm.h. */
+int ftruncate(int fd, size_t size);
 
 static inline int mmap_failed(const void* p) { return (intptr_t)p < 0 && (intptr_t)p >= ERR_LAST; }
 

@@ -1,0 +1,456 @@
+/*
+ * FileStore (see file_store.h): the page index, filling pages from the
+ * file, dirty tracking with its reverse map and TLB shootdown, write-back,
+ * and the hooks the file system calls (inode.h).
+ *
+ * The index is two-level: a top array of leaf pointers, grown as the file
+ * is touched further out, and leaves of 512 entries (one page each). An
+ * entry is the page's physical address with DIRTY in bit 0, or 0 for a
+ * page not in memory. Every access to it holds m_lock.
+ */
+#include "file_store.h"
+#include "../cpu.h"
+#include "../fs/inode.h"
+#include "../fs/log.h"
+#include "../lib/kstring.h"
+#include "../printk.h"
+#include "../proc/fs_glue.h"
+#include "kmalloc.h"
+#include "page_alloc.h"
+#include "phys.h"
+
+namespace {
+// Makes sure no TLB still holds a PTE whose write permission was revoked:
+// `cpus` has a bit per CPU number (AddressSpace::loaded_cpu_mask).
+void shoot_down(u64 cpus)
+{
+    if (!cpus)
+        return;
+    u64 harts = 0;
+    {
+        InterruptsDisabled no_migration;
+        u32 me = this_cpu()->id;
+        for (int c = 0; c < g_cpu_count; c++) {
+            if (!(cpus & (u64(1) << c)))
+                continue;
+            if (u32(c) == me)
+                arch::flush_tlb_all();
+            else if (g_cpus[c].hart_id < 64)
+                harts |= u64(1) << g_cpus[c].hart_id;
+        }
+    }
+    // Synchronous: when it returns, those harts have flushed, and any store
+    // they made through the old entry is in the page.
+    arch::flush_tlb_remote(harts, 0, ~u64(0));
+}
+
+// Pages one write-back transaction may carry. Each page may need its data
+// block and a second-level indirect block; the transaction may also change
+// the single-indirect block, the double-indirect top, the free map and the
+// inode.
+u64 pages_per_transaction()
+{
+    u32 bitmap = min(fs_superblock().bitmap_blocks, FS_MAX_BITMAP_BLOCKS);
+    u32 room = FS_MAX_OP_BLOCKS - 1 - 2 - bitmap;
+    return max(u64(room / 2), u64(1));
+}
+} // namespace
+
+Result<FileStore*> FileStore::get(Inode* ip)
+{
+    if (!ip->cache) {
+        FileStore* store = make<FileStore>(ip, ip->inum);
+        if (!store)
+            return Error(ERR_NOMEM);
+        store->m_size = ip->size;
+        ip->cache = store; // the inode's reference: the one the store is born with
+    }
+    ip->cache->ref();
+    return ip->cache;
+}
+
+// ---- the index ------------------------------------------------------------
+
+u64* FileStore::entry_locked(u64 index) const
+{
+    u64 leaf = index / LEAF_ENTRIES;
+    if (leaf >= m_leaf_count || !m_leaves[leaf])
+        return nullptr;
+    return &m_leaves[leaf][index % LEAF_ENTRIES];
+}
+
+Result<u64*> FileStore::make_entry_locked(u64 index)
+{
+    u64 leaf = index / LEAF_ENTRIES;
+    if (leaf >= m_leaf_count) {
+        // Grow the top array to cover the leaf, with room to spare.
+        u64 count = max(leaf + 1, m_leaf_count * 2);
+        auto** top = static_cast<u64**>(kzalloc(count * sizeof(u64*)));
+        if (!top)
+            return Error(ERR_NOMEM);
+        if (m_leaves)
+            memcpy(top, m_leaves, m_leaf_count * sizeof(u64*));
+        kfree(m_leaves);
+        m_leaves = top;
+        m_leaf_count = count;
+    }
+    if (!m_leaves[leaf]) {
+        m_leaves[leaf] = static_cast<u64*>(kzalloc(LEAF_ENTRIES * sizeof(u64)));
+        if (!m_leaves[leaf])
+            return Error(ERR_NOMEM);
+    }
+    return &m_leaves[leaf][index % LEAF_ENTRIES];
+}
+
+void FileStore::free_from_locked(u64 first)
+{
+    for (u64 li = first / LEAF_ENTRIES; li < m_leaf_count; li++) {
+        u64* leaf = m_leaves[li];
+        if (!leaf)
+            continue;
+        u64 start = li == first / LEAF_ENTRIES ? first % LEAF_ENTRIES : 0;
+        for (u64 s = start; s < LEAF_ENTRIES; s++) {
+            if (leaf[s]) {
+                page_put(leaf[s] & ~DIRTY);
+                leaf[s] = 0;
+                m_resident.fetch_sub(1, MemoryOrder::Relaxed);
+            }
+        }
+        if (start == 0) {
+            m_leaves[li] = nullptr;
+            kfree(leaf);
+        }
+    }
+}
+
+u64 FileStore::page_count() const
+{
+    SpinlockGuard guard(m_lock);
+    return pages_locked();
+}
+
+// ---- pages for faults ---------------------------------------------------------
+
+Result<paddr_t> FileStore::get_page(u64 index)
+{
+    {
+        SpinlockGuard guard(m_lock);
+        if (!m_inode || index >= pages_locked())
+            return Error(ERR_INVAL); // past the end of the file
+        if (u64* e = entry_locked(index); e && *e)
+            return *e & ~DIRTY;
+    }
+    // A miss: read the page under the inode's lock, which also keeps
+    // write() and size changes out until the page is in the index.
+    Inode* ip = m_inode;
+    inode_lock(ip);
+    auto filled = fill(index);
+    inode_unlock(ip);
+    return filled;
+}
+
+// Reads page `index` from the file into the cache. Caller holds the inode's lock.
+Result<paddr_t> FileStore::fill(u64 index)
+{
+    {
+        SpinlockGuard guard(m_lock);
+        if (index >= pages_locked())
+            return Error(ERR_INVAL);
+        if (u64* e = entry_locked(index); e && *e)
+            return *e & ~DIRTY; // another fault filled it meanwhile
+    }
+    paddr_t pa = alloc_page(PageUse::FileCache);
+    if (!pa)
+        return Error(ERR_NOMEM);
+    u8* data = static_cast<u8*>(phys_to_virt(pa));
+    // Not resident, so inode_read goes to the disk; holes and the bytes past
+    // the end of the file come back as zeros.
+    auto n = inode_read(m_inode, Space::Kernel, u64(data), index * PAGE_SIZE, PAGE_SIZE);
+    if (n.is_error()) {
+        page_put(pa);
+        return n.error();
+    }
+    memset(data + n.value(), 0, PAGE_SIZE - n.value());
+    SpinlockGuard guard(m_lock);
+    auto e = make_entry_locked(index);
+    if (e.is_error()) {
+        page_put(pa);
+        return e.error();
+    }
+    *e.value() = pa;
+    m_resident.fetch_add(1, MemoryOrder::Relaxed);
+    return pa;
+}
+
+// ---- views and dirty tracking -----------------------------------------------
+
+void FileStore::on_view_added(AddressSpace*, MemRegion* view)
+{
+    {
+        SpinlockGuard guard(m_lock);
+        m_views.push_back(view);
+    }
+    inode_dup(m_inode); // the view keeps the file
+}
+
+void FileStore::on_view_removed(AddressSpace*, MemRegion* view)
+{
+    {
+        SpinlockGuard guard(m_lock);
+        m_views.remove(view);
+    }
+    Inode* ip = m_inode;
+    // Its pages are unmapped already. What it may have written goes to the
+    // disk now (a read-only or private view wrote nothing here).
+    if (view->shared && (view->max_prot & PROT_WRITE)) {
+        u64 first = view->store_offset / PAGE_SIZE;
+        if (auto written = write_back(first, first + view->length() / PAGE_SIZE); written.is_error())
+            kprintf("mmap: writing back inode %u failed (error %d); its pages stay dirty\n", ip->inum,
+                    written.error_code());
+    }
+    // Last: this may be the inode's last reference, which drops the inode's
+    // store reference (the view's own keeps the store until release_region).
+    fs_inode_put(ip);
+}
+
+Result<void> FileStore::begin_write(u64 index)
+{
+    m_lock.lock();
+    u64* e = entry_locked(index);
+    if (!e || !*e || index >= pages_locked()) {
+        m_lock.unlock();
+        return Error(ERR_INVAL);
+    }
+    *e |= DIRTY;
+    return {};
+}
+
+void FileStore::end_write() { m_lock.unlock(); }
+
+// Takes write permission away from every PTE that maps page `index` (at pa)
+// writable, in any view of any process; returns the CPUs to flush. Caller
+// holds m_lock, which keeps every listed view, its address space and its
+// page table alive, and keeps write faults on this store waiting.
+u64 FileStore::revoke_writes_locked(u64 index, paddr_t pa)
+{
+    u64 cpus = 0;
+    u64 offset = index * PAGE_SIZE;
+    for (MemRegion* v : m_views) {
+        // Only shared views map the store's page writable (a private view's
+        // writable pages are its own copies).
+        if (!v->shared || offset < v->store_offset || offset - v->store_offset >= v->end - v->start)
+            continue;
+        vaddr_t va = v->start + (offset - v->store_offset);
+        sv39::Pte* slot = v->space->page_table().leaf_slot(va, false);
+        if (!slot)
+            continue;
+        sv39::Pte pte = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+        if (!(pte & sv39::PTE_V) || !(pte & sv39::PTE_W) || sv39::pte_address(pte) != pa)
+            continue;
+        // Atomic: the owner may be clearing this very PTE (munmap) meanwhile.
+        __atomic_fetch_and(slot, ~sv39::Pte(sv39::PTE_W), __ATOMIC_SEQ_CST);
+        cpus |= v->space->loaded_cpu_mask();
+    }
+    return cpus;
+}
+
+Result<void> FileStore::write_back(u64 first, u64 end)
+{
+    const u64 batch_max = pages_per_transaction();
+    Result<void> result;
+    u64 next = first;
+    for (;;) {
+        u64 indexes[FS_MAX_OP_BLOCKS];
+        paddr_t pages[FS_MAX_OP_BLOCKS];
+        u64 count = 0, cpus = 0;
+        {
+            SpinlockGuard guard(m_lock);
+            u64 stop = min(end, pages_locked());
+            while (next < stop && count < batch_max) {
+                u64* e = entry_locked(next);
+                if (!e) {
+                    next = (next / LEAF_ENTRIES + 1) * LEAF_ENTRIES; // an empty leaf
+                    continue;
+                }
+                if (*e & DIRTY) {
+                    // Clean from now on: a later store faults and dirties it again.
+                    *e &= ~DIRTY;
+                    paddr_t pa = *e;
+                    cpus |= revoke_writes_locked(next, pa);
+                    page_get(pa);
+                    indexes[count] = next;
+                    pages[count++] = pa;
+                }
+                next++;
+            }
+        }
+        if (count == 0)
+            return result;
+        shoot_down(cpus);
+        {
+            FsTransaction op;
+            inode_lock(m_inode);
+            for (u64 i = 0; i < count; i++) {
+                u64 offset = indexes[i] * PAGE_SIZE;
+                if (offset >= m_inode->size)
+                    continue; // cut by a shrink meanwhile
+                size_t n = size_t(min(u64(PAGE_SIZE), m_inode->size - offset));
+                auto written = inode_write_back(m_inode, phys_to_virt(pages[i]), offset, n);
+                if (written.is_error() || written.value() != n) {
+                    // Disk full (a hole needed a block): it stays dirty.
+                    result = Error(written.is_error() ? written.error_code() : ERR_NOSPC);
+                    SpinlockGuard guard(m_lock);
+                    if (u64* e = entry_locked(indexes[i]); e && (*e & ~DIRTY) == pages[i])
+                        *e |= DIRTY;
+                }
+            }
+            inode_unlock(m_inode);
+        }
+        for (u64 i = 0; i < count; i++)
+            page_put(pages[i]);
+    }
+}
+
+u64 FileStore::dirty_pages(u64 first, u64 end)
+{
+    SpinlockGuard guard(m_lock);
+    u64 count = 0;
+    for (u64 i = first; i < end && i < m_leaf_count * LEAF_ENTRIES;) {
+        u64* e = entry_locked(i);
+        if (!e) {
+            i = (i / LEAF_ENTRIES + 1) * LEAF_ENTRIES;
+            continue;
+        }
+        count += (*e & DIRTY) ? 1 : 0;
+        i++;
+    }
+    return count;
+}
+
+// ---- the file system's side (inode.h): the inode is locked ------------------------
+
+Result<bool> FileStore::read_cached(u64 pos, Space space, u64 dst, size_t n)
+{
+    paddr_t pa = 0;
+    {
+        SpinlockGuard guard(m_lock);
+        if (u64* e = entry_locked(pos / PAGE_SIZE); e && *e)
+            pa = *e & ~DIRTY;
+    }
+    if (!pa)
+        return false;
+    // The page cannot leave the cache while we hold the inode's lock.
+    TRY(copy_out(space, dst, static_cast<u8*>(phys_to_virt(pa)) + pos % PAGE_SIZE, n));
+    return true;
+}
+
+void FileStore::copy_in(u64 pos, const void* src, size_t n)
+{
+    paddr_t pa = 0;
+    {
+        SpinlockGuard guard(m_lock);
+        if (u64* e = entry_locked(pos / PAGE_SIZE); e && *e)
+            pa = *e & ~DIRTY;
+    }
+    if (pa)
+        memcpy(static_cast<u8*>(phys_to_virt(pa)) + pos % PAGE_SIZE, src, n);
+}
+
+void FileStore::zero_past(u64 old_size)
+{
+    if (old_size % PAGE_SIZE == 0)
+        return;
+    paddr_t pa = 0;
+    {
+        SpinlockGuard guard(m_lock);
+        if (u64* e = entry_locked(old_size / PAGE_SIZE); e && *e)
+            pa = *e & ~DIRTY;
+    }
+    if (pa)
+        memset(static_cast<u8*>(phys_to_virt(pa)) + old_size % PAGE_SIZE, 0, PAGE_SIZE - old_size % PAGE_SIZE);
+}
+
+void FileStore::set_size(u64 size)
+{
+    SpinlockGuard guard(m_lock);
+    m_size = size;
+}
+
+bool FileStore::view_covers_locked(u64 first, u64 end)
+{
+    for (MemRegion* v : m_views) {
+        u64 v_first = v->store_offset / PAGE_SIZE;
+        u64 v_end = v_first + (v->end - v->start) / PAGE_SIZE;
+        if (v_first < end && first < v_end)
+            return true;
+    }
+    return false;
+}
+
+Result<void> FileStore::shrink(u64 size)
+{
+    SpinlockGuard guard(m_lock);
+    u64 keep = (size + PAGE_SIZE - 1) / PAGE_SIZE;
+    // Pages a view could reach now and could not after: refused, so no
+    // process ever maps a page that is no longer part of the file.
+    if (keep < pages_locked() && view_covers_locked(keep, pages_locked()))
+        return Error(ERR_BUSY);
+    m_size = size;
+    free_from_locked(keep);
+    if (size % PAGE_SIZE) {
+        if (u64* e = entry_locked(size / PAGE_SIZE); e && *e)
+            memset(static_cast<u8*>(phys_to_virt(*e & ~DIRTY)) + size % PAGE_SIZE, 0, PAGE_SIZE - size % PAGE_SIZE);
+    }
+    return {};
+}
+
+void FileStore::detach()
+{
+    {
+        SpinlockGuard guard(m_lock);
+        m_inode = nullptr;
+    }
+    unref(); // the inode's reference
+}
+
+void FileStore::release()
+{
+    // Nobody maps it and its inode let go: the dirty pages were written
+    // back when the views went. What a failed write-back left is lost here.
+    if (u64 dirty = dirty_pages(0, ~u64(0)))
+        kprintf("mmap: inode %u: %lu dirty pages dropped (their write-back failed)\n", m_inum, dirty);
+    free_from_locked(0);
+    kfree(m_leaves);
+    ::destroy(this);
+}
+
+// ---- inode.h's hooks ---------------------------------------------------------------
+
+Result<bool> file_cache_read(FileStore* cache, u64 pos, Space space, u64 dst, size_t n)
+{
+    return cache->read_cached(pos, space, dst, n);
+}
+
+void file_cache_wrote(FileStore* cache, u64 pos, const void* src, size_t n) { cache->copy_in(pos, src, n); }
+
+void file_cache_extend(FileStore* cache, u64 old_size) { cache->zero_past(old_size); }
+
+void file_cache_resized(FileStore* cache, u64 size) { cache->set_size(size); }
+
+Result<void> file_cache_shrink(FileStore* cache, u64 size) { return cache->shrink(size); }
+
+void file_cache_drop(FileStore* cache) { cache->detach(); }
+
+Result<void> file_cache_sync(Inode* ip)
+{
+    inode_lock(ip);
+    FileStore* store = ip->cache;
+    if (store)
+        store->ref();
+    inode_unlock(ip);
+    if (!store)
+        return {};
+    auto synced = store->write_back_all();
+    store->unref();
+    return synced;
+}

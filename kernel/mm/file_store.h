@@ -1,0 +1,110 @@
+/*
+ * FileStore: the page cache of one regular file, the MemStore behind every
+ * mapping of it (mmap of its descriptor, named regions backed by it), and
+ * what read() and write() see of the pages it holds. See docs/mmap.md.
+ *
+ * Pages are read from the file's blocks on first touch (holes read as
+ * zeros, so do the bytes past the end in the last page). Pages wholly past
+ * the end of the file are refused (get_page: ERR_INVAL), so a view may
+ * reach past the end but touching that part kills the toucher.
+ *
+ * Coherence with read() and write() (kernel/fs/inode_data.cc): a resident
+ * page is the newest copy of its bytes, so inode_read takes them from it;
+ * inode_write writes the disk as always and copies the same bytes into the
+ * resident page. The disk lags behind only where a mapping wrote: those
+ * pages are dirty until written back.
+ *
+ * Dirty tracking: shared views map a page read-only until the first write
+ * fault, which marks it dirty and makes the PTE writable (begin_write/
+ * end_write, mem_store.h). Write-back, under the store's lock, clears the
+ * dirty bit and revokes write access in every view (the reverse map is the
+ * views' file_link list: their page tables, then a TLB shootdown of the
+ * CPUs running those spaces), and only then copies the page to the disk.
+ * A store after that faults and dirties the page again: nothing is missed,
+ * and only pages written since their last write-back are written.
+ *
+ * Write-back happens on msync, when a writable shared view goes (munmap,
+ * exit, exec, destroyMapping), and when a descriptor of the file is closed,
+ * through the log, a few pages per transaction.
+ *
+ * Lifetime: the Inode owns its store (Inode::cache holds one reference);
+ * every view holds another, and an inode reference, so a mapped file stays
+ * (even unlinked) and its store stays with it. The store is dropped with the
+ * inode's last reference.
+ *
+ * Locks: m_lock (rank FileStore) guards the page index, the dirty bits,
+ * the size and the view list; under it only the page allocator, kmalloc
+ * and PTE updates happen. Filling a page takes the inode's sleep lock;
+ * write-back takes begin_op, then the inode's lock; neither holds m_lock
+ * while sleeping. Order: AddressSpace::lock -> begin_op -> inode -> m_lock.
+ */
+#pragma once
+
+#include "../fs/iocopy.h"
+#include "../lib/list.h"
+#include "../sync/spinlock.h"
+#include "address_space.h"
+#include "mem_store.h"
+
+struct Inode;
+
+class FileStore final : public MemStore {
+public:
+    // The store of the regular file ip, made on first use, with a reference
+    // for the caller. The caller holds ip's lock.
+    static Result<FileStore*> get(Inode* ip);
+
+    Result<paddr_t> get_page(u64 index) override;
+    // Pages holding file data (the size rounded up to pages).
+    u64 page_count() const override;
+
+    void on_view_added(AddressSpace* as, MemRegion* view) override;
+    void on_view_removed(AddressSpace* as, MemRegion* view) override;
+
+    bool tracks_writes() const override { return true; }
+    Result<void> begin_write(u64 index) override;
+    void end_write() override;
+    Result<void> write_back(u64 first, u64 end) override;
+    u64 dirty_pages(u64 first, u64 end) override;
+
+    // Writes back every dirty page.
+    Result<void> write_back_all() { return write_back(0, ~u64(0)); }
+    u64 resident_pages() const { return m_resident.load(MemoryOrder::Relaxed); }
+    // The file (valid while a view or a reference to the inode exists).
+    Inode* inode() const { return m_inode; }
+
+    // ---- for the file system (inode.h), with the inode locked ----------
+    Result<bool> read_cached(u64 pos, Space space, u64 dst, size_t n);
+    void copy_in(u64 pos, const void* src, size_t n);
+    void zero_past(u64 old_size);
+    void set_size(u64 size);
+    Result<void> shrink(u64 size);
+    void detach();
+
+    FileStore(Inode* ip, u32 inum) : m_inode(ip), m_inum(inum) {}
+    ~FileStore() override = default;
+
+protected:
+    void release() override;
+
+private:
+    static constexpr u64 LEAF_ENTRIES = PAGE_SIZE / sizeof(u64);
+    static constexpr u64 DIRTY = 1; // in a cache entry: physical address | DIRTY
+
+    u64* entry_locked(u64 index) const;
+    Result<u64*> make_entry_locked(u64 index);
+    Result<paddr_t> fill(u64 index);
+    u64 revoke_writes_locked(u64 index, paddr_t pa);
+    u64 pages_locked() const { return (m_size + PAGE_SIZE - 1) / PAGE_SIZE; }
+    bool view_covers_locked(u64 first, u64 end);
+    void free_from_locked(u64 first);
+
+    Inode* m_inode;                // the owner; null once it let go
+    u32 m_inum;                    // its number, for messages
+    mutable Spinlock m_lock{"file_store", LockRank::FileStore};
+    u64 m_size = 0;                // the file's size in bytes, as the cache knows it
+    u64** m_leaves = nullptr;      // m_leaf_count leaves of LEAF_ENTRIES entries
+    u64 m_leaf_count = 0;
+    Atomic<u64> m_resident{0};
+    IntrusiveList<MemRegion, &MemRegion::file_link> m_views;
+};

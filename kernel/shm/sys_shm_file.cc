@@ -1,0 +1,280 @@
+/*
+ * Named regions backed by a file (Windows CreateFileMapping on a file
+ * handle): shm_open_file, and what a RegionStore does when its pages come
+ * from a file's store. See docs/mmap.md.
+ *
+ * A file-backed region is a SharedRegion like any other (the name table,
+ * references, views, handles, the region lock, persistence and every call
+ * of docs/shm.md work on it unchanged), with two differences:
+ *   - its store forwards to the file's FileStore, so the region's memory is
+ *     the file's page cache: what views write reaches the file (written
+ *     back as for any mapping of the file) and outlives the region;
+ *   - it holds a reference to the file's inode (SharedRegion::file) and is
+ *     not charged to the shared-memory quota: its pages are file cache;
+ *   - it cannot give more than the descriptor it was made from: over a
+ *     file opened read-only it is read-only for everyone, its creator
+ *     included (SharedRegion::readonly_file, shm_may_write).
+ * The region's size is fixed at creation (the file's size rounded up to
+ * pages, or the size asked for, which grows the file) and changes only
+ * through ftruncate of a handle; the file may be shorter than the region
+ * if someone truncates it, and the pages past its end are then
+ * inaccessible, as in any mapping of the file.
+ *
+ * Locks: as sys_shm_handle.cc. The file is grown and its store found
+ * before g_shm_lock is taken (both sleep).
+ */
+#include "../fs/file.h"
+#include "../fs/inode.h"
+#include "../fs/log.h"
+#include "../mm/address_space.h"
+#include "../mm/file_store.h"
+#include "../mm/uaccess.h"
+#include "../proc/fs_glue.h"
+#include "../proc/proc.h"
+#include "../syscall.h"
+#include "shared_region.h"
+#include "shm_common.h"
+
+// ---- RegionStore over a file ------------------------------------------------------
+
+Result<paddr_t> RegionStore::get_page(u64 index)
+{
+    return backing ? backing->get_page(index) : PageCacheStore::get_page(index);
+}
+
+u64 RegionStore::page_count() const { return backing ? backing->page_count() : PageCacheStore::page_count(); }
+
+bool RegionStore::tracks_writes() const { return backing != nullptr; }
+
+Result<void> RegionStore::begin_write(u64 index) { return backing ? backing->begin_write(index) : Result<void>(); }
+
+void RegionStore::end_write()
+{
+    if (backing)
+        backing->end_write();
+}
+
+Result<void> RegionStore::write_back(u64 first, u64 end)
+{
+    return backing ? backing->write_back(first, end) : Result<void>();
+}
+
+u64 RegionStore::dirty_pages(u64 first, u64 end) { return backing ? backing->dirty_pages(first, end) : 0; }
+
+u64 RegionStore::resident() const { return backing ? backing->resident_pages() : resident_pages(); }
+
+void RegionStore::release()
+{
+    if (backing)
+        backing->unref();
+    PageCacheStore::release(); // frees this
+}
+
+// ---- shm_open_file -----------------------------------------------------------------
+
+namespace {
+constexpr int OPEN_FLAGS = O_ACCMODE | O_CREAT | O_EXCL | SHM_PERSIST;
+
+// Whether an existing region may be opened this way: 0 or an ERR_* code.
+// Caller holds g_shm_lock.
+int may_open_locked(SharedRegion* r, int oflag, Inode* ip)
+{
+    if ((oflag & O_CREAT) && (oflag & O_EXCL))
+        return ERR_EXIST;
+    if (r->file != ip)
+        return ERR_INCOMP; // a region of that name exists over other memory
+    if ((oflag & O_ACCMODE) == O_RDWR && !shm_may_write(r, current_proc()->pid))
+        return ERR_ACCESS;
+    return 0;
+}
+
+// Looks the name up; on a hit returns the region with a transient reference
+// (or the reason it may not be opened). ERR_NOTEXIST if the name is free.
+Result<SharedRegion*> find_locked(StringView name, int oflag, Inode* ip, SharedRegion** to_free)
+{
+    SharedRegion* r = shm_find_locked(name);
+    if (!r)
+        return Error(ERR_NOTEXIST);
+    if (int error = may_open_locked(r, oflag, ip)) {
+        bool must_free = false;
+        shm_unref_locked(r, &must_free);
+        if (must_free)
+            *to_free = r; // everyone else let go while we looked
+        return Error(error);
+    }
+    return r;
+}
+
+struct FileRequest {
+    Inode* ip;
+    int oflag;
+    u64 size;        // bytes asked for, 0 for the file's size
+    u32 ceiling;
+    bool fd_writable;
+};
+
+// Makes sure the file holds `size` bytes (a hole if it grows) and returns
+// the region size; ERR_INVAL for an empty region, ERR_ACCESS if the file
+// would have to grow through a read-only descriptor.
+Result<u64> prepare_file(const FileRequest& req)
+{
+    Inode* ip = req.ip;
+    FsTransaction op;
+    inode_lock(ip);
+    Result<u64> result = page_round_up(req.size ? req.size : ip->size);
+    if (req.size > ip->size) {
+        if (!req.fd_writable)
+            result = Error(ERR_ACCESS);
+        else if (auto grown = inode_resize(ip, req.size); grown.is_error())
+            result = grown.error();
+    }
+    inode_unlock(ip);
+    if (result.ok() && (result.value() == 0 || result.value() > SHM_MAX_REGION_SIZE))
+        return Error(ERR_INVAL);
+    return result;
+}
+
+Result<SharedRegion*> open_or_create(StringView name, const FileRequest& req, bool* created)
+{
+    SharedRegion* to_free = nullptr;
+    Result<SharedRegion*> found = Error(ERR_NOTEXIST);
+    {
+        SpinlockGuard guard(g_shm_lock);
+        found = find_locked(name, req.oflag, req.ip, &to_free);
+    }
+    if (to_free)
+        shm_free(to_free);
+    if (found.error_code() != ERR_NOTEXIST || !(req.oflag & O_CREAT)) {
+        *created = false;
+        return found;
+    }
+
+    // Creating: grow the file if asked and take the references the region
+    // will hold (its store and its inode), all before g_shm_lock.
+    u64 size = TRY(prepare_file(req));
+    inode_lock(req.ip);
+    auto store = FileStore::get(req.ip);
+    inode_unlock(req.ip);
+    FileStore* backing = TRY(store);
+    Inode* file = inode_dup(req.ip);
+
+    Result<SharedRegion*> result = Error(ERR_NOTEXIST);
+    {
+        SpinlockGuard guard(g_shm_lock);
+        // Someone may have created the name while we were growing the file.
+        result = find_locked(name, req.oflag, req.ip, &to_free);
+        if (result.error_code() == ERR_NOTEXIST) {
+            ShmCreate how;
+            how.size = size;
+            how.persistent = req.oflag & SHM_PERSIST;
+            how.readonly_ceiling = req.ceiling == SHM_CEILING_RDONLY;
+            how.readonly_file = !req.fd_writable; // the region cannot give more than the file
+            how.backing = backing;
+            how.file = file;
+            result = shm_create_locked(name, how);
+            *created = result.ok();
+        } else {
+            *created = false;
+        }
+    }
+    if (to_free)
+        shm_free(to_free);
+    if (!*created) {
+        // The region did not take them over.
+        backing->unref();
+        fs_inode_put(file);
+    }
+    return result;
+}
+} // namespace
+
+// shm_open_file(name, fd, oflag, size, ceiling, created): opens the region
+// `name`, creating it over the regular file open as fd if it does not exist
+// and O_CREAT says so; returns a handle (a descriptor) as shm_open does.
+long sys_shm_open_file(const SyscallArgs& args)
+{
+    ShmName name;
+    TRY_SYSCALL(name.copy_in(args[0], NameTooLong::IsTooLong));
+    int oflag = args.as_int(2);
+    u64 size = args[3];
+    u32 ceiling = u32(args[4]);
+    u64 created_out = args[5];
+    int mode = oflag & O_ACCMODE;
+    if ((oflag & ~OPEN_FLAGS) || (mode != O_RDONLY && mode != O_RDWR) || ceiling > SHM_CEILING_RDONLY ||
+        size > SHM_MAX_REGION_SIZE)
+        return ERR_INVAL;
+    File* source = TRY_SYSCALL(fd_get(args.as_int(1)));
+    if (source->kind != FileKind::Inode)
+        return ERR_INVAL; // pipes, devices and region handles have no file to back a region
+    // The handle's rights may not exceed the descriptor's.
+    if (!source->readable || (mode == O_RDWR && !source->writable))
+        return ERR_ACCESS;
+    Inode* ip = source->inode;
+    inode_lock(ip);
+    u16 type = ip->type;
+    inode_unlock(ip);
+    if (type != T_FILE)
+        return type == T_DIR ? ERR_ISDIR : ERR_INVAL;
+    if (created_out)
+        TRY_SYSCALL(put_user(created_out, 0));
+
+    // The descriptor slot first, as in shm_open: once the region may have
+    // been created nothing else may fail.
+    File* f = TRY_SYSCALL(file_alloc());
+    auto fd = fd_install(f);
+    if (fd.is_error()) {
+        file_close(f);
+        return fd.error_code();
+    }
+    bool created = false;
+    FileRequest req{ip, oflag, size, ceiling, source->writable};
+    auto opened = open_or_create(name.view(), req, &created);
+    if (opened.is_error()) {
+        (void)fd_remove(fd.value());
+        file_close(f);
+        return opened.error_code();
+    }
+    SharedRegion* r = opened.value();
+    {
+        SpinlockGuard guard(g_shm_lock);
+        shm_handle_opened_locked(r); // the handle's reference
+    }
+    shm_unref(r); // our transient one
+    f->kind = FileKind::SharedRegion;
+    f->region = r;
+    f->readable = true;
+    f->writable = mode == O_RDWR;
+    if (created_out)
+        (void)put_user(created_out, int(created ? 1 : 0)); // checked writable above
+    return fd.value();
+}
+
+// ---- ftruncate of a handle ------------------------------------------------------
+
+Result<void> shm_file_region_resize(SharedRegion* r, u64 size)
+{
+    // Growing the region past the end of the file grows the file (a hole).
+    {
+        FsTransaction op;
+        inode_lock(r->file);
+        Result<void> grown;
+        if (size > r->file->size)
+            grown = inode_resize(r->file, size);
+        inode_unlock(r->file);
+        TRY(grown);
+    }
+    u64 new_size = page_round_up(size);
+    SpinlockGuard guard(g_shm_lock);
+    if (new_size < r->size) {
+        // As for any region: not while a view covers the part that goes.
+        if (r->mappings_in_progress > 0)
+            return Error(ERR_BUSY);
+        for (ListNode* n = r->views_list.next; n != &r->views_list; n = n->next) {
+            MemRegion* v = container_of(n, MemRegion, store_link);
+            if ((v->store_offset + v->length()) > new_size)
+                return Error(ERR_BUSY);
+        }
+    }
+    r->size = new_size;
+    return {};
+}
