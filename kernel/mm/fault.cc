@@ -15,7 +15,7 @@
  *     to write.
  * Anything else is the process's fault, reported as ERR_FAULT; running out
  * of memory is ERR_NOMEM. A store may refuse a page too (a file's page past
- * its end): ERR_INVAL, treated as the process's fault. The caller decides
+ * its end): ERR_RANGE, the process's fault as well. The caller decides
  * whom to kill.
  */
 #include "../cpu.h"

@@ -136,7 +136,7 @@ Result<paddr_t> FileStore::get_page(u64 index)
     {
         SpinlockGuard guard(m_lock);
         if (!m_inode || index >= pages_locked())
-            return Error(ERR_INVAL); // past the end of the file
+            return Error(ERR_RANGE); // past the end of the file
         if (u64* e = entry_locked(index); e && *e)
             return *e & ~DIRTY;
     }
@@ -155,7 +155,7 @@ Result<paddr_t> FileStore::fill(u64 index)
     {
         SpinlockGuard guard(m_lock);
         if (index >= pages_locked())
-            return Error(ERR_INVAL);
+            return Error(ERR_RANGE);
         if (u64* e = entry_locked(index); e && *e)
             return *e & ~DIRTY; // another fault filled it meanwhile
     }

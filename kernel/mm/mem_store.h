@@ -33,8 +33,12 @@ public:
 
     // The page at `index`, allocated and zero-filled on a miss. The store
     // keeps its own reference; the caller takes one per mapping.
-    // ERR_INVAL if index is beyond the store's size.
+    // ERR_RANGE if index is beyond the store's size.
     virtual Result<paddr_t> get_page(u64 index) = 0;
+    // The store whose pages these really are: a store that forwards to
+    // another (a file-backed named region) answers with that one, so that
+    // futexes on the same page meet through either.
+    virtual const MemStore* identity() const { return this; }
     // Current size in pages.
     virtual u64 page_count() const = 0;
 

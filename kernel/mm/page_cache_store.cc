@@ -38,7 +38,7 @@ Result<void> PageCacheStore::init(u64 pages, u64 max_pages)
 Result<paddr_t> PageCacheStore::get_page(u64 index)
 {
     if (index >= m_pages.load(MemoryOrder::Acquire))
-        return Error(ERR_INVAL);
+        return Error(ERR_RANGE);
     u64 leaf_index = index / LEAF_ENTRIES, slot = index % LEAF_ENTRIES;
     paddr_t* leaf = m_leaves[leaf_index].load(MemoryOrder::Acquire);
     if (leaf) {
@@ -48,7 +48,7 @@ Result<paddr_t> PageCacheStore::get_page(u64 index)
     }
     SpinlockGuard guard(m_lock);
     if (index >= m_pages.load(MemoryOrder::Relaxed))
-        return Error(ERR_INVAL);
+        return Error(ERR_RANGE);
     leaf = m_leaves[leaf_index].load(MemoryOrder::Relaxed);
     if (!leaf) {
         leaf = static_cast<paddr_t*>(kzalloc(PAGE_SIZE));

@@ -82,8 +82,11 @@ void handle_user_page_fault(TrapFrame* frame, vaddr_t address, Access access)
     if (r.ok())
         return;
     char cause[64];
-    snprintf_k(cause, sizeof cause, "%s %s", r.error_code() == ERR_NOMEM ? "out of memory on" : "bad",
-               access_name(access));
+    if (r.error_code() == ERR_RANGE)
+        snprintf_k(cause, sizeof cause, "%s past the end of the mapped file or region", access_name(access));
+    else
+        snprintf_k(cause, sizeof cause, "%s %s", r.error_code() == ERR_NOMEM ? "out of memory on" : "bad",
+                   access_name(access));
     kprintf("pid %d (%s): %s at %p (pc %p), killed\n", p->pid, p->name, cause, reinterpret_cast<void*>(address),
             reinterpret_cast<void*>(frame->sepc));
     do_exit(WSTATUS_KILLED);

@@ -48,6 +48,7 @@ public:
     // Forwarded to `backing` when there is one (sys_shm_file.cc).
     Result<paddr_t> get_page(u64 index) override;
     u64 page_count() const override;
+    const MemStore* identity() const override;
     bool tracks_writes() const override;
     Result<void> begin_write(u64 index) override;
     void end_write() override;

@@ -44,6 +44,11 @@ Result<paddr_t> RegionStore::get_page(u64 index)
 
 u64 RegionStore::page_count() const { return backing ? backing->page_count() : PageCacheStore::page_count(); }
 
+const MemStore* RegionStore::identity() const
+{
+    return backing ? static_cast<const MemStore*>(backing) : static_cast<const MemStore*>(this);
+}
+
 bool RegionStore::tracks_writes() const { return backing != nullptr; }
 
 Result<void> RegionStore::begin_write(u64 index) { return backing ? backing->begin_write(index) : Result<void>(); }

@@ -79,7 +79,7 @@ Result<FutexKey> key_for(AddressSpace* as, u64 addr)
     if (!r)
         return Error(ERR_FAULT);
     if (r->shared && r->store)
-        return FutexKey{u64(r->store), r->store_offset + (addr - r->start)};
+        return FutexKey{u64(r->store->identity()), r->store_offset + (addr - r->start)};
     return FutexKey{u64(as) | 1, addr};
 }
 

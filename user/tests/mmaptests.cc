@@ -72,6 +72,7 @@ const struct test_case g_cases[] = {
     TEST_CASE(region_file_shares_cache_with_mmap),
     TEST_CASE(region_file_unlinked_file),
     TEST_CASE(region_file_errors),
+    TEST_CASE(region_file_futex_meets_file_view),
     // arguments and tools
     TEST_CASE(mmap_bad_arguments),
     TEST_CASE(mcat_prints_files),

@@ -121,6 +121,7 @@ void region_file_rights();
 void region_file_shares_cache_with_mmap();
 void region_file_unlinked_file();
 void region_file_errors();
+void region_file_futex_meets_file_view();
 
 // ---- arguments and tools (errors.cc) ----
 void mmap_bad_arguments();

@@ -7,6 +7,7 @@
  * region is gone.
  */
 #include "cases.h"
+#include "sync.h"
 
 namespace {
 constexpr int RW = PROT_READ | PROT_WRITE;
@@ -385,4 +386,41 @@ void region_file_errors()
     check_counts_back(before);
     close(fd);
     unlink(path);
+}
+
+// A futex word in a file-backed region and the same word through a plain
+// mapping of the file are one futex: a waiter on one side is woken from
+// the other (the region's store forwards to the file's store).
+void region_file_futex_meets_file_view()
+{
+    const char* path = "/mt_rffutex";
+    const char* name = "mt_rffutex";
+    Counts before = counts();
+    int fd = make_file(path, PAGE, 0);
+    int h = shm_open_file(name, fd, O_RDWR | O_CREAT, 0, 0, nullptr);
+    require(h >= 0, "shm_open_file: %s", errname(h));
+    uint32_t* word_region = reinterpret_cast<uint32_t*>(map_or_stop(h, PAGE, RW, MAP_SHARED, 0));
+    uint32_t* word_file = reinterpret_cast<uint32_t*>(map_or_stop(fd, PAGE, RW, MAP_SHARED, 0));
+    __atomic_store_n(word_region, 0, __ATOMIC_SEQ_CST);
+    int pid = fork();
+    if (pid == 0) {
+        // Waits through the region's view until the parent sets the word.
+        while (__atomic_load_n(word_region, __ATOMIC_SEQ_CST) == 0)
+            futex_wait(word_region, 0, deadline_after_ms(5000));
+        exit(__atomic_load_n(word_region, __ATOMIC_SEQ_CST) == 7 ? 0 : 1);
+    }
+    require(pid > 0, "fork: %s", errname(pid));
+    sleep(50); // let the child sleep
+    __atomic_store_n(word_file, 7, __ATOMIC_SEQ_CST);
+    int woken = futex_wake(word_file, 1);
+    int status = 0;
+    check_eq(waitpid(pid, &status), pid);
+    check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the waiter did not see the word (status %d)", status);
+    check(woken == 1, "futex_wake through the file view woke %d waiters, expected 1", woken);
+    munmap(word_file, PAGE);
+    munmap(word_region, PAGE);
+    close(h);
+    close(fd);
+    unlink(path);
+    check_counts_back(before);
 }
