@@ -29,7 +29,7 @@ PYTHON := python3
 B := build
 
 DEBIAN_PACKAGES := make g++ python3 g++-riscv64-linux-gnu gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu \
-	qemu-system-misc opensbi u-boot-qemu device-tree-compiler gdb-multiarch doctest-dev clang e2fsprogs
+	qemu-system-misc opensbi u-boot-qemu device-tree-compiler gdb-multiarch doctest-dev clang libclang-rt-14-dev e2fsprogs
 
 # ---- kernel ----------------------------------------------------------------
 

@@ -39,6 +39,8 @@ from typing import List, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run_qemu  # noqa: E402
+import reboot_test  # noqa: E402
+from fuzz import run_host_fuzz  # noqa: E402
 import uboot  # noqa: E402
 from run_qemu import Case, QemuConfig, RunResult  # noqa: E402
 
@@ -53,7 +55,7 @@ class GuestRun:
     """One in-guest run of the table."""
     name: str
     group: str                        # ktest, panic, console, user, uboot, sifive_u, nosstc
-    kind: str = "suite"               # suite, boot or panic (see run_qemu.py); image: the header check
+    kind: str = "suite"               # suite, boot or panic (see run_qemu.py), reboot (reboot_test.py); image: the header check
     boot: str = "direct"              # direct (QEMU loads the ELF) or uboot (booti from an SD image)
     uboot_high: bool = False          # uboot: device tree and RAM disk moved above 4 GiB
     machine: str = "virt"
@@ -189,6 +191,27 @@ RUNS: List[GuestRun] = [
     nosstc_suite("shmtests", 4),
     nosstc_suite("synctests", 1),
     nosstc_suite("synctests", 4),
+    # Memory-mapped files (docs/mmap.md): the suite, and data that survives
+    # a power-off, booting twice on one disk (tests/reboot_test.py).
+    *user_suite("mmaptests"),
+    # On sifive_u hart ids are not CPU numbers: the TLB shootdown of
+    # write-back must map one to the other.
+    sifive_u_suite("mmaptests", 4),
+    *[GuestRun(f"mmapreboot-virt-{n}", "user", kind="reboot", smp=n, suite="mmapreboot", program="mmapreboot",
+               timeout=120, log_checks=[harts_online(n)]) for n in (1, 4)],
+    # Holding under abuse (issue 7, docs/reliability.md): kills at random
+    # points, exhaustion of every resource, a hostile process; then short
+    # runs of the stress test and of the system call fuzzer (make stress and
+    # make fuzz run them for longer), and the libFuzzer targets on the host
+    # for a few seconds each (make fuzz-host).
+    *user_suite("killtests"),
+    *user_suite("exhausttests"),
+    *user_suite("securitytests"),
+    *[GuestRun(f"shmstress-virt-{n}", "stress", smp=n, append="run=shmstress args=-t,25", suite="shmstress",
+               timeout=240, program="shmstress", log_checks=[harts_online(n)]) for n in (1, 4)],
+    *[GuestRun(f"syzfuzz-virt-{n}", "stress", smp=n, append="run=syzfuzz args=-t,25", suite="syzfuzz",
+               timeout=240, program="syzfuzz", log_checks=[harts_online(n)]) for n in (1, 4)],
+    GuestRun("fuzz-host", "stress", kind="fuzz-host", timeout=20),
 ]
 
 
@@ -370,6 +393,11 @@ def run_guest(run: GuestRun, scale: float) -> RunResult:
         result = run_qemu.run_boot_check(cfg, run.wait_for, run.send, run.expect)
     elif run.kind == "panic":
         result = run_qemu.run_expect_panic(cfg, run.backtrace)
+    elif run.kind == "reboot":
+        result = reboot_test.run_reboot(cfg, run.program)
+    elif run.kind == "fuzz-host":
+        # Not QEMU: the libFuzzer targets, `timeout` seconds each.
+        result = run_host_fuzz.run(seconds=int(run.timeout))
     else:
         result = run_qemu.run_suite(cfg)
     if run.log_checks:
@@ -410,6 +438,8 @@ def describe(r: GuestRun) -> str:
     """How a run boots, in a few words (for --list and --help)."""
     if r.kind == "image":
         return "host check of build/Image's header"
+    if r.kind == "fuzz-host":
+        return f"host: libFuzzer targets of tests/fuzz, {r.timeout:.0f} s each"
     text = f"{r.machine} -smp {r.smp}" + (f" -m {r.memory}" if r.memory != "128M" else "")
     text += (f" -append {r.append}" if r.append and r.boot == "direct" else "")
     text += (" " + " ".join(r.qemu_args) if r.qemu_args else "")

@@ -6,12 +6,14 @@
 #   make host-tests   only the host unit tests (doctest's own output)
 #   make ktest        only the in-kernel self-test runs
 #   make grade        the lab grader: points per suite, "Score: X/Y"
+#   make stress, make fuzz, make fuzz-host: long runs (tests/stress.mk)
 #
 # Options for the python scripts go in TEST_ARGS, e.g.
 #   make test TEST_ARGS="--only ktest-virt-4 --verbose"
 # (tests/run_all.py --help lists them).
 
 include tests/host/host.mk
+include tests/stress.mk
 
 TEST_ARGS ?=
 
@@ -24,6 +26,7 @@ test: check-deps
 	@failed=; \
 	$(MAKE) --no-print-directory all image || failed="$$failed --build-failed=kernel"; \
 	$(MAKE) --no-print-directory host-tests-build || failed="$$failed --build-failed=host"; \
+	$(MAKE) --no-print-directory fuzz-host-build || echo "(the fuzz-host run will report the failed build)"; \
 	$(PYTHON) tests/run_all.py $$failed $(TEST_ARGS)
 
 ktest: check-deps

@@ -27,8 +27,11 @@ u32 prot_to_perms(u32 prot)
     u32 perms = PERM_USER;
     if (prot & PROT_READ)
         perms |= PERM_READ;
+    // Sv39 has no write-only page (W without R is a reserved encoding that
+    // faults on every access, so the fault handler would map the page again
+    // and again): write permission brings read with it, as on Linux.
     if (prot & PROT_WRITE)
-        perms |= PERM_WRITE;
+        perms |= PERM_WRITE | PERM_READ;
     if (prot & PROT_EXEC)
         perms |= PERM_EXEC;
     return perms;
@@ -190,16 +193,24 @@ Result<MemRegion*> AddressSpace::add_region(vaddr_t hint, u64 length, bool fixed
 }
 
 namespace {
+// Up to this many pages are flushed from the TLB one by one; more, and the
+// whole TLB goes.
+constexpr u64 FLUSH_ONE_BY_ONE = 8;
+
 struct UnmapContext {
     u64 unmapped = 0;
+    vaddr_t pages[FLUSH_ONE_BY_ONE]; // the first ones unmapped
 };
 
-void unmap_leaf(vaddr_t, sv39::Pte* slot, void* context)
+void unmap_leaf(vaddr_t va, sv39::Pte* slot, void* context)
 {
+    auto* ctx = static_cast<UnmapContext*>(context);
     paddr_t pa = sv39::pte_address(*slot);
     *slot = 0;
     page_put(pa);
-    static_cast<UnmapContext*>(context)->unmapped++;
+    if (ctx->unmapped < FLUSH_ONE_BY_ONE)
+        ctx->pages[ctx->unmapped] = va;
+    ctx->unmapped++;
 }
 } // namespace
 
@@ -211,9 +222,14 @@ void AddressSpace::unmap_pages(vaddr_t start, vaddr_t end)
     if (ctx.unmapped) {
         InterruptsDisabled no_migration;
         if (this_cpu()->loaded_space == this) {
-            if (ctx.unmapped <= 8)
-                for (vaddr_t va = start; va < end; va += PAGE_SIZE)
-                    arch::flush_tlb_page(va);
+            // Flush the pages that were mapped, not every page of the range:
+            // a huge range holding a few pages (a 128 GiB mapping with three
+            // pages touched) took 32 million flushes, with interrupts off,
+            // tens of seconds in which the process could not be killed and,
+            // on one hart, nothing else ran.
+            if (ctx.unmapped <= FLUSH_ONE_BY_ONE)
+                for (u64 i = 0; i < ctx.unmapped; i++)
+                    arch::flush_tlb_page(ctx.pages[i]);
             else
                 arch::flush_tlb_all();
         }

@@ -20,6 +20,11 @@
  * through the pinned physical page too, after faulting it in for writing,
  * so a read-only view cannot be used to change a word.
  *
+ * A waiter that is woken and killed at once never returns to user space
+ * to act on the wake-up, so it passes the wake-up on to the next waiter of
+ * the same word: an unlock wakes one sleeper of several, and if that one
+ * is dying, the others would otherwise sleep on a free mutex for good.
+ *
  * A waiter lives on its own kernel stack and is on a bucket list only
  * while it sleeps in futex_wait: whatever ends the wait (a wake, the
  * deadline, a kill) takes it off under the bucket lock before futex_wait
@@ -144,10 +149,9 @@ u64 deadline_ticks(u64 deadline_ns, u64 now_ns, u64 now_ticks)
     return now_ticks + ticks;
 }
 
-int wake_key(const FutexKey& key, int n)
+// Wakes up to n waiters of `key`, oldest first. Caller holds b.lock.
+int wake_locked(Bucket& b, const FutexKey& key, int n)
 {
-    Bucket& b = bucket_for(key);
-    SpinlockGuard guard(b.lock);
     int woken = 0;
     for (ListNode* node = b.waiters.next; node != &b.waiters && woken < n;) {
         ListNode* next = node->next;
@@ -161,6 +165,13 @@ int wake_key(const FutexKey& key, int n)
         node = next;
     }
     return woken;
+}
+
+int wake_key(const FutexKey& key, int n)
+{
+    Bucket& b = bucket_for(key);
+    SpinlockGuard guard(b.lock);
+    return wake_locked(b, key, n);
 }
 
 } // namespace
@@ -209,6 +220,13 @@ Result<void> futex_wait(u64 addr, u32 expected, u64 deadline_ns)
             }
             // Woken wins over a deadline or a kill that came at the same
             // time: the waker counted us, so we must report the wake-up.
+            // But a killed process never gets back to user space to act on
+            // it: pass it on to the next waiter, or an unlock that woke one
+            // sleeper of several would have woken nobody, and the others
+            // could sleep on a free mutex for good. (A spurious wake-up at
+            // worst.)
+            if (waiter.woken && current_killed())
+                wake_locked(b, waiter.key, 1);
         }
     }
     page_put(page);

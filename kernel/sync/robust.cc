@@ -7,6 +7,16 @@
  * waiting forever. The kernel learns which mutexes the process holds from
  * the robust list the user library registered (uapi/futex.h).
  *
+ * The mutex named by `pending` gets one more look: an unlock frees the word
+ * and then wakes a sleeper, and a process killed between the two (a timer
+ * interrupt lands there, and the kill takes effect on the way back to user
+ * mode) would leave the sleepers asleep for good on a free word. So if the
+ * pending mutex's owner field is 0, one sleeper is woken (at worst a
+ * spurious wake-up, which every sleeper tolerates), and if the mutex was
+ * given up on (FUTEX_NOTRECOVERABLE), all are, as the unlock would have.
+ * This works only while `pending` still names the mutex until after the
+ * wake-up, which is the library's side of the bargain.
+ *
  * The list lives in user memory and may be corrupt or hostile: the walk is
  * bounded (ROBUST_LIST_LIMIT entries, so a cycle ends), reads and writes
  * only through the checked user-access routines (a garbage pointer is an
@@ -26,10 +36,13 @@
 extern "C" long arch_user_cmpxchg32(u32* addr, u32 expected, u32 desired);
 
 namespace {
+enum class Entry { Listed, Pending };
+
 // Releases the mutex whose word is at `word_addr` if `pid` owns it: the
 // owner field is cleared, FUTEX_OWNER_DIED set, FUTEX_WAITERS kept, and one
-// sleeper woken to take it over.
-void release_if_owned(AddressSpace* as, u64 word_addr, int pid)
+// sleeper woken to take it over. For the pending entry, also finishes an
+// unlock that freed the word but died before its wake-up (see the top).
+void release_if_owned(AddressSpace* as, u64 word_addr, int pid, Entry kind)
 {
     if (word_addr % 4 != 0 || word_addr >= USER_VA_END)
         return;
@@ -40,8 +53,13 @@ void release_if_owned(AddressSpace* as, u64 word_addr, int pid)
         u32 word;
         if (get_user(&word, word_addr).is_error())
             return;
-        if ((word & FUTEX_TID_MASK) != u32(pid))
+        if ((word & FUTEX_TID_MASK) != u32(pid)) {
+            if (kind == Entry::Pending && (word & FUTEX_TID_MASK) == 0)
+                (void)futex_wake_in(as, word_addr, 1);
+            else if (kind == Entry::Pending && (word & FUTEX_TID_MASK) == FUTEX_NOTRECOVERABLE)
+                (void)futex_wake_in(as, word_addr, 0x7fffffff);
             return;
+        }
         u32 desired = (word & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
         long found = arch_user_cmpxchg32(reinterpret_cast<u32*>(word_addr), word, desired);
         if (found < 0)
@@ -75,12 +93,12 @@ void robust_list_release(Proc* p)
         if (get_user(&next, entry).is_error())
             break;
         if (entry != head.pending)
-            release_if_owned(as, entry + u64(head.futex_offset), p->pid);
+            release_if_owned(as, entry + u64(head.futex_offset), p->pid, Entry::Listed);
         entry = next;
     }
     // The mutex being locked or unlocked may or may not be on the list.
     if (head.pending)
-        release_if_owned(as, head.pending + u64(head.futex_offset), p->pid);
+        release_if_owned(as, head.pending + u64(head.futex_offset), p->pid, Entry::Pending);
 }
 
 long sys_set_robust_list(const SyscallArgs& args)

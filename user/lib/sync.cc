@@ -324,8 +324,8 @@ static int release_unlinked(mutex_t* m, uint32_t pid, uint32_t w)
         // Taken from a dead owner and never repaired: give up on it, and
         // wake every sleeper so that each learns it at once.
         __atomic_store_n(&m->word, FUTEX_NOTRECOVERABLE, __ATOMIC_RELEASE);
-        g_robust.pending = 0;
         futex_wake(&m->word, WAKE_ALL);
+        g_robust.pending = 0; // after the wake-up: see below
         return ERR_OK;
     }
     if (cas_release(&m->word, pid, 0)) { // uncontended after all
@@ -339,10 +339,14 @@ static int release_unlinked(mutex_t* m, uint32_t pid, uint32_t w)
         g_robust.pending = 0;
         return ERR_OK;
     }
+    // `pending` keeps naming m until the sleeper is woken: if we are killed
+    // between freeing the word and the wake-up, the kernel's robust walk
+    // at our exit sees a free pending word and wakes a sleeper for us
+    // (docs/sync.md).
     uint32_t old = __atomic_exchange_n(&m->word, 0, __ATOMIC_RELEASE);
-    g_robust.pending = 0;
     if (old & FUTEX_WAITERS)
         futex_wake(&m->word, 1);
+    g_robust.pending = 0;
     return ERR_OK;
 }
 

@@ -7,7 +7,7 @@
  * and the supervisor replaces every worker that dies. At the end
  * everything must be back: free pages, live regions, quota, processes.
  *
- *   shmstress [-p workers] [-t seconds] [-s seed] [-k kill_ms] [-v]
+ *   shmstress [-p workers] [-t seconds] [-s seed] [-k kill_ms] [-v] [-w]
  *
  *   -p  workers (default 8, at most 32)
  *   -t  how long the workers run (default 30 s)
@@ -15,6 +15,8 @@
  *       choices in every worker, though not the same interleaving
  *   -k  mean time between kills in ms (default 400; 0: no killing)
  *   -v  more progress lines
+ *   -w  on a failure, wait a minute before exiting (time to attach a
+ *       debugger to QEMU and look at the processes left behind)
  *
  * Processes:
  *   shmstress (measures, prints the verdict)
@@ -43,11 +45,12 @@ struct Options {
     bool seed_given = false;
     unsigned kill_ms = 400;
     bool verbose = false;
+    bool wait_on_failure = false;
 };
 
 [[noreturn]] void usage()
 {
-    fprintf(STDERR_FILENO, "usage: shmstress [-p workers] [-t seconds] [-s seed] [-k kill_ms] [-v]\n");
+    fprintf(STDERR_FILENO, "usage: shmstress [-p workers] [-t seconds] [-s seed] [-k kill_ms] [-v] [-w]\n");
     exit(2);
 }
 
@@ -56,8 +59,8 @@ Options parse(int argc, char** argv)
     Options o;
     for (int i = 1; i < argc; i++) {
         const char* a = argv[i];
-        if (strcmp(a, "-v") == 0) {
-            o.verbose = true;
+        if (strcmp(a, "-v") == 0 || strcmp(a, "-w") == 0) {
+            (a[1] == 'v' ? o.verbose : o.wait_on_failure) = true;
             continue;
         }
         if (a[0] != '-' || !a[1] || a[2] || i + 1 >= argc)
@@ -336,8 +339,39 @@ int main(int argc, char** argv)
     describe_counts(reason, sizeof reason, before, after);
     verdict("regions_back", after.regions == before.regions, "%s", reason);
     verdict("quota_back", after.quota == before.quota, "%s", reason);
-    verdict("pages_back", after.available >= before.available, "%s", reason);
+    verdict("pages_back", stress::available_for(before, after) >= before.available, "%s", reason);
     verdict("processes_back", after.processes <= before.processes, "%s", reason);
+    if (!stress::counts_back(before, after)) {
+        // Who is left, and what they hold.
+        static struct procinfo procs[64];
+        static struct map_info maps[64];
+        int n = procinfo(procs, 64);
+        for (int i = 0; i < n; i++) {
+            if (procs[i].pid == getpid() || procs[i].pid == 1)
+                continue;
+            struct proc_stats st;
+            proc_stats(procs[i].pid, &st);
+            printf("shmstress: left behind: pid %d (%s), parent %d, state %d, %lu system calls:", procs[i].pid,
+                   procs[i].name, procs[i].ppid, procs[i].state, (unsigned long)st.syscalls);
+            int m = shm_maps(procs[i].pid, maps, 64);
+            for (int k = 0; k < m; k++)
+                if (maps[k].kind == MAP_KIND_SHARED_VIEW)
+                    printf(" %s@%lx+%lu", maps[k].name, (unsigned long)maps[k].start,
+                           (unsigned long)((maps[k].end - maps[k].start) / PAGE));
+            printf("\n");
+        }
+        static struct shm_info regions[32];
+        n = shm_list(regions, 32, 0);
+        for (int i = 0; i < n; i++)
+            printf("shmstress: left behind: region %s, %lu bytes, %u handles, %u views, flags %#x, creator %d, "
+                   "lock owner %d\n",
+                   regions[i].name, (unsigned long)regions[i].size, regions[i].handles, regions[i].views,
+                   regions[i].flags, regions[i].creator, regions[i].lock_owner);
+    }
+    if (g_failed && o.wait_on_failure) {
+        printf("shmstress: waiting 60 s (-w)\n");
+        sleep(60000);
+    }
     if (g_failed)
         printf("shmstress: to reproduce: shmstress -s %#lx -p %d -t %u -k %u (make stress SEED=%#lx)\n",
                (unsigned long)o.seed, o.workers, o.seconds, o.kill_ms, (unsigned long)o.seed);

@@ -66,6 +66,7 @@ const struct test_case g_cases[] = {
     TEST_CASE(mmap_fixed),
     TEST_CASE(mmap_shared_fork),
     TEST_CASE(mmap_many),
+    TEST_CASE(mmap_write_only),
     // bad pointers
     TEST_CASE(badptr_buffers),
     TEST_CASE(badptr_page_crossing),

@@ -86,12 +86,21 @@ inline void* shared_pages(size_t bytes)
     return mmap_failed(p) ? nullptr : p;
 }
 
-template <typename T> inline T atomic_load(const T* p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
-template <typename T> inline void atomic_store(T* p, T v) { __atomic_store_n(p, v, __ATOMIC_SEQ_CST); }
-template <typename T> inline T atomic_add(T* p, T v) { return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST); }
-template <typename T> inline bool atomic_cas(T* p, T expected, T desired)
+// Sequentially consistent atomics on words shared between processes
+// (plain or volatile; the value's type follows the word's).
+template <typename T> inline T atomic_load(const volatile T* p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
+template <typename T, typename V> inline void atomic_store(volatile T* p, V v)
 {
-    return __atomic_compare_exchange_n(p, &expected, desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    __atomic_store_n(p, T(v), __ATOMIC_SEQ_CST);
+}
+template <typename T, typename V> inline T atomic_add(volatile T* p, V v)
+{
+    return __atomic_fetch_add(p, T(v), __ATOMIC_SEQ_CST);
+}
+template <typename T, typename V> inline bool atomic_cas(volatile T* p, V expected, V desired)
+{
+    T e = T(expected);
+    return __atomic_compare_exchange_n(p, &e, T(desired), false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 }
 
 // ---- memory and object counts -----------------------------------------------
@@ -101,6 +110,8 @@ struct Counts {
     uint64_t regions;   // live named shared regions
     uint64_t quota;     // bytes charged to the shared-memory quota
     uint64_t processes;
+    uint64_t self_resident; // pages the measuring process itself has mapped
+    struct meminfo info;    // the whole picture, for describing a leak
 };
 
 inline Counts counts()
@@ -108,7 +119,19 @@ inline Counts counts()
     struct meminfo m;
     memset(&m, 0, sizeof m);
     meminfo(&m);
-    return Counts{m.free_pages + m.filecache_pages, m.shm_regions, m.shm_quota_used, m.processes};
+    struct proc_stats self;
+    memset(&self, 0, sizeof self);
+    proc_stats(0, &self);
+    return Counts{m.free_pages + m.filecache_pages, m.shm_regions, m.shm_quota_used, m.processes,
+                  self.resident_pages, m};
+}
+
+// Pages available now, not counting those the measuring process itself
+// paged in since `before` (its code and data on the way to the verdict
+// are not a leak of the processes it watched).
+inline uint64_t available_for(const Counts& before, const Counts& now)
+{
+    return now.available + (now.self_resident - before.self_resident);
 }
 
 // Waits (up to timeout_ms) until every count is back to `before`: exited
@@ -118,8 +141,23 @@ inline Counts settle(const Counts& before, unsigned timeout_ms = 5000)
 {
     Counts now = counts();
     for (unsigned waited = 0; waited < timeout_ms; waited += 10) {
-        if (now.available >= before.available && now.regions == before.regions && now.quota == before.quota &&
-            now.processes <= before.processes)
+        if (available_for(before, now) >= before.available && now.regions == before.regions &&
+            now.quota == before.quota && now.processes <= before.processes)
+            break;
+        sleep(10);
+        now = counts();
+    }
+    return now;
+}
+
+// Waits (up to timeout_ms) until the shared-region count and quota are
+// back to `before`, for checks made from inside a process whose own
+// memory has grown meanwhile. Returns the last counts seen.
+inline Counts settle_regions(const Counts& before, unsigned timeout_ms = 5000)
+{
+    Counts now = counts();
+    for (unsigned waited = 0; waited < timeout_ms; waited += 10) {
+        if (now.regions == before.regions && now.quota == before.quota)
             break;
         sleep(10);
         now = counts();
@@ -130,17 +168,23 @@ inline Counts settle(const Counts& before, unsigned timeout_ms = 5000)
 // Describes how `now` differs from `before` ("" if it does not).
 inline void describe_counts(char* buf, size_t size, const Counts& before, const Counts& now)
 {
-    snprintf(buf, size, "available pages %lu -> %lu (%ld), regions %lu -> %lu, quota %lu -> %lu, processes %lu -> %lu",
-             (unsigned long)before.available, (unsigned long)now.available,
-             long(now.available) - long(before.available), (unsigned long)before.regions,
+    const struct meminfo& a = before.info;
+    const struct meminfo& b = now.info;
+    snprintf(buf, size,
+             "available pages %lu -> %lu (%ld), regions %lu -> %lu, quota %lu -> %lu, processes %lu -> %lu; pages "
+             "used by kernel %+ld, slab %+ld, page tables %+ld, user %+ld, shared %+ld",
+             (unsigned long)before.available, (unsigned long)available_for(before, now),
+             long(available_for(before, now)) - long(before.available), (unsigned long)before.regions,
              (unsigned long)now.regions, (unsigned long)before.quota, (unsigned long)now.quota,
-             (unsigned long)before.processes, (unsigned long)now.processes);
+             (unsigned long)before.processes, (unsigned long)now.processes, long(b.kernel_pages - a.kernel_pages),
+             long(b.slab_pages - a.slab_pages), long(b.pagetable_pages - a.pagetable_pages),
+             long(b.user_pages - a.user_pages), long(b.shared_pages - a.shared_pages));
 }
 
 inline bool counts_back(const Counts& before, const Counts& now)
 {
-    return now.available >= before.available && now.regions == before.regions && now.quota == before.quota &&
-           now.processes <= before.processes;
+    return available_for(before, now) >= before.available && now.regions == before.regions &&
+           now.quota == before.quota && now.processes <= before.processes;
 }
 
 // Touches `bytes` of stack, so that a long-lived supervisor's lazily grown
@@ -166,6 +210,17 @@ inline int kill_and_reap(int pid)
 {
     kill(pid);
     return reap(pid);
+}
+
+// True if pid exists and has not exited yet (a zombie has).
+inline bool process_alive(int pid)
+{
+    static struct procinfo table[128];
+    int n = procinfo(table, 128);
+    for (int i = 0; i < n; i++)
+        if (table[i].pid == pid)
+            return table[i].state != PSTATE_ZOMBIE;
+    return false;
 }
 
 // Milliseconds since boot.

@@ -61,7 +61,9 @@ struct Control {
     uint32_t children;
     uint32_t calls_per_child;
     uint32_t trace;      // every child prints each call (slow; for reproducing a panic)
+    uint32_t verbose;    // report watchdog kills and deaths with their last calls
     uint32_t stop;
+    uint32_t go;         // every nanny's pid is known: start fuzzing
     int32_t supervisor;  // pids no fuzzing child may kill
     int32_t nannies[MAX_CHILDREN];
     // Outcomes, counted by the nannies.
@@ -73,8 +75,8 @@ extern Control* g_ctl;
 
 // The name of system call nr ("?" if it has none).
 const char* call_name(uint64_t nr);
-// Prints a ring's history, oldest first.
-void print_ring(int slot, const Ring& ring);
+// Prints the last `last` calls of a ring, oldest first.
+void print_ring(int slot, const Ring& ring, int last);
 // Prints one record.
 void print_record(const char* prefix, const CallRecord& rec);
 

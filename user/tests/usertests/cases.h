@@ -85,6 +85,7 @@ void mmap_bad_args();
 void mmap_fixed();
 void mmap_shared_fork();
 void mmap_many();
+void mmap_write_only();
 
 // ---- bad pointers (badptr.cc) ----
 void badptr_buffers();

@@ -199,3 +199,24 @@ void mmap_many()
     for (int i = 0; i < N; i++)
         check_eq(munmap(maps[i], PAGE), 0);
 }
+
+// Write-only memory: RISC-V page tables cannot say "write but not read", so
+// it is readable too (as on Linux), by the program and by system calls
+// that read from it; it used to fault for ever.
+void mmap_write_only()
+{
+    char* p = map_anon(2 * PAGE, PROT_WRITE);
+    require(!mmap_failed(p), "mmap(PROT_WRITE): %s", errname(map_error(p)));
+    p[0] = 'w';
+    check_eq(*static_cast<volatile char*>(p), 'w');
+    // A system call reads the second page, never touched, as a name.
+    check_eq(unlink(p + PAGE), ERR_NOTEXIST); // "" names nothing
+    int fds[2];
+    require_eq(pipe(fds), 0);
+    check_eq(write(fds[1], p, 1), 1);
+    check_eq(read(fds[0], p + 1, 1), 1);
+    check_eq(p[1], 'w');
+    close(fds[0]);
+    close(fds[1]);
+    check_eq(munmap(p, 2 * PAGE), 0);
+}
