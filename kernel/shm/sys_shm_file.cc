@@ -34,6 +34,7 @@
 #include "../syscall.h"
 #include "shared_region.h"
 #include "shm_common.h"
+#include "shm_open_common.h"
 
 // ---- RegionStore over a file ------------------------------------------------------
 
@@ -78,7 +79,6 @@ void RegionStore::release()
 // ---- shm_open_file -----------------------------------------------------------------
 
 namespace {
-constexpr int OPEN_FLAGS = O_ACCMODE | O_CREAT | O_EXCL | SHM_PERSIST;
 
 // Whether an existing region may be opened this way: 0 or an ERR_* code.
 // Caller holds g_shm_lock.
@@ -204,10 +204,8 @@ long sys_shm_open_file(const SyscallArgs& args)
     u64 size = args[3];
     u32 ceiling = u32(args[4]);
     u64 created_out = args[5];
+    TRY_SYSCALL(shm_check_open_args(oflag, ceiling, size));
     int mode = oflag & O_ACCMODE;
-    if ((oflag & ~OPEN_FLAGS) || (mode != O_RDONLY && mode != O_RDWR) || ceiling > SHM_CEILING_RDONLY ||
-        size > SHM_MAX_REGION_SIZE)
-        return ERR_INVAL;
     File* source = TRY_SYSCALL(fd_get(args.as_int(1)));
     if (source->kind != FileKind::Inode)
         return ERR_INVAL; // pipes, devices and region handles have no file to back a region
@@ -223,35 +221,8 @@ long sys_shm_open_file(const SyscallArgs& args)
     if (created_out)
         TRY_SYSCALL(put_user(created_out, 0));
 
-    // The descriptor slot first, as in shm_open: once the region may have
-    // been created nothing else may fail.
-    File* f = TRY_SYSCALL(file_alloc());
-    auto fd = fd_install(f);
-    if (fd.is_error()) {
-        file_close(f);
-        return fd.error_code();
-    }
-    bool created = false;
     FileRequest req{ip, oflag, size, ceiling, source->writable};
-    auto opened = open_or_create(name.view(), req, &created);
-    if (opened.is_error()) {
-        (void)fd_remove(fd.value());
-        file_close(f);
-        return opened.error_code();
-    }
-    SharedRegion* r = opened.value();
-    {
-        SpinlockGuard guard(g_shm_lock);
-        shm_handle_opened_locked(r); // the handle's reference
-    }
-    shm_unref(r); // our transient one
-    f->kind = FileKind::SharedRegion;
-    f->region = r;
-    f->readable = true;
-    f->writable = mode == O_RDWR;
-    if (created_out)
-        (void)put_user(created_out, int(created ? 1 : 0)); // checked writable above
-    return fd.value();
+    return shm_open_handle(oflag, created_out, [&](bool* created) { return open_or_create(name.view(), req, created); });
 }
 
 // ---- ftruncate of a handle ------------------------------------------------------

@@ -15,10 +15,9 @@
 #include "../syscall.h"
 #include "shared_region.h"
 #include "shm_common.h"
+#include "shm_open_common.h"
 
 namespace {
-constexpr int OPEN_FLAGS = O_ACCMODE | O_CREAT | O_EXCL | SHM_PERSIST;
-
 // Opens or creates the region; on success *created says which.
 Result<SharedRegion*> open_or_create(StringView name, int oflag, u64 size, u32 ceiling, bool* created)
 {
@@ -70,44 +69,12 @@ long sys_shm_open(const SyscallArgs& args)
     u64 size = args[2];
     u32 ceiling = u32(args[3]);
     u64 created_out = args[4];
-    int mode = oflag & O_ACCMODE;
-    if ((oflag & ~OPEN_FLAGS) || (mode != O_RDONLY && mode != O_RDWR) || ceiling > SHM_CEILING_RDONLY ||
-        size > SHM_MAX_REGION_SIZE)
-        return ERR_INVAL;
+    TRY_SYSCALL(shm_check_open_args(oflag, ceiling, size));
     if (created_out)
         TRY_SYSCALL(put_user(created_out, 0));
-
-    // Take the descriptor slot before looking the name up: once the region
-    // may have been created nothing else may fail, or a call that returned
-    // ERR_MFILE would leave behind a region (a persistent one for good)
-    // that its caller never learned about. The slot holds a File of kind
-    // None until then; the process is single-threaded, so nobody can use it.
-    File* f = TRY_SYSCALL(file_alloc());
-    auto fd = fd_install(f);
-    if (fd.is_error()) {
-        file_close(f);
-        return fd.error_code();
-    }
-    bool created = false;
-    auto opened = open_or_create(name.view(), oflag, size, ceiling, &created);
-    if (opened.is_error()) {
-        (void)fd_remove(fd.value());
-        file_close(f);
-        return opened.error_code();
-    }
-    SharedRegion* r = opened.value();
-    {
-        SpinlockGuard guard(g_shm_lock);
-        shm_handle_opened_locked(r); // the handle's reference
-    }
-    shm_unref(r); // our transient one
-    f->kind = FileKind::SharedRegion;
-    f->region = r;
-    f->readable = true;
-    f->writable = mode == O_RDWR;
-    if (created_out)
-        (void)put_user(created_out, int(created ? 1 : 0)); // checked writable above
-    return fd.value();
+    return shm_open_handle(oflag, created_out, [&](bool* created) {
+        return open_or_create(name.view(), oflag, size, ceiling, created);
+    });
 }
 
 long sys_shm_unlink(const SyscallArgs& args)

@@ -80,6 +80,25 @@ int test_failures(void);
 int test_fork(void (*fn)(void* arg), void* arg);
 /* Waits for the given child, returning its status or a negative error. */
 int test_wait_status(int pid);
+/* Forks a child that runs fn(arg) and exits 0 (1 if a check failed in it);
+   returns its pid (or a negative error) without waiting. */
+int test_spawn(void (*fn)(void* arg), void* arg);
+/* Checks that a child's wait status says the kernel killed it. */
+void test_expect_killed(int status, const char* what);
+/* Waits for pid and checks that it exited with status 0. */
+void test_expect_child_ok(int pid, const char* what);
+/* One page of MAP_SHARED anonymous memory for flags and counters shared
+   with children (not a named region, so shared-memory counts stay put);
+   the case stops if there is none. */
+volatile int* test_shared_page(void);
+void test_free_shared_page(volatile int* p);
+/* Waits until *p == value, sleeping 1 ms between looks; 0 on timeout. */
+int test_wait_for(volatile int* p, int value, int timeout_ms);
+/* Runs path with argv in a child whose stdout and stderr are a pipe; stores
+   up to size-1 bytes of its output (NUL-terminated) and its wait status.
+   Returns the byte count or a negative error. The child exits 121 if path
+   does not exist, 122 if exec failed otherwise. */
+long test_run_capture(const char* path, char* const argv[], char* out, size_t size, int* status);
 
 /* ---- memory accounting ---- */
 /* meminfo(), or a failed check and zeros. */

@@ -20,19 +20,7 @@
 
 namespace {
 
-template <void (*Body)()> void counted_case()
-{
-    stress::Counts before = stress::counts();
-    uint64_t started = stress::now_ms();
-    Body();
-    stress::Counts after = stress::settle_regions(before);
-    printf("    (%lu ms)\n", (unsigned long)(stress::now_ms() - started));
-    check(after.regions == before.regions && after.quota == before.quota,
-          "shared regions %lu -> %lu, quota %lu -> %lu at the end of the case", (unsigned long)before.regions,
-          (unsigned long)after.regions, (unsigned long)before.quota, (unsigned long)after.quota);
-}
-
-#define EXHAUST_CASE(fn) {#fn, counted_case<fn>, 120000}
+#define EXHAUST_CASE(fn) {#fn, stress::region_counted_case<fn>, 120000}
 
 const struct test_case g_cases[] = {
     EXHAUST_CASE(exhaust_memory_anonymous),

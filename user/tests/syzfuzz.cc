@@ -186,17 +186,6 @@ int kill_strays()
     return killed;
 }
 
-// True if pid exists and has not exited (a zombie has).
-bool process_alive(int pid)
-{
-    struct procinfo* table = g_procs;
-    int n = procinfo(table, 128);
-    for (int i = 0; i < n; i++)
-        if (table[i].pid == pid)
-            return table[i].state != PSTATE_ZOMBIE;
-    return false;
-}
-
 void print_processes()
 {
     struct procinfo* table = g_procs;
@@ -370,7 +359,7 @@ int main(int argc, char** argv)
                 kill(pid);
                 kill_grandchildren(ring);
                 killed_at[i] = now;
-            } else if (killed_at[i] && now - killed_at[i] >= KILL_GRACE_MS && !hung && process_alive(pid)) {
+            } else if (killed_at[i] && now - killed_at[i] >= KILL_GRACE_MS && !hung && stress::process_alive(pid)) {
                 hung = true;
                 hung_slot = i;
                 printf("syzfuzz: HANG: child %d (slot %d) was killed %lu s ago and is still there (seed %#lx)\n",

@@ -11,7 +11,7 @@
  */
 #pragma once
 
-#include "../common/stress.h"
+#include "../common/counted_case.h"
 #include "test.h"
 
 using stress::PAGE;

@@ -51,19 +51,6 @@ uint64_t filecache_pages();
 // ---- processes ----
 int run_child(void (*fn)());
 int run_child_arg(void (*fn)(void*), void* arg);
-// Forks a child that runs fn(arg) and exits 0 (1 if a check failed in it);
-// returns its pid without waiting.
-int spawn(void (*fn)(void*), void* arg);
-void expect_killed(int status, const char* what);
-void expect_child_ok(int pid, const char* what);
-// One page of shared anonymous memory for flags shared with children.
-volatile int* shared_page();
-void free_shared_page(volatile int* p);
-// Waits until *p == value (sleeping 1 ms between looks); false on timeout.
-bool wait_for(volatile int* p, int value, int timeout_ms);
-// Runs path with argv, its stdout and stderr into a pipe; stores up to
-// size-1 bytes of output (NUL-terminated) and the wait status.
-long run_capture(const char* path, char* const argv[], char* out, size_t size, int* status);
 
 // ---- coherence between mappings and read/write (coherence.cc) ----
 void map_read_equals_read();

@@ -172,7 +172,7 @@ void readonly_view_store_kills()
         static_cast<volatile char*>(g_ro_view)[5] = 'w';
         exit(0);
     });
-    expect_killed(status, "store to a read-only file view");
+    test_expect_killed(status, "store to a read-only file view");
     check_pattern(g_ro_view, PAGE, 31, 0, "after the killed store");
     // mprotect back up to what the descriptor allows, then the store works.
     check_eq(mprotect(g_ro_view, PAGE, PROT_READ | PROT_WRITE), 0);
@@ -258,7 +258,7 @@ void exec_sees_mapped_writes()
     char out[256];
     int status = 0;
     char* argv[] = {const_cast<char*>(path), nullptr};
-    run_capture(path, argv, out, sizeof out, &status);
+    test_run_capture(path, argv, out, sizeof out, &status);
     check(strstr(out, "ARGC=1") != nullptr, "exec of the changed copy printed \"%s\"", out);
     check(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 101, "status 0x%x", status);
     check_eq(munmap(p, size_t(size)), 0);

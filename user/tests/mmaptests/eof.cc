@@ -23,18 +23,18 @@ void past_eof_kills_only_toucher()
     check_pattern(g_view + PAGE, PAGE / 2, 51, PAGE, "last page");
     check(all_zero(g_view + size, PAGE / 2), "bytes past the end are not zero");
     // A whole page past the end: the toucher dies, loads and stores alike.
-    expect_killed(run_child([] {
+    test_expect_killed(run_child([] {
         (void)static_cast<volatile char*>(g_view)[2 * PAGE];
         exit(0);
     }), "load two pages in");
-    expect_killed(run_child([] {
+    test_expect_killed(run_child([] {
         static_cast<volatile char*>(g_view)[3 * PAGE + 17] = 1;
         exit(0);
     }), "store three pages in");
     // A private view past the end too.
     char* priv = map_or_stop(fd, 3 * PAGE, RW, MAP_PRIVATE, 0);
     g_view = priv;
-    expect_killed(run_child([] {
+    test_expect_killed(run_child([] {
         static_cast<volatile char*>(g_view)[2 * PAGE] = 1;
         exit(0);
     }), "private store past the end");
@@ -83,7 +83,7 @@ void ftruncate_grow_with_view()
     const char* path = "/mt_grow";
     int fd = make_file(path, PAGE, 57);
     g_view = map_or_stop(fd, 3 * PAGE, RW, MAP_SHARED, 0);
-    expect_killed(run_child([] {
+    test_expect_killed(run_child([] {
         static_cast<volatile char*>(g_view)[2 * PAGE] = 1;
         exit(0);
     }), "store past the end before growing");

@@ -55,7 +55,7 @@ void mcat_prints_files()
     static char out[4 * PAGE];
     int status = 0;
     char* argv[] = {const_cast<char*>("mcat"), const_cast<char*>(path), nullptr};
-    long n = run_capture("/bin/mcat", argv, out, sizeof out, &status);
+    long n = test_run_capture("/bin/mcat", argv, out, sizeof out, &status);
     check_eq(n, long(size));
     check_pattern(out, size_t(n > 0 ? n : 0) < size ? size_t(n > 0 ? n : 0) : size, 'a', 0, "mcat's output");
     check_eq(status, 0);
@@ -65,16 +65,16 @@ void mcat_prints_files()
     require(fd >= 0, "create: %s", errname(fd));
     close(fd);
     char* argv2[] = {const_cast<char*>("mcat"), const_cast<char*>(empty), const_cast<char*>(path), nullptr};
-    n = run_capture("/bin/mcat", argv2, out, sizeof out, &status);
+    n = test_run_capture("/bin/mcat", argv2, out, sizeof out, &status);
     check_eq(n, long(size));
     check_eq(status, 0);
     // A missing file: a message and a failure status; a directory likewise.
     char* argv3[] = {const_cast<char*>("mcat"), const_cast<char*>("/mt_no_such_file"), nullptr};
-    run_capture("/bin/mcat", argv3, out, sizeof out, &status);
+    test_run_capture("/bin/mcat", argv3, out, sizeof out, &status);
     check(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) != 0, "missing file: status 0x%x", status);
     check(strstr(out, "mt_no_such_file") != nullptr, "no message naming the file: \"%s\"", out);
     char* argv4[] = {const_cast<char*>("mcat"), const_cast<char*>("/"), nullptr};
-    run_capture("/bin/mcat", argv4, out, sizeof out, &status);
+    test_run_capture("/bin/mcat", argv4, out, sizeof out, &status);
     check(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) != 0, "directory: status 0x%x", status);
     unlink(empty);
     unlink(path);

@@ -33,12 +33,12 @@ void two_processes_share()
     volatile int* words = reinterpret_cast<volatile int*>(map_or_stop(fd, PAGE, RW, MAP_SHARED, 0));
     words[0] = 0;
     words[1] = 0;
-    int pid = spawn(
+    int pid = test_spawn(
         [](void*) {
             // A separate open and mmap: only the file connects the two.
             int fd = open_or_stop(g_path, O_RDWR);
             volatile int* w = reinterpret_cast<volatile int*>(map_or_stop(fd, PAGE, RW, MAP_SHARED, 0));
-            check(wait_for(w, 1, 10000), "the parent's store never arrived");
+            check(test_wait_for(w, 1, 10000), "the parent's store never arrived");
             int v = 0;
             check_eq(read_at(fd, &v, sizeof v, 0), long(sizeof v));
             check_eq(v, 1);
@@ -47,11 +47,11 @@ void two_processes_share()
         },
         nullptr);
     words[0] = 1;
-    check(wait_for(words + 1, 2, 10000), "the child's store never arrived");
+    check(test_wait_for(words + 1, 2, 10000), "the child's store never arrived");
     int v = 0;
     check_eq(read_at(fd, &v, sizeof v, sizeof v), long(sizeof v));
     check_eq(v, 2);
-    expect_child_ok(pid, "mapping child");
+    test_expect_child_ok(pid, "mapping child");
     check_eq(munmap(const_cast<int*>(words), PAGE), 0);
     close(fd);
     unlink(g_path);
@@ -89,10 +89,10 @@ void fork_child_write_dirties_again()
     const char* path = "/mt_forkdirty";
     int fd = make_file(path, PAGE, 105);
     g_shared = map_or_stop(fd, PAGE, RW, MAP_SHARED, 0);
-    g_flag = shared_page();
+    g_flag = test_shared_page();
     *g_flag = 0;
     g_shared[0] = 1; // writable and dirty in the parent before the fork
-    int pid = spawn(
+    int pid = test_spawn(
         [](void*) {
             spin_for(g_flag, 1);
             g_shared[0] = 2; // must be seen as a new write
@@ -103,12 +103,12 @@ void fork_child_write_dirties_again()
     check_eq(msync(g_shared, PAGE, MS_SYNC), 0);
     check_eq(dirty_pages_at(g_shared), 0);
     *g_flag = 1;
-    check(wait_for(g_flag, 2, 10000), "the child did not store");
+    check(test_wait_for(g_flag, 2, 10000), "the child did not store");
     check_eq(dirty_pages_at(g_shared), 1);
     check(g_shared[0] == 2, "the child's store is not seen");
     *g_flag = 3;
-    expect_child_ok(pid, "storing child");
-    free_shared_page(g_flag);
+    test_expect_child_ok(pid, "storing child");
+    test_free_shared_page(g_flag);
     check_eq(munmap(g_shared, PAGE), 0);
     close(fd);
     unlink(path);
@@ -122,9 +122,9 @@ void msync_revokes_other_process()
     g_path = "/mt_revoke";
     int fd = make_file(g_path, PAGE, 107);
     char* p = map_or_stop(fd, PAGE, RW, MAP_SHARED, 0);
-    g_flag = shared_page();
+    g_flag = test_shared_page();
     *g_flag = 0;
-    int pid = spawn(
+    int pid = test_spawn(
         [](void*) {
             int fd = open_or_stop(g_path, O_RDWR);
             volatile char* q = map_or_stop(fd, PAGE, RW, MAP_SHARED, 0);
@@ -137,17 +137,17 @@ void msync_revokes_other_process()
             close(fd);
         },
         nullptr);
-    check(wait_for(g_flag, 1, 10000), "the child did not store");
+    check(test_wait_for(g_flag, 1, 10000), "the child did not store");
     check_eq(dirty_pages_at(p), 1);
     check_eq(msync(p, PAGE, MS_SYNC), 0);
     check_eq(dirty_pages_at(p), 0);
     *g_flag = 2;
-    check(wait_for(g_flag, 3, 10000), "the child did not store again");
+    check(test_wait_for(g_flag, 3, 10000), "the child did not store again");
     check_eq(dirty_pages_at(p), 1);
     check(p[0] == 'x' && p[1] == 'y', "the child's stores are not seen");
     *g_flag = 4;
-    expect_child_ok(pid, "storing child");
-    free_shared_page(g_flag);
+    test_expect_child_ok(pid, "storing child");
+    test_free_shared_page(g_flag);
     check_eq(munmap(p, PAGE), 0);
     close(fd);
     unlink(g_path);
@@ -187,15 +187,15 @@ void concurrent_writers_and_syncers()
     g_path = "/mt_storm";
     uint64_t cache = filecache_pages();
     close(make_file(g_path, 2 * PAGE, 0));
-    g_flag = shared_page();
+    g_flag = test_shared_page();
     *g_flag = 0;
     int pids[WRITERS + 1];
     for (int k = 0; k < WRITERS; k++)
-        pids[k] = spawn(writer, reinterpret_cast<void*>(intptr_t(k)));
-    pids[WRITERS] = spawn(syncer, nullptr);
+        pids[k] = test_spawn(writer, reinterpret_cast<void*>(intptr_t(k)));
+    pids[WRITERS] = test_spawn(syncer, nullptr);
     for (int k = 0; k <= WRITERS; k++)
-        expect_child_ok(pids[k], k < WRITERS ? "writer" : "syncer");
-    free_shared_page(g_flag);
+        test_expect_child_ok(pids[k], k < WRITERS ? "writer" : "syncer");
+    test_free_shared_page(g_flag);
     for (int i = 0; i < 100 && filecache_pages() > cache; i++)
         sleep(10);
     check(filecache_pages() <= cache, "the file's cache did not go");

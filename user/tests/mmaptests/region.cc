@@ -149,9 +149,9 @@ void region_file_lock()
     void* v = nullptr;
     require_eq(createMapping(g_name, &v), ERR_OK);
     check_eq(lockSharedRegion(g_name), ERR_OK);
-    g_flag = shared_page();
+    g_flag = test_shared_page();
     *g_flag = 0;
-    int pid = spawn(
+    int pid = test_spawn(
         [](void*) {
             void* w = nullptr;
             require_eq(createMapping(g_name, &w), ERR_OK);
@@ -162,13 +162,13 @@ void region_file_lock()
             destroyMapping(g_name, w);
         },
         nullptr);
-    check(wait_for(g_flag, 1, 10000), "the child did not map");
+    check(test_wait_for(g_flag, 1, 10000), "the child did not map");
     sleep(50);
     check_eq(*g_flag, 1); // still waiting
     check_eq(unlockSharedRegion(g_name), ERR_OK);
-    check(wait_for(g_flag, 2, 10000), "the child never got the lock");
-    expect_child_ok(pid, "locking child");
-    free_shared_page(g_flag);
+    check(test_wait_for(g_flag, 2, 10000), "the child never got the lock");
+    test_expect_child_ok(pid, "locking child");
+    test_free_shared_page(g_flag);
     check_eq(destroyMapping(g_name, v), ERR_OK);
     close(h);
     check_counts_back(before);

@@ -196,7 +196,7 @@ void exit_writes_back()
 void kill_writes_back()
 {
     g_path = "/mt_kill";
-    g_flag = shared_page();
+    g_flag = test_shared_page();
     uint64_t cache = filecache_pages();
     int fd = make_file(g_path, PAGE, 87);
     g_watch = map_or_stop(fd, PAGE, PROT_READ, MAP_SHARED, 0);
@@ -212,18 +212,18 @@ void kill_writes_back()
             sleep(1000);
     }
     require(pid > 0, "fork: %s", errname(pid));
-    check(wait_for(g_flag, 1, 10000), "the child never stored");
+    check(test_wait_for(g_flag, 1, 10000), "the child never stored");
     check_eq(dirty_pages_at(g_watch), 1);
     check_eq(kill(pid), 0);
     int status = test_wait_status(pid);
-    expect_killed(status, "the storing child");
+    test_expect_killed(status, "the storing child");
     check_eq(dirty_pages_at(g_watch), 0);
     check_eq(munmap(g_watch, PAGE), 0);
     cache_back_to(cache);
     char buf[6];
     read_fresh(g_path, buf, 6, 10);
     check(memcmp(buf, "killed", 6) == 0, "the killed child's store is not in the file");
-    free_shared_page(g_flag);
+    test_free_shared_page(g_flag);
     unlink(g_path);
 }
 

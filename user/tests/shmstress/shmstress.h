@@ -141,8 +141,6 @@ uint64_t pattern_word(uint32_t pid, uint64_t seq, uint64_t page, size_t j);
 void write_slot(Slot* s, uint32_t state, uint32_t pid, uint64_t seq, uint64_t gen, uint64_t page);
 // Checks a slot's payload against its header fields.
 bool slot_payload_ok(const Slot* s, size_t* bad_word);
-// True if pid is a live process (running, runnable or sleeping).
-bool pid_alive(int pid);
 // True once pid is a zombie or gone, waiting up to 3 s: a process that
 // died holding a lock has released it before it has finished exiting.
 bool writer_gone(int pid);

@@ -67,23 +67,13 @@ bool slot_payload_ok(const Slot* s, size_t* bad_word)
     return s->sum == payload_sum(s->payload);
 }
 
-bool pid_alive(int pid)
-{
-    static struct procinfo table[128];
-    int n = procinfo(table, 128);
-    for (int i = 0; i < n; i++)
-        if (table[i].pid == pid)
-            return table[i].state != PSTATE_ZOMBIE;
-    return false;
-}
-
 bool writer_gone(int pid)
 {
     // A writer that died holding the lock releases it from inside exit,
     // before it has finished exiting, so give it a moment to become a
     // zombie. One that is still alive after that never died.
     for (int waited = 0; waited < 3000; waited += 10) {
-        if (!pid_alive(pid))
+        if (!stress::process_alive(pid))
             return true;
         sleep(10);
     }

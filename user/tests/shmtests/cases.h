@@ -46,25 +46,11 @@ int map_error(void* p);
 // mmap of a handle, shared or private.
 char* map_fd(int fd, size_t len, int prot, int flags, long offset);
 
-// ---- processes ----
-// Forks a child that runs fn(arg) and exits 0 (1 if a check failed in it).
-// Returns the pid without waiting.
-int spawn(void (*fn)(void*), void* arg);
 int spawn0(void (*fn)());
 // Runs fn in a child and returns its wait status (see test_fork).
 int run_child(void (*fn)());
 int run_child_arg(void (*fn)(void*), void* arg);
-// The child must have been killed by the kernel (WIFKILLED).
-void expect_killed(int status, const char* what);
-// Waits for pid and checks it exited with status 0.
-void expect_child_ok(int pid, const char* what);
 
-// One page of MAP_SHARED anonymous memory for flags and counters shared
-// with children (not a named region, so it does not disturb the counts).
-volatile int* shared_page();
-void free_shared_page(volatile int* p);
-// Waits until *p == value (sleeping 1 ms between looks); false on timeout.
-bool wait_for(volatile int* p, int value, int timeout_ms);
 // Atomic add on shared memory; returns the old value.
 int atomic_add(volatile int* p, int v);
 
@@ -77,10 +63,6 @@ void event_give(Event* e);
 bool event_take(Event* e);
 void event_close(Event* e);
 
-// ---- programs ----
-// Runs path with argv in a child whose stdout and stderr are a pipe; stores up to
-// size-1 bytes of its output (NUL-terminated) and its wait status.
-long run_capture(const char* path, char* const argv[], char* out, size_t size, int* status);
 
 // ---- original interface (original.cc) ----
 void create_map_write_read();

@@ -44,14 +44,14 @@ void data_last_byte_and_past_end()
         *static_cast<volatile char*>(p + 3 * PAGE) = 'x'; // the first byte past it: fatal
         exit(0);
     });
-    expect_killed(status, "write past the end of a region");
+    test_expect_killed(status, "write past the end of a region");
     status = run_child([] {
         char* p = map_region("data.end");
         require(p, "no mapping");
         require(range_unmapped(uintptr_t(p) + 3 * PAGE, PAGE), "something is mapped right after the view");
         exit(*static_cast<volatile char*>(p + 3 * PAGE) + 1);
     });
-    expect_killed(status, "read past the end of a region");
+    test_expect_killed(status, "read past the end of a region");
     // The kernel and the region are fine; the last byte was written.
     char* p = map_region("data.end");
     require(p, "no mapping");
@@ -77,7 +77,7 @@ void data_past_partial_view_kills()
         *static_cast<volatile char*>(p + PAGE) = 'x';
         exit(0);
     });
-    expect_killed(status, "write past the end of a view");
+    test_expect_killed(status, "write past the end of a view");
     char* all = map_fd(fd, 4 * PAGE, PROT_READ, MAP_SHARED, 0);
     require(!mmap_failed(all), "mmap");
     check_eq(all[2 * PAGE - 1], 'e');
@@ -116,7 +116,7 @@ void data_readonly_view_write_kills_writer()
         *static_cast<volatile char*>(r + 1) = 'X';
         exit(0);
     });
-    expect_killed(status, "store through a read-only view");
+    test_expect_killed(status, "store through a read-only view");
     // A createMapping view lowered to read-only kills the same way.
     status = run_child([] {
         char* p = map_region("data.ro");
@@ -125,12 +125,12 @@ void data_readonly_view_write_kills_writer()
         *static_cast<volatile char*>(p) = 'X';
         exit(0);
     });
-    expect_killed(status, "store through an mprotect'ed view");
+    test_expect_killed(status, "store through an mprotect'ed view");
     check(strcmp(w, "read only") == 0, "the region changed: \"%s\"", w);
     w[0] = 'R'; // our writable view still works
     w[0] = 'r';
     event_give(&go);
-    expect_child_ok(reader, "reader");
+    test_expect_child_ok(reader, "reader");
     check_eq(munmap(w, PAGE), 0);
     check_eq(close(fd), 0);
     event_close(&ready);
@@ -178,7 +178,7 @@ void data_two_processes_see_writes()
         require(t, "no mapping");
         char* page = const_cast<char*>(reinterpret_cast<volatile char*>(t) + PAGE);
         for (int i = 0; i < ROUNDS; i++) {
-            require(wait_for(t, 2 * i + 1, 10000), "round %d: parent's move not seen (turn %d)", i, *t);
+            require(test_wait_for(t, 2 * i + 1, 10000), "round %d: parent's move not seen (turn %d)", i, *t);
             check(page[i] == char('p' + i % 8), "round %d: parent's byte not seen", i);
             page[PAGE / 2 + i] = char('c' + i % 8);
             __atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -191,11 +191,11 @@ void data_two_processes_see_writes()
         page[i] = char('p' + i % 8);
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         *turn = 2 * i + 1;
-        if (!check(wait_for(turn, 2 * i + 2, 10000), "round %d: child's move not seen (turn %d)", i, *turn))
+        if (!check(test_wait_for(turn, 2 * i + 2, 10000), "round %d: child's move not seen (turn %d)", i, *turn))
             break;
         check(page[PAGE / 2 + i] == char('c' + i % 8), "round %d: child's byte not seen", i);
     }
-    expect_child_ok(child, "child");
+    test_expect_child_ok(child, "child");
     check_eq(destroyMapping("data.pingpong", const_cast<int*>(turn)), ERR_OK);
     check_eq(destroySharedRegion("data.pingpong"), ERR_OK);
 }

@@ -440,7 +440,7 @@ void munmap_splits_views()
     check(find_region_info("h.split", &info) && info.views == 2, "views after a split: %u", info.views);
     check(v[0] == 's' && v[2 * PAGE] == 's', "the pieces lost data");
     v[2 * PAGE + 1] = 't';
-    expect_killed(run_child([] { *static_cast<volatile char*>(v + PAGE) = 1; }), "touch in the hole");
+    test_expect_killed(run_child([] { *static_cast<volatile char*>(v + PAGE) = 1; }), "touch in the hole");
     // The pieces are still views of the region: a new view of the middle
     // page sees the data written before the split.
     char* m = map_fd(fd, PAGE, PROT_READ, MAP_SHARED, PAGE);
@@ -466,7 +466,7 @@ void mprotect_cannot_exceed_handle()
     // Lowering and restoring within the handle's rights is fine.
     check_eq(mprotect(r, 2 * PAGE, PROT_NONE), 0);
     check_eq(mprotect(r, 2 * PAGE, PROT_READ), 0);
-    expect_killed(run_child([] { *static_cast<volatile char*>(r) = 1; }), "write after a refused mprotect");
+    test_expect_killed(run_child([] { *static_cast<volatile char*>(r) = 1; }), "write after a refused mprotect");
     // A read-only view of a read-write handle can be raised.
     char* w = map_fd(fd, 2 * PAGE, PROT_READ, MAP_SHARED, 0);
     require(!mmap_failed(w), "mmap rw handle read-only");
@@ -477,7 +477,7 @@ void mprotect_cannot_exceed_handle()
     static char* w2;
     w2 = w;
     check_eq(mprotect(w, PAGE, PROT_READ), 0);
-    expect_killed(run_child([] { *static_cast<volatile char*>(w2) = 1; }), "write after mprotect(PROT_READ)");
+    test_expect_killed(run_child([] { *static_cast<volatile char*>(w2) = 1; }), "write after mprotect(PROT_READ)");
     check_eq(munmap(r, 2 * PAGE), 0);
     check_eq(munmap(w, 2 * PAGE), 0);
     close(ro);
@@ -588,7 +588,7 @@ void ftruncate_shrink_busy()
     check(all[0] == 'l' && all[2 * PAGE] == 0 && all[4 * PAGE - 1] == 0, "regrown region reads %c %d %d", all[0],
           all[2 * PAGE], all[4 * PAGE - 1]);
     event_give(&go);
-    expect_child_ok(child, "child");
+    test_expect_child_ok(child, "child");
     check_eq(munmap(all, 4 * PAGE), 0);
     check_eq(munmap(low, 2 * PAGE), 0);
     check_eq(ftruncate(fd, 0), 0);
@@ -797,7 +797,7 @@ void shm_maps_reports()
     static int sfd;
     sfd = fd;
     static volatile int* addrs;
-    addrs = shared_page();
+    addrs = test_shared_page();
     int child = spawn0([] {
         char* a = map_fd(sfd, PAGE, PROT_READ, MAP_SHARED, PAGE);
         char* b = map_region("h.maps");
@@ -837,8 +837,8 @@ void shm_maps_reports()
     check_eq(shm_maps(child, maps, -1), ERR_INVAL);
     check_eq(shm_maps(child, maps, 0), 0);
     event_give(&go);
-    expect_child_ok(child, "child");
-    free_shared_page(addrs);
+    test_expect_child_ok(child, "child");
+    test_free_shared_page(addrs);
     check_eq(close(fd), 0);
     event_close(&ready);
     event_close(&go);

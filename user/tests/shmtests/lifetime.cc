@@ -64,7 +64,7 @@ void unlinked_name_keeps_working()
     require(old_view, "no mapping");
     strcpy(old_view, "first");
     static volatile int* flags;
-    flags = shared_page();
+    flags = test_shared_page();
     // Another process destroys the name; it then waits for our view.
     int destroyer = spawn0([] {
         check_eq(destroyMapping("life.unl", old_view), ERR_OK); // the inherited view
@@ -93,25 +93,25 @@ void unlinked_name_keeps_working()
     check_eq(shm_counts().regions, before.regions + 2);
     check_eq(flags[0], 0); // the destroyer still waits for our old view
     check_eq(destroyMapping("life.unl", old_view), ERR_OK);
-    expect_child_ok(destroyer, "destroyer");
+    test_expect_child_ok(destroyer, "destroyer");
     check_eq(flags[0], 100 + ERR_OK);
     check_eq(shm_counts().regions, before.regions + 1);
     check(strcmp(new_view, "second") == 0, "new view reads \"%s\"", new_view);
     check_eq(destroyMapping("life.unl", new_view), ERR_OK);
     check_eq(destroySharedRegion("life.unl"), ERR_OK);
-    free_shared_page(flags);
+    test_free_shared_page(flags);
 }
 
 void destroy_waits_for_views()
 {
     require_eq(createSharedRegion("life.wait", PAGE, 0), ERR_OK);
     static volatile int* flags;
-    flags = shared_page();
+    flags = test_shared_page();
     int viewer = spawn0([] {
         char* p = map_region("life.wait");
         require(p, "no mapping");
         flags[0] = 1;
-        require(wait_for(&flags[1], 1, 5000), "destroyer did not start");
+        require(test_wait_for(&flags[1], 1, 5000), "destroyer did not start");
         sleep(300);
         p[0] = 'v'; // still usable while the destroyer waits
         flags[2] = 1;
@@ -119,15 +119,15 @@ void destroy_waits_for_views()
         sleep(100); // stay alive a little: the view, not the process, is what counts
     });
     require(viewer > 0, "fork");
-    require(wait_for(&flags[0], 1, 5000), "viewer did not map");
+    require(test_wait_for(&flags[0], 1, 5000), "viewer did not map");
     flags[1] = 1;
     uint64_t start = uptime();
     check_eq(destroySharedRegion("life.wait"), ERR_OK);
     uint64_t waited = uptime() - start;
     check(flags[2] == 1, "destroySharedRegion returned before the view went");
     check(waited >= 200, "destroySharedRegion returned after %lu ms", (unsigned long)waited);
-    expect_child_ok(viewer, "viewer");
-    free_shared_page(flags);
+    test_expect_child_ok(viewer, "viewer");
+    test_free_shared_page(flags);
 }
 
 void destroy_is_killable()
@@ -137,7 +137,7 @@ void destroy_is_killable()
     static Event ready, go;
     require(event_init(&ready) && event_init(&go), "pipes");
     static volatile int* flags;
-    flags = shared_page();
+    flags = test_shared_page();
     int viewer = spawn0([] {
         char* p = map_region("life.kill");
         require(p, "no mapping");
@@ -158,16 +158,16 @@ void destroy_is_killable()
     check_eq(flags[0], 0);
     check_eq(kill(destroyer), 0);
     int status = test_wait_status(destroyer);
-    expect_killed(status, "destroyer");
+    test_expect_killed(status, "destroyer");
     check_eq(flags[0], 0);
     // The name went when the destroyer started; the region lives for its viewer.
     void* p;
     check_eq(createMapping("life.kill", &p), ERR_NOTEXIST);
     check_eq(shm_counts().regions, before.regions + 1);
     event_give(&go);
-    expect_child_ok(viewer, "viewer");
+    test_expect_child_ok(viewer, "viewer");
     check_counts_back(before, "after the viewer unmapped");
-    free_shared_page(flags);
+    test_free_shared_page(flags);
     event_close(&ready);
     event_close(&go);
 }
@@ -217,7 +217,7 @@ void region_outlives_creator_while_viewed()
     require(p, "no mapping");
     strcpy(p, "still here");
     event_give(&go);
-    expect_child_ok(creator, "creator");
+    test_expect_child_ok(creator, "creator");
     // The creator is gone, our view keeps the region (and its name).
     check_eq(shm_counts().regions, before.regions + 1);
     check(strcmp(p, "still here") == 0, "reads \"%s\"", p);

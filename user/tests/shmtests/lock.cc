@@ -43,7 +43,7 @@ void lock_recursive()
         check_eq(unlockSharedRegion("lock.rec"), ERR_OK);
     });
     require(child > 0, "fork");
-    require(wait_for(&f[1], 1, 5000), "child did not start");
+    require(test_wait_for(&f[1], 1, 5000), "child did not start");
     for (int i = 0; i < 2; i++) {
         check_eq(unlockSharedRegion("lock.rec"), ERR_OK);
         sleep(50);
@@ -51,7 +51,7 @@ void lock_recursive()
     }
     check_eq(unlockSharedRegion("lock.rec"), ERR_OK);
     check_eq(unlockSharedRegion("lock.rec"), ERR_INVAL);
-    expect_child_ok(child, "child");
+    test_expect_child_ok(child, "child");
     check_eq(f[2], 100 + ERR_OK);
     teardown("lock.rec", f);
 }
@@ -78,13 +78,13 @@ void lock_fifo_three_waiters()
             check_eq(unlockSharedRegion("lock.fifo"), ERR_OK);
         });
         require(pids[id] > 0, "fork");
-        require(wait_for(&f[1 + id], 1, 5000), "waiter %d did not start", id);
+        require(test_wait_for(&f[1 + id], 1, 5000), "waiter %d did not start", id);
         sleep(100); // it is asleep in lockSharedRegion now
     }
     check_eq(f[0], 0);
     check_eq(unlockSharedRegion("lock.fifo"), ERR_OK);
     for (int i = 0; i < 3; i++)
-        expect_child_ok(pids[i], "waiter");
+        test_expect_child_ok(pids[i], "waiter");
     check_eq(f[0], 3);
     check(order[0] == 'A' && order[1] == 'B' && order[2] == 'C', "waiters got the lock in order %c%c%c", order[0],
           order[1], order[2]);
@@ -108,12 +108,12 @@ void lock_across_fork()
         check_eq(unlockSharedRegion("lock.fork"), ERR_OK);
     });
     require(child > 0, "fork");
-    require(wait_for(&f[1], 1, 5000), "child did not start");
+    require(test_wait_for(&f[1], 1, 5000), "child did not start");
     sleep(200);
     check(f[2] == 0, "the child got the lock while the parent held it (%d)", f[2] - 100);
     strcpy(text, "parent's data");
     check_eq(unlockSharedRegion("lock.fork"), ERR_OK);
-    expect_child_ok(child, "child");
+    test_expect_child_ok(child, "child");
     check_eq(f[2], 100 + ERR_OK);
     check_eq(lockSharedRegion("lock.fork"), ERR_OK); // not abandoned: the child unlocked
     check(strcmp(text, "child's data") == 0, "parent reads \"%s\"", text);
@@ -166,7 +166,7 @@ void lock_abandoned_on_unmap_last_view()
     check_eq(lockSharedRegion("lock.unmap"), ERR_ABANDONED);
     check_eq(unlockSharedRegion("lock.unmap"), ERR_OK);
     event_give(&go);
-    expect_child_ok(child, "child");
+    test_expect_child_ok(child, "child");
     teardown("lock.unmap", f);
     event_close(&ready);
     event_close(&go);
@@ -179,16 +179,16 @@ void lock_abandoned_to_waiter()
     int owner = spawn0([] {
         require_eq(lockSharedRegion("lock.waiter"), ERR_OK);
         f[1] = 1;
-        require(wait_for(&f[2], 1, 5000), "parent did not start waiting");
+        require(test_wait_for(&f[2], 1, 5000), "parent did not start waiting");
         sleep(150);
         // exit holding the lock, with the parent waiting for it
     });
     require(owner > 0, "fork");
-    require(wait_for(&f[1], 1, 5000), "owner did not lock");
+    require(test_wait_for(&f[1], 1, 5000), "owner did not lock");
     f[2] = 1;
     check_eq(lockSharedRegion("lock.waiter"), ERR_ABANDONED);
     check_eq(lock_owner("lock.waiter"), getpid());
-    expect_child_ok(owner, "owner");
+    test_expect_child_ok(owner, "owner");
     check_eq(unlockSharedRegion("lock.waiter"), ERR_OK);
     teardown("lock.waiter", f);
 }
@@ -203,7 +203,7 @@ void lock_kill_waiter_no_trace()
         f[2] = 100 + lockSharedRegion("lock.killw"); // killed while waiting
     });
     require(victim > 0, "fork");
-    require(wait_for(&f[1], 1, 5000), "victim did not start");
+    require(test_wait_for(&f[1], 1, 5000), "victim did not start");
     sleep(50);
     int other = spawn0([] {
         f[3] = 1;
@@ -213,14 +213,14 @@ void lock_kill_waiter_no_trace()
         check_eq(unlockSharedRegion("lock.killw"), ERR_OK);
     });
     require(other > 0, "fork");
-    require(wait_for(&f[3], 1, 5000), "second waiter did not start");
+    require(test_wait_for(&f[3], 1, 5000), "second waiter did not start");
     sleep(50);
     check_eq(kill(victim), 0);
-    expect_killed(test_wait_status(victim), "killed waiter");
+    test_expect_killed(test_wait_status(victim), "killed waiter");
     check_eq(f[2], 0);
     check_eq(lock_owner("lock.killw"), getpid());
     check_eq(unlockSharedRegion("lock.killw"), ERR_OK);
-    expect_child_ok(other, "second waiter");
+    test_expect_child_ok(other, "second waiter");
     check_eq(f[4], 100 + ERR_OK);
     check_eq(lockSharedRegion("lock.killw"), ERR_OK);
     check_eq(unlockSharedRegion("lock.killw"), ERR_OK);
@@ -239,9 +239,9 @@ void lock_killed_owner_abandons()
             sleep(1000);
     });
     require(owner > 0, "fork");
-    require(wait_for(&f[1], 1, 5000), "owner did not lock");
+    require(test_wait_for(&f[1], 1, 5000), "owner did not lock");
     check_eq(kill(owner), 0);
-    expect_killed(test_wait_status(owner), "owner");
+    test_expect_killed(test_wait_status(owner), "owner");
     check_eq(lockSharedRegion("lock.killo"), ERR_ABANDONED);
     check_eq(unlockSharedRegion("lock.killo"), ERR_OK);
     teardown("lock.killo", f);
@@ -263,11 +263,11 @@ void lock_kill_waiter_at_handoff()
             f[2] = 100 + lockSharedRegion("lock.handoff");
         });
         require(victim > 0, "fork");
-        require(wait_for(&f[1], 1, 5000), "victim did not start");
+        require(test_wait_for(&f[1], 1, 5000), "victim did not start");
         sleep(50);
         check_eq(kill(victim), 0);
         check_eq(unlockSharedRegion("lock.handoff"), ERR_OK);
-        expect_killed(test_wait_status(victim), "killed waiter");
+        test_expect_killed(test_wait_status(victim), "killed waiter");
         check_eq(f[2], 0);
         check_eq(lock_owner("lock.handoff"), 0);
         check_eq(lockSharedRegion("lock.handoff"), ERR_OK);
@@ -310,7 +310,7 @@ void lock_abandoned_on_exec()
     long n = read(output[0], out, sizeof out - 1);
     check(n > 0 && strcmp(out, "views=0\n") == 0, "exec'd program says \"%s\"", out);
     close(input.fds[1]); // EOF: the helper exits
-    expect_child_ok(child, "exec'd helper");
+    test_expect_child_ok(child, "exec'd helper");
     close(output[0]);
     close(ready.fds[0]);
     close(ready.fds[1]);

@@ -186,7 +186,7 @@ void destroy_by_non_creator()
     check_eq(destroySharedRegion("orig.nc"), ERR_OK);
     check_counts_back(before, "destroyed by a non-creator while the creator lives");
     event_give(&go);
-    expect_child_ok(creator, "creator");
+    test_expect_child_ok(creator, "creator");
     event_close(&go);
     event_close(&done);
 }
@@ -276,7 +276,7 @@ void unmap_by_inner_address()
         *static_cast<volatile char*>(p + PAGE) = 2; // must kill us
         exit(0);
     });
-    expect_killed(status, "touch after destroyMapping");
+    test_expect_killed(status, "touch after destroyMapping");
     check_eq(destroySharedRegion("orig.inner"), ERR_OK);
 }
 

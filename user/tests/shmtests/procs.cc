@@ -52,7 +52,7 @@ void fork_inherits_views_same_address()
     check(strcmp(a + 100, "from child") == 0, "parent reads \"%s\"", a + 100);
     check_eq(a[PAGE], 'B');
     event_give(&go);
-    expect_child_ok(child, "child");
+    test_expect_child_ok(child, "child");
     check(find_region_info("proc.views", &info) && info.views == 2, "views %u after the child, expected 2",
           info.views);
     check_eq(munmap(b, PAGE), 0);
@@ -92,14 +92,14 @@ void fork_no_creator_ref()
 {
     ShmCounts before = shm_counts();
     static volatile int* flags;
-    flags = shared_page();
+    flags = test_shared_page();
     // The creator forks a child, then exits. The child has no view: were it
     // holding a creator reference, the region would outlive the creator.
     int creator = spawn0([] {
         require_eq(createSharedRegion("proc.creator", PAGE, 0), ERR_OK);
         int grandchild = fork();
         if (grandchild == 0) {
-            require(wait_for(&flags[0], 1, 10000), "never told to go");
+            require(test_wait_for(&flags[0], 1, 10000), "never told to go");
             void* p;
             flags[1] = 100 + createMapping("proc.creator", &p);
             flags[2] = 100 + destroySharedRegion("proc.creator");
@@ -109,14 +109,14 @@ void fork_no_creator_ref()
         require(grandchild > 0, "fork");
         // exit: the creator reference goes with us, and nobody else has one.
     });
-    expect_child_ok(creator, "creator");
+    test_expect_child_ok(creator, "creator");
     check_counts_back(before, "the creator exited; its forked child still lives");
     flags[0] = 1;
-    check(wait_for(&flags[3], 1, 10000), "the grandchild did not finish");
+    check(test_wait_for(&flags[3], 1, 10000), "the grandchild did not finish");
     check_eq(flags[1], 100 + ERR_NOTEXIST);
     check_eq(flags[2], 100 + ERR_NOTEXIST);
     sleep(20); // let init reap the orphan before the runner counts processes
-    free_shared_page(flags);
+    test_free_shared_page(flags);
 }
 
 void fork_no_lock_ownership()
@@ -143,14 +143,14 @@ void fork_no_lock_ownership()
         check_eq(unlockSharedRegion("proc.lock"), ERR_INVAL); // depth 1, not the parent's 2
     });
     require(child > 0, "fork");
-    require(wait_for(&p[1], 1, 5000), "child did not start");
+    require(test_wait_for(&p[1], 1, 5000), "child did not start");
     sleep(100);
     check_eq(p[2], 0); // still blocked
     check_eq(unlockSharedRegion("proc.lock"), ERR_OK);
     sleep(50);
     check_eq(p[2], 0); // one unlock of two: still ours
     check_eq(unlockSharedRegion("proc.lock"), ERR_OK);
-    expect_child_ok(child, "child");
+    test_expect_child_ok(child, "child");
     check_eq(p[2], 100 + ERR_OK);
     check_eq(destroyMapping("proc.lock", const_cast<int*>(p)), ERR_OK);
     check_eq(destroySharedRegion("proc.lock"), ERR_OK);
@@ -201,7 +201,7 @@ void exec_drops_views_keeps_handles()
     char* argv[] = {arg("shmhelper"), arg("check"), arg("proc.exec"), fd_text, nullptr};
     static char out[256];
     int status = -1;
-    long n = run_capture("/bin/shmhelper", argv, out, sizeof out, &status);
+    long n = test_run_capture("/bin/shmhelper", argv, out, sizeof out, &status);
     check(n > 0 && status == 0, "shmhelper: output %ld bytes, status 0x%x: %s", n, status, out);
     char expected[96];
     snprintf(expected, sizeof expected, "mine=0 total=2 type=%d size=%lu\n", T_SHM, (unsigned long)(2 * PAGE));
@@ -212,7 +212,7 @@ void exec_drops_views_keeps_handles()
           info.views, info.handles);
     // A lock taken after exec is abandoned at the exec'd program's exit.
     char* lock_argv[] = {arg("shmhelper"), arg("lock"), arg("proc.exec"), nullptr};
-    n = run_capture("/bin/shmhelper", lock_argv, out, sizeof out, &status);
+    n = test_run_capture("/bin/shmhelper", lock_argv, out, sizeof out, &status);
     check(status == 0 && strcmp(out, "lock=0\n") == 0, "shmhelper lock: status 0x%x output \"%s\"", status, out);
     check_eq(lockSharedRegion("proc.exec"), ERR_ABANDONED);
     check_eq(unlockSharedRegion("proc.exec"), ERR_OK);

@@ -23,7 +23,7 @@ void finish_and_linger()
 {
     // Stay alive (so a creator's reference stays) until everyone has tried.
     atomic_add(&g_flags[2], 1);
-    wait_for(&g_flags[2], RACERS, 20000);
+    test_wait_for(&g_flags[2], RACERS, 20000);
 }
 
 // Starts RACERS children running fn(i) together; waits for them all.
@@ -34,13 +34,13 @@ void race(void (*fn)(void*))
     g_flags[2] = 0;
     int pids[RACERS];
     for (int i = 0; i < RACERS; i++) {
-        pids[i] = spawn(fn, reinterpret_cast<void*>(intptr_t(i)));
+        pids[i] = test_spawn(fn, reinterpret_cast<void*>(intptr_t(i)));
         require(pids[i] > 0, "fork %d", i);
     }
-    check(wait_for(&g_flags[1], RACERS, 10000), "racers did not get ready");
+    check(test_wait_for(&g_flags[1], RACERS, 10000), "racers did not get ready");
     g_flags[0] = 1;
     for (int i = 0; i < RACERS; i++)
-        expect_child_ok(pids[i], "racer");
+        test_expect_child_ok(pids[i], "racer");
 }
 
 uint32_t next_random(uint32_t* state)
@@ -57,7 +57,7 @@ uint32_t next_random(uint32_t* state)
 void race_exclusive_create()
 {
     ShmCounts before = shm_counts();
-    g_flags = shared_page();
+    g_flags = test_shared_page();
     for (int round = 0; round < 5; round++) {
         for (int i = 0; i < RACERS; i++)
             g_flags[8 + i] = 0;
@@ -76,13 +76,13 @@ void race_exclusive_create()
         // The winner has exited: its region is gone and the name free.
         check_counts_back(before, "after a round");
     }
-    free_shared_page(g_flags);
+    test_free_shared_page(g_flags);
 }
 
 void race_shm_open_create()
 {
     ShmCounts before = shm_counts();
-    g_flags = shared_page();
+    g_flags = test_shared_page();
     for (int round = 0; round < 3; round++) {
         for (int i = 0; i < RACERS; i++)
             g_flags[8 + i] = 0;
@@ -108,7 +108,7 @@ void race_shm_open_create()
         check(creators == 1 && openers == RACERS - 1, "round %d: %d created, %d opened", round, creators, openers);
         check_counts_back(before, "after a round");
     }
-    free_shared_page(g_flags);
+    test_free_shared_page(g_flags);
 }
 
 void race_storm()
@@ -118,10 +118,10 @@ void race_storm()
     static const char* const names[] = {"race.storm.0", "race.storm.1", "race.storm.2"};
     constexpr size_t SIZE = 3 * PAGE;
     ShmCounts before = shm_counts();
-    g_flags = shared_page();
+    g_flags = test_shared_page();
     int pids[WORKERS];
     for (int w = 0; w < WORKERS; w++) {
-        pids[w] = spawn(
+        pids[w] = test_spawn(
             [](void* arg) {
                 int w = int(intptr_t(arg));
                 uint32_t seed = 0x9e3779b9u * uint32_t(w + 1);
@@ -170,13 +170,13 @@ void race_storm()
             reinterpret_cast<void*>(intptr_t(w)));
         require(pids[w] > 0, "fork");
     }
-    check(wait_for(&g_flags[1], WORKERS, 10000), "workers did not start");
+    check(test_wait_for(&g_flags[1], WORKERS, 10000), "workers did not start");
     g_flags[0] = 1;
     for (int w = 0; w < WORKERS; w++)
-        expect_child_ok(pids[w], "worker");
+        test_expect_child_ok(pids[w], "worker");
     check(g_flags[4] > 0, "no destroy succeeded");
     check_counts_back(before, "after the storm");
-    free_shared_page(g_flags);
+    test_free_shared_page(g_flags);
 }
 
 void race_lock_counter()
@@ -204,7 +204,7 @@ void race_lock_counter()
         require(pids[w] > 0, "fork");
     }
     for (int w = 0; w < WORKERS; w++)
-        expect_child_ok(pids[w], "worker");
+        test_expect_child_ok(pids[w], "worker");
     check_eq(counter[0], WORKERS * ROUNDS);
     int sum = 0;
     for (int i = 0; i < 64; i++)
@@ -224,7 +224,7 @@ void race_destroy_vs_map()
     constexpr int MAPPERS = 3;
     constexpr int ROUNDS = 400;
     ShmCounts before = shm_counts();
-    g_flags = shared_page();
+    g_flags = test_shared_page();
     int pids[MAPPERS];
     for (int m = 0; m < MAPPERS; m++) {
         pids[m] = spawn0([] {
@@ -255,10 +255,10 @@ void race_destroy_vs_map()
     }
     g_flags[0] = 1;
     for (int m = 0; m < MAPPERS; m++)
-        expect_child_ok(pids[m], "mapper");
+        test_expect_child_ok(pids[m], "mapper");
     check(late_views == 0, "destroySharedRegion returned with views of the region left, %d times of %d",
           late_views, ROUNDS);
     check(g_flags[1] > 0, "the mappers never mapped the region");
     check_counts_back(before, "after the race");
-    free_shared_page(g_flags);
+    test_free_shared_page(g_flags);
 }

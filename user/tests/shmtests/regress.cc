@@ -48,8 +48,8 @@ void regress_exist_releases_table_lock()
         }
     });
     hammer();
-    expect_child_ok(child, "second hammer");
-    expect_child_ok(ro, "access hammer");
+    test_expect_child_ok(child, "second hammer");
+    test_expect_child_ok(ro, "access hammer");
     check_eq(destroySharedRegion("rg.exist"), ERR_OK);
     check_eq(shm_unlink("rg.exist.h"), ERR_OK);
     close(fd);
@@ -62,12 +62,12 @@ void regress_destroy_wait_holds_no_lock()
 {
     require_eq(createSharedRegion("rg.wait", PAGE, 0), ERR_OK);
     require_eq(createSharedRegion("rg.wait.other", PAGE, 0), ERR_OK);
-    g_flags = shared_page();
+    g_flags = test_shared_page();
     int viewer = spawn0([] {
         char* p = map_region("rg.wait");
         require(p, "no mapping");
         g_flags[0] = 1;
-        require(wait_for(&g_flags[1], 1, 5000), "destroyer did not start");
+        require(test_wait_for(&g_flags[1], 1, 5000), "destroyer did not start");
         sleep(50);
         // The destroyer is waiting now. All of this needs the table.
         for (int i = 0; i < 20; i++) {
@@ -97,13 +97,13 @@ void regress_destroy_wait_holds_no_lock()
         check_eq(destroyMapping("rg.wait", p), ERR_OK);
     });
     require(viewer > 0, "fork");
-    require(wait_for(&g_flags[0], 1, 5000), "viewer did not map");
+    require(test_wait_for(&g_flags[0], 1, 5000), "viewer did not map");
     g_flags[1] = 1;
     check_eq(destroySharedRegion("rg.wait"), ERR_OK);
     g_flags[2] = 1;
-    expect_child_ok(viewer, "viewer");
+    test_expect_child_ok(viewer, "viewer");
     check_eq(destroySharedRegion("rg.wait.other"), ERR_OK);
-    free_shared_page(g_flags);
+    test_free_shared_page(g_flags);
 }
 
 // Defect: one global condition variable woken with signal-one. Two
@@ -112,7 +112,7 @@ void regress_destroy_wait_holds_no_lock()
 // on two regions, likewise.
 void regress_wakeups_per_region()
 {
-    g_flags = shared_page();
+    g_flags = test_shared_page();
     static const char* const names[] = {"rg.wake.0", "rg.wake.1"};
     static char* views[2];
     for (int round = 0; round < 2; round++) {
@@ -124,7 +124,7 @@ void regress_wakeups_per_region()
         }
         int destroyers[2];
         for (int i = 0; i < 2; i++) {
-            destroyers[i] = spawn(
+            destroyers[i] = test_spawn(
                 [](void* arg) {
                     int i = int(intptr_t(arg));
                     // Drop the inherited views (ours would make it ERR_INVAL,
@@ -140,13 +140,13 @@ void regress_wakeups_per_region()
         int first = round == 0 ? 1 : 0, second = 1 - first;
         check(g_flags[0] == 0 && g_flags[1] == 0, "a destroyer returned early (%d %d)", g_flags[0], g_flags[1]);
         check_eq(destroyMapping(names[first], views[first]), ERR_OK);
-        expect_child_ok(destroyers[first], "first destroyer");
+        test_expect_child_ok(destroyers[first], "first destroyer");
         check_eq(g_flags[first], 100 + ERR_OK);
         sleep(50);
         check(g_flags[second] == 0, "round %d: the other region's destroyer woke and returned %d", round,
               g_flags[second] - 100);
         check_eq(destroyMapping(names[second], views[second]), ERR_OK);
-        expect_child_ok(destroyers[second], "second destroyer");
+        test_expect_child_ok(destroyers[second], "second destroyer");
         check_eq(g_flags[second], 100 + ERR_OK);
     }
     // Lock waiters on two regions.
@@ -159,7 +159,7 @@ void regress_wakeups_per_region()
     }
     int waiters[2];
     for (int i = 0; i < 2; i++) {
-        waiters[i] = spawn(
+        waiters[i] = test_spawn(
             [](void* arg) {
                 int i = int(intptr_t(arg));
                 int r = lockSharedRegion(names[i]);
@@ -171,18 +171,18 @@ void regress_wakeups_per_region()
     }
     sleep(100);
     check_eq(unlockSharedRegion(names[1]), ERR_OK);
-    expect_child_ok(waiters[1], "waiter 1");
+    test_expect_child_ok(waiters[1], "waiter 1");
     check_eq(g_flags[1], 100 + ERR_OK);
     sleep(50);
     check(g_flags[0] == 0, "the other region's lock waiter returned %d", g_flags[0] - 100);
     check_eq(unlockSharedRegion(names[0]), ERR_OK);
-    expect_child_ok(waiters[0], "waiter 0");
+    test_expect_child_ok(waiters[0], "waiter 0");
     check_eq(g_flags[0], 100 + ERR_OK);
     for (int i = 0; i < 2; i++) {
         check_eq(destroyMapping(names[i], views[i]), ERR_OK);
         check_eq(destroySharedRegion(names[i]), ERR_OK);
     }
-    free_shared_page(g_flags);
+    test_free_shared_page(g_flags);
 }
 
 // Defect: locks never released when the holder unmaps or exits. With a
@@ -192,7 +192,7 @@ void regress_locks_released_on_unmap_and_exit()
     require_eq(createSharedRegion("rg.lock", PAGE, 0), ERR_OK);
     char* view = map_region("rg.lock");
     require(view, "no mapping");
-    g_flags = shared_page();
+    g_flags = test_shared_page();
     for (int how = 0; how < 2; how++) {
         g_flags[0] = 0;
         g_flags[1] = how;
@@ -212,17 +212,17 @@ void regress_locks_released_on_unmap_and_exit()
             // how 1: exit holding it
         });
         require(owner > 0, "fork");
-        require(wait_for(&g_flags[0], 1, 5000), "owner did not lock");
+        require(test_wait_for(&g_flags[0], 1, 5000), "owner did not lock");
         uint64_t start = uptime();
         check_eq(lockSharedRegion("rg.lock"), ERR_ABANDONED);
         if (how == 0)
             check(uptime() - start < 300, "the lock came only with the owner's exit, not its unmap");
         check_eq(unlockSharedRegion("rg.lock"), ERR_OK);
-        expect_child_ok(owner, "owner");
+        test_expect_child_ok(owner, "owner");
     }
     check_eq(destroyMapping("rg.lock", view), ERR_OK);
     check_eq(destroySharedRegion("rg.lock"), ERR_OK);
-    free_shared_page(g_flags);
+    test_free_shared_page(g_flags);
 }
 
 // Defect: size scaled twice and stored in an int. Sizes past 4 GiB must
@@ -354,7 +354,7 @@ void fill_cache_region()
 // free-page check covers everything else.
 void regress_page_cache_freed_on_destroy()
 {
-    g_flags = shared_page();
+    g_flags = test_shared_page();
     g_flags[0] = 0;
     uint64_t shared = test_meminfo().shared_pages;
     for (int round = 0; round < 3; round++) {
@@ -374,12 +374,12 @@ void regress_page_cache_freed_on_destroy()
         sleep(100);
     });
     require(viewer > 0, "fork");
-    require(wait_for(&g_flags[0], 1, 5000), "viewer did not map");
+    require(test_wait_for(&g_flags[0], 1, 5000), "viewer did not map");
     check_eq(test_meminfo().shared_pages, shared + 32);
     check_eq(destroySharedRegion("rg.cache"), ERR_OK);
-    expect_child_ok(viewer, "viewer");
+    test_expect_child_ok(viewer, "viewer");
     check_eq(test_meminfo().shared_pages, shared);
-    free_shared_page(g_flags);
+    test_free_shared_page(g_flags);
 }
 
 // Defect: reverse-map (view) lists edited without the table lock on exit.
@@ -390,11 +390,11 @@ void regress_exit_view_lists_locked()
     require_eq(createSharedRegion("rg.lists", 2 * PAGE, 0), ERR_OK);
     char* mine = map_region("rg.lists");
     require(mine, "no mapping");
-    g_flags = shared_page();
+    g_flags = test_shared_page();
     constexpr int WORKERS = 4;
     int pids[WORKERS];
     for (int w = 0; w < WORKERS; w++) {
-        pids[w] = spawn(
+        pids[w] = test_spawn(
             [](void* arg) {
                 int w = int(intptr_t(arg));
                 for (int i = 0; i < 25; i++) {
@@ -429,13 +429,13 @@ void regress_exit_view_lists_locked()
         require(pids[w] > 0, "fork");
     }
     for (int w = 0; w < WORKERS; w++)
-        expect_child_ok(pids[w], "worker");
+        test_expect_child_ok(pids[w], "worker");
     struct shm_info info;
     check(find_region_info("rg.lists", &info) && info.views == 1, "views %u, expected only ours", info.views);
     check_eq(mine[0], 2 * 25); // the two odd workers' locked increments
     check_eq(destroyMapping("rg.lists", mine), ERR_OK);
     check_eq(destroySharedRegion("rg.lists"), ERR_OK);
-    free_shared_page(g_flags);
+    test_free_shared_page(g_flags);
 }
 
 // Defect: shared views placed flush against the heap, so sbrk fails.

@@ -17,7 +17,7 @@ int shm_tool(const char* a1, const char* a2 = nullptr, const char* a3 = nullptr,
 {
     char* argv[] = {arg("shm"), arg(a1), arg(a2), arg(a3), arg(a4), arg(a5), nullptr};
     int status = 0;
-    long n = run_capture("/bin/shm", argv, g_out, sizeof g_out, &status);
+    long n = test_run_capture("/bin/shm", argv, g_out, sizeof g_out, &status);
     if (n < 0)
         return -1;
     return WIFKILLED(status) ? 255 : WEXITSTATUS(status);

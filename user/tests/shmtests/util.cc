@@ -95,61 +95,15 @@ char* map_fd(int fd, size_t len, int prot, int flags, long offset)
 
 // ---- processes --------------------------------------------------------------
 
-int spawn(void (*fn)(void*), void* arg)
-{
-    int pid = fork();
-    if (pid == 0) {
-        int before = test_failures();
-        fn(arg);
-        exit(test_failures() > before ? 1 : 0);
-    }
-    return pid;
-}
-
 namespace {
 void call_plain(void* fn) { reinterpret_cast<void (*)()>(fn)(); }
 } // namespace
 
-int spawn0(void (*fn)()) { return spawn(call_plain, reinterpret_cast<void*>(fn)); }
+int spawn0(void (*fn)()) { return test_spawn(call_plain, reinterpret_cast<void*>(fn)); }
 
 int run_child(void (*fn)()) { return test_fork(call_plain, reinterpret_cast<void*>(fn)); }
 
 int run_child_arg(void (*fn)(void*), void* arg) { return test_fork(fn, arg); }
-
-void expect_killed(int status, const char* what)
-{
-    check(status >= 0 && WIFKILLED(status), "%s: child status 0x%x, expected killed", what, status);
-}
-
-void expect_child_ok(int pid, const char* what)
-{
-    if (!check(pid > 0, "%s: fork: %s", what, errname(pid)))
-        return;
-    int status = test_wait_status(pid);
-    check(status == 0, "%s: child %d status 0x%x%s", what, pid, status,
-          status >= 0 && WIFKILLED(status) ? " (killed)" : "");
-}
-
-volatile int* shared_page()
-{
-    void* p = mmap(nullptr, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (!check(!mmap_failed(p), "shared anonymous page: %s", errname(map_error(p))))
-        test_stop();
-    return static_cast<volatile int*>(p);
-}
-
-void free_shared_page(volatile int* p) { munmap(const_cast<int*>(p), PAGE); }
-
-bool wait_for(volatile int* p, int value, int timeout_ms)
-{
-    uint64_t end = uptime() + uint64_t(timeout_ms);
-    while (*p != value) {
-        if (uptime() > end)
-            return false;
-        sleep(1);
-    }
-    return true;
-}
 
 int atomic_add(volatile int* p, int v) { return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST); }
 
@@ -175,39 +129,3 @@ void event_close(Event* e)
 
 // ---- programs ---------------------------------------------------------------
 
-long run_capture(const char* path, char* const argv[], char* out, size_t size, int* status)
-{
-    int fds[2];
-    int r = pipe(fds);
-    if (r < 0)
-        return r;
-    int pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return pid;
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        // stdout and stderr both go into the pipe.
-        close(1);
-        close(2);
-        if (dup(fds[1]) != 1 || dup(fds[1]) != 2)
-            exit(120);
-        close(fds[1]);
-        int e = exec(path, argv);
-        exit(e == ERR_NOTEXIST ? 121 : 122);
-    }
-    close(fds[1]);
-    size_t done = 0;
-    while (done < size - 1) {
-        long n = read(fds[0], out + done, size - 1 - done);
-        if (n <= 0)
-            break;
-        done += size_t(n);
-    }
-    close(fds[0]);
-    out[done] = 0;
-    *status = test_wait_status(pid);
-    return long(done);
-}

@@ -27,9 +27,6 @@ long read_file(const char* path, void* buf, size_t size);
 void remove_stale(const char* path);
 // Makes fd the new fd `target` (fds below target must be open).
 bool move_fd(int fd, int target);
-// Runs path with argv in a child whose stdout is a pipe; stores up to
-// size-1 bytes of its output (NUL-terminated) and its wait status.
-long run_capture(const char* path, char* const argv[], char* out, size_t size, int* status);
 // Deterministic pseudo-random bytes: the same seed gives the same stream.
 uint32_t next_random(uint32_t* state);
 void fill_random(uint8_t* buf, size_t n, uint32_t* state);

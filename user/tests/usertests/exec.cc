@@ -29,7 +29,7 @@ void exec_argv()
 {
     char* argv[] = {arg("echoargs"), arg("one"), arg("two words"), arg(""), nullptr};
     int status = 0;
-    long n = run_capture("/bin/echoargs", argv, g_output, sizeof g_output, &status);
+    long n = test_run_capture("/bin/echoargs", argv, g_output, sizeof g_output, &status);
     require(n > 0, "no output (%ld %s), status %#x", n, errname(int(n)), status);
     check(WIFEXITED(status) && WEXITSTATUS(status) == 104, "status %#x", status);
     // echoargs reports its own pid; the line must match the pid exec kept.
@@ -54,7 +54,7 @@ void exec_many_args()
     argv[argc++] = long_arg;
     argv[argc] = nullptr;
     int status = 0;
-    long n = run_capture("/bin/echoargs", argv, g_output, sizeof g_output, &status);
+    long n = test_run_capture("/bin/echoargs", argv, g_output, sizeof g_output, &status);
     require(n > 0, "no output (%ld), status %#x", n, status);
     check_eq(WEXITSTATUS(status), 100 + argc);
     check_echo(g_output, atoi(g_output + 4), argv);

@@ -70,33 +70,6 @@ bool move_fd(int fd, int target)
     return r == target;
 }
 
-long run_capture(const char* path, char* const argv[], char* out, size_t size, int* status)
-{
-    int fds[2];
-    int r = pipe(fds);
-    if (r < 0)
-        return r;
-    int pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return pid;
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        if (!move_fd(fds[1], 1))
-            exit(120);
-        int e = exec(path, argv);
-        exit(e == ERR_NOTEXIST ? 121 : 122);
-    }
-    close(fds[1]);
-    long n = read_all(fds[0], out, size - 1);
-    close(fds[0]);
-    out[n < 0 ? 0 : n] = 0;
-    *status = test_wait_status(pid);
-    return n;
-}
-
 uint32_t next_random(uint32_t* state)
 {
     // xorshift32: tiny and good enough to make every byte position differ.
