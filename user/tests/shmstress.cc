@@ -337,6 +337,7 @@ int main(int argc, char** argv)
         verdict("no_hang", WIFEXITED(run_status) && WEXITSTATUS(run_status) == 0, "the run ended with status %#x",
                 run_status);
     describe_counts(reason, sizeof reason, before, after);
+    printf("shmstress: at the end: %s\n", reason);
     verdict("regions_back", after.regions == before.regions, "%s", reason);
     verdict("quota_back", after.quota == before.quota, "%s", reason);
     verdict("pages_back", stress::available_for(before, after) >= before.available, "%s", reason);

@@ -136,13 +136,29 @@ uint64_t child_seed(uint64_t seed, int slot, uint32_t generation)
     exit(0);
 }
 
+// The nannies' pids, kept in the supervisor's private memory: children
+// can scribble over the control block (a fuzzed read into it), so pids
+// found there are checked against these before the supervisor kills.
+int g_nanny_pids[MAX_CHILDREN];
+
+// Kills pid unless it is init, the supervisor or a nanny.
+void kill_fuzzed(int pid)
+{
+    if (pid <= 1 || pid == getpid())
+        return;
+    for (int nanny : g_nanny_pids)
+        if (pid == nanny)
+            return;
+    kill(pid);
+}
+
 // Kills the grandchildren a slot's children left (they exit by themselves
 // after a few calls, unless one blocks forever).
 void kill_grandchildren(Ring& ring)
 {
     for (int32_t& g : ring.grandchildren) {
         if (g > 0)
-            kill(g);
+            kill_fuzzed(g);
         g = 0;
     }
 }
@@ -303,12 +319,15 @@ int main(int argc, char** argv)
     before = stress::counts();
 
     uint64_t started = stress::now_ms();
-    g_ctl->deadline_ms = started + uint64_t(o.seconds) * 1000;
+    const uint64_t deadline = started + uint64_t(o.seconds) * 1000;
+    bool stopping = false;
+    g_ctl->deadline_ms = deadline;
     for (int i = 0; i < o.children; i++) {
         int pid = fork();
         if (pid == 0)
             nanny_main(i);
         g_ctl->nannies[i] = pid;
+        g_nanny_pids[i] = pid;
     }
     stress::atomic_store(&g_ctl->go, 1u);
 
@@ -323,15 +342,19 @@ int main(int argc, char** argv)
     uint64_t next_progress = started + 10000;
     for (;;) {
         uint64_t now = stress::now_ms();
-        bool over = now >= g_ctl->deadline_ms;
-        if (over && !g_ctl->stop) {
+        // The deadline from private memory (see g_nanny_pids); the stop flag
+        // is stored again on every round in case a child overwrote it.
+        bool over = now >= deadline;
+        if (over)
             stress::atomic_store(&g_ctl->stop, 1u);
+        if (over && !stopping) {
+            stopping = true;
             // Children blocked in a call would wait for the watchdog: end them now.
             for (int i = 0; i < o.children; i++) {
                 Ring& ring = g_ctl->rings[i];
                 int pid = stress::atomic_load(&ring.pid);
                 if (pid > 0) {
-                    kill(pid);
+                    kill_fuzzed(pid);
                     if (!killed_at[i])
                         killed_at[i] = now;
                 }
@@ -356,7 +379,7 @@ int main(int argc, char** argv)
                 ring.killed_by_watchdog = 1;
                 if (o.verbose && ring.in_call)
                     print_record("syzfuzz: watchdog kills a child stuck in ", ring.rec[ring.calls % RING_SIZE]);
-                kill(pid);
+                kill_fuzzed(pid);
                 kill_grandchildren(ring);
                 killed_at[i] = now;
             } else if (killed_at[i] && now - killed_at[i] >= KILL_GRACE_MS && !hung && stress::process_alive(pid)) {
@@ -385,7 +408,7 @@ int main(int argc, char** argv)
     // The nannies see stop and leave; then the grandchildren go.
     if (!hung)
         for (int i = 0; i < o.children; i++)
-            stress::reap(g_ctl->nannies[i]);
+            stress::reap(g_nanny_pids[i]);
     for (int i = 0; i < o.children; i++)
         kill_grandchildren(g_ctl->rings[i]);
     int strays = kill_strays();
@@ -440,6 +463,7 @@ int main(int argc, char** argv)
         verdict("kernel_buffers_refused", true, "%s", "");
     }
     describe_counts(reason, sizeof reason, before, after);
+    printf("syzfuzz: at the end: %s\n", reason);
     verdict("regions_back", after.regions == before.regions, "%s", reason);
     verdict("quota_back", after.quota == before.quota, "%s", reason);
     verdict("pages_back", stress::available_for(before, after) >= before.available, "%s", reason);

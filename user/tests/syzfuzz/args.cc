@@ -165,7 +165,7 @@ uint64_t pid_value()
     case 2: return uint64_t(-1);
     case 3: return 1;
     case 4: return uint64_t(c.parent);
-    case 5: return uint64_t(g_ctl ? g_ctl->supervisor : 1);
+    case 5: return uint64_t(c.supervisor ? c.supervisor : 1);
     case 6: {
         int slot = int(c.rng.below(MAX_CHILDREN));
         return uint64_t(g_ctl ? g_ctl->rings[slot].pid : 0);
@@ -178,14 +178,12 @@ uint64_t pid_value()
 
 static bool protected_pid(int64_t pid)
 {
-    if (pid == 1 || pid == c.parent)
-        return true;
-    if (!g_ctl)
-        return false;
-    if (pid == g_ctl->supervisor)
+    // From the child's own copies (Child::supervisor), not from the control
+    // block, which a fuzzed call may have unmapped or overwritten.
+    if (pid == 1 || pid == c.parent || (c.supervisor && pid == c.supervisor))
         return true;
     for (int i = 0; i < MAX_CHILDREN; i++)
-        if (pid == g_ctl->nannies[i])
+        if (c.nannies[i] && pid == c.nannies[i])
             return true;
     return false;
 }

@@ -151,10 +151,27 @@ constexpr int CALL_COUNT = sizeof k_calls / sizeof k_calls[0];
 // System calls the fuzzer never makes: they end the run on purpose.
 bool forbidden(uint64_t nr) { return nr == NR_poweroff; }
 
+// True if the kernel's table (uapi/syscalls.h) has a call numbered nr.
+bool is_system_call(uint64_t nr)
+{
+#define SYSCALL_MATCH(number, name) \
+    if (nr == number)               \
+        return true;
+    SYSCALL_LIST(SYSCALL_MATCH)
+#undef SYSCALL_MATCH
+    return false;
+}
+
+// A number that names no system call. The real ones go through the table,
+// whose argument pools keep the rules at the top (a real kill with a
+// random pid could end a nanny, and did).
 uint64_t unknown_number()
 {
     switch (c.rng.below(5)) {
-    case 0: return c.rng.below(128);
+    case 0: {
+        uint64_t nr = c.rng.below(128);
+        return is_system_call(nr) ? SYSCALL_MAX + nr : nr;
+    }
     case 1: return SYSCALL_MAX + c.rng.below(64);
     case 2: return (1ull << 32) + c.rng.below(128); // must not alias a real call
     case 3: return ~0ull - c.rng.below(4);
@@ -490,6 +507,10 @@ void child_main(int slot, uint64_t child_seed, uint32_t calls)
     c.parent = getppid();
     c.rng = Rng(child_seed);
     c.ring = slot >= 0 ? &g_ctl->rings[slot] : nullptr;
+    if (g_ctl) {
+        c.supervisor = g_ctl->supervisor;
+        memcpy(c.nannies, g_ctl->nannies, sizeof c.nannies);
+    }
     c.trace = slot < 0 || (g_ctl && g_ctl->trace);
     for (int& fd : c.fds)
         fd = -1;

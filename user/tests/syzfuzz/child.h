@@ -43,6 +43,11 @@ struct Child {
     size_t name_used;       // bytes of NAMES used by the current call
     bool hostile;           // the current call got a bad argument
     uint64_t arg_kind[6];   // what each argument of the current call is (for the oracle)
+    // The supervisor and the nannies, copied from the control block at the
+    // start: a fuzzed call may unmap or overwrite the control block, and
+    // the child must still know whom never to kill.
+    int32_t supervisor;
+    int32_t nannies[MAX_CHILDREN];
 };
 
 // The one child of this process (a grandchild reuses it after fork).
