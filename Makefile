@@ -136,6 +136,7 @@ check-deps:
 	[ -e /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin ] || missing=1; \
 	[ -e /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin ] || missing=1; \
 	[ -x /usr/sbin/mke2fs ] || [ -x /sbin/mke2fs ] || missing=1; \
+	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 || missing=1; \
 	if [ $$missing = 1 ]; then echo "Installing missing packages (make deps)..."; $(MAKE) --no-print-directory deps; fi
 
 deps:

@@ -66,8 +66,16 @@ void start_secondary_harts()
             continue;
         }
         // Wait for it, so that CPU numbers and the banner are deterministic.
-        while (!cpu.online.load(MemoryOrder::Acquire))
+        // A hart that never arrives would hang the boot before the banner
+        // with nothing on the console; say which one it is.
+        u64 complain_at = arch::time_now() + 2 * arch::timebase_hz();
+        while (!cpu.online.load(MemoryOrder::Acquire)) {
+            if (complain_at && arch::time_now() >= complain_at) {
+                kprintf("still waiting for hart %u to come online\n", hart.hart_id);
+                complain_at = 0;
+            }
             arch::cpu_relax();
+        }
     }
 }
 

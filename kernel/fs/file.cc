@@ -131,10 +131,14 @@ Result<size_t> read_inode_file(File* f, u64 user_buf, size_t n)
     return status;
 }
 
-// Copies up to m bytes from user memory in small pieces, stopping at the
-// first piece that faults; returns how many bytes arrived.
+// Copies up to m bytes from user memory; returns how many bytes arrived.
+// All at once normally; if that faults, again in small pieces, stopping at
+// the first piece that faults (a bad source part of the way still writes
+// what came before it).
 size_t copy_in_pieces(u8* dst, u64 user_src, size_t m)
 {
+    if (copy_from_user(dst, user_src, m).ok())
+        return m;
     constexpr size_t PIECE = 256;
     size_t done = 0;
     while (done < m) {

@@ -18,6 +18,8 @@
 void fs_inode_put(Inode* ip);
 Inode* fs_inode_dup(Inode* ip);
 
+bool MemRegion::tracks_writes() const { return shared && store && store->tracks_writes(); }
+
 u32 prot_to_perms(u32 prot)
 {
     // PROT_NONE keeps its pages (their contents must survive a later
@@ -373,7 +375,7 @@ Result<void> AddressSpace::protect_range(vaddr_t start, u64 length, u32 prot)
         if (r->start < start || r->end > end)
             continue;
         r->prot = prot;
-        ProtectContext ctx{prot_to_perms(prot), r->shared, prot, r->shared && r->store && r->store->tracks_writes()};
+        ProtectContext ctx{prot_to_perms(prot), r->shared, prot, r->tracks_writes()};
         m_table.for_each_leaf(r->start, r->end, protect_leaf, &ctx);
     }
     InterruptsDisabled no_migration;
@@ -489,7 +491,7 @@ Result<AddressSpace*> AddressSpace::fork_copy()
         child->insert_sorted(copy);
         if (copy->store)
             copy->store->on_view_added(child, copy);
-        ForkContext ctx{child, r, false, 0, r->shared && r->store && r->store->tracks_writes()};
+        ForkContext ctx{child, r, false, 0, r->tracks_writes()};
         m_table.for_each_leaf(r->start, r->end, fork_leaf, &ctx);
         child->m_resident += ctx.copied;
         if (ctx.failed) {

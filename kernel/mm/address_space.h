@@ -66,6 +66,9 @@ struct MemRegion {
 
     u64 length() const { return end - start; }
     bool contains(vaddr_t va) const { return va >= start && va < end; }
+    // A shared view of a store that tracks writes (a file): its pages are
+    // mapped read-only until a write fault marks them dirty (mem_store.h).
+    bool tracks_writes() const;
 };
 
 struct AddressSpace {

@@ -45,8 +45,6 @@ void flush_local(AddressSpace* as, vaddr_t va)
         arch::flush_tlb_page(va);
 }
 
-bool tracks_writes(const MemRegion* r) { return r->shared && r->store && r->store->tracks_writes(); }
-
 u64 store_index(const MemRegion* r, vaddr_t page) { return (r->store_offset + (page - r->start)) / PAGE_SIZE; }
 
 // The first write to a present page of a write-tracked view: mark the page
@@ -78,7 +76,7 @@ Result<void> AddressSpace::fault_locked(vaddr_t va, Access access)
     if (!m_table.lookup(page, &pa, &perms))
         return map_new_page(r, page, access);
     if (access == Access::Write && !(perms & PERM_WRITE)) {
-        if (tracks_writes(r))
+        if (r->tracks_writes())
             return note_first_write(this, r, page);
         if (r->shared)
             return Error(ERR_FAULT); // cannot happen: shared PTEs carry the region's rights
@@ -96,7 +94,7 @@ Result<void> AddressSpace::map_new_page(MemRegion* r, vaddr_t page, Access acces
     paddr_t pa;
     if (r->store) {
         paddr_t store_page = TRY(r->store->get_page(store_index(r, page)));
-        bool tracked = tracks_writes(r);
+        bool tracked = r->tracks_writes();
         if (tracked && access == Access::Write) {
             // A first write: dirty and writable in one step.
             TRY(r->store->begin_write(store_index(r, page)));

@@ -72,7 +72,7 @@ Result<void> sync_mapped_range(AddressSpace* as, u64 start, u64 length)
     u64 end = start + length;
     Result<void> result;
     for (MemRegion* r = as->first_region(); r; r = as->next_region(r)) {
-        if (r->end <= start || r->start >= end || !r->shared || !r->store || !r->store->tracks_writes())
+        if (r->end <= start || r->start >= end || !r->tracks_writes())
             continue;
         u64 from = max(start, r->start), to = min(end, r->end);
         u64 first = (r->store_offset + (from - r->start)) / PAGE_SIZE;

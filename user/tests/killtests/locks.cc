@@ -14,6 +14,22 @@
 
 namespace {
 
+// Kills each of the n waiters in pids with even odds, reaping each at once
+// and marking it in killed[]; returns how many died.
+int kill_about_half(Rng& rng, const int* pids, bool* killed, int n)
+{
+    int kills = 0;
+    for (int i = 0; i < n; i++) {
+        if (rng.chance(50)) {
+            kill(pids[i]);
+            stress::reap(pids[i]);
+            killed[i] = true;
+            kills++;
+        }
+    }
+    return kills;
+}
+
 // ---- the region lock ------------------------------------------------------------
 
 struct RegionShared {
@@ -140,15 +156,7 @@ void kill_region_lock_waiters()
         require(wait_at_least(&g_waiters->queued, uint32_t(i + 1), 5000), "waiter %d never queued", i);
         sleep(20);
     }
-    int kills = 0;
-    for (int i = 0; i < N; i++) {
-        if (rng.chance(50)) {
-            kill(pids[i]);
-            stress::reap(pids[i]);
-            killed[i] = true;
-            kills++;
-        }
-    }
+    int kills = kill_about_half(rng, pids, killed, N);
     require_eq(unlockSharedRegion("kt.wait"), ERR_OK);
     for (int i = 0; i < N; i++)
         if (!killed[i])
@@ -290,15 +298,7 @@ void kill_futex_waiters()
         }
         require(wait_at_least(&sh->sleeping, N, 5000), "sleepers did not start");
         sleep(50); // into futex_wait
-        int kills = 0;
-        for (int i = 0; i < N; i++) {
-            if (rng.chance(50)) {
-                kill(pids[i]);
-                stress::reap(pids[i]);
-                killed[i] = true;
-                kills++;
-            }
-        }
+        int kills = kill_about_half(rng, pids, killed, N);
         sh->word = 1;
         // Every survivor is asleep on the word (or about to check it):
         // wake them all and count.
