@@ -212,11 +212,22 @@ inline int kill_and_reap(int pid)
     return reap(pid);
 }
 
+// The buffer process_alive reads the process table into. A program that
+// will call it with memory exhausted touches it first (prefault_process_table),
+// or the page fault on it could be the one that finds no memory.
+constexpr int PROC_TABLE_SIZE = 128;
+inline struct procinfo* process_table()
+{
+    static struct procinfo table[PROC_TABLE_SIZE];
+    return table;
+}
+inline void prefault_process_table() { memset(process_table(), 0, sizeof(struct procinfo) * PROC_TABLE_SIZE); }
+
 // True if pid exists and has not exited yet (a zombie has).
 inline bool process_alive(int pid)
 {
-    static struct procinfo table[128];
-    int n = procinfo(table, 128);
+    struct procinfo* table = process_table();
+    int n = procinfo(table, PROC_TABLE_SIZE);
     for (int i = 0; i < n; i++)
         if (table[i].pid == pid)
             return table[i].state != PSTATE_ZOMBIE;

@@ -150,6 +150,7 @@ void exhaust_kernel_objects_pipes()
     auto* sh = static_cast<PipeShared*>(shared_or_fail(PAGE));
     uint64_t avail = probe_memory();
     auto* progress = static_cast<volatile uint64_t*>(shared_or_fail(PAGE));
+    stress::prefault_process_table(); // read below with memory exhausted
     // Leave room for a few hundred pipes.
     int hog = start_hog(progress, avail > 2048 ? avail - 1536 : avail / 2);
     for (uint64_t last = ~0ull; last != *progress;) {
