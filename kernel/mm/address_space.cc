@@ -384,40 +384,70 @@ Result<void> AddressSpace::protect_range(vaddr_t start, u64 length, u32 prot)
     return {};
 }
 
+// The break moves only the heap, and only at its top. munmap, mprotect and
+// MAP_FIXED may have cut the heap into pieces or put other mappings where
+// it was; those are left alone. Growing extends the heap piece that ends at
+// the old break (if it is still plain read-write heap) or adds a new piece
+// there, and fails if anything is mapped in the way, as Linux's brk does.
+// Shrinking unmaps the heap pieces above the new break and nothing else.
 Result<u64> AddressSpace::change_break(i64 delta)
 {
-    MemRegion* heap = find_region(heap_start);
+    kassert(m_lock.is_held_by_current());
     u64 old = brk;
     u64 now;
     if (delta >= 0) {
         if (add_overflows(brk, u64(delta), &now) || now > USER_MMAP_BASE)
             return Error(ERR_NOMEM);
+        // Lazy pages cost nothing until touched, but a heap bigger than the
+        // machine's memory could never be backed: refuse it now rather than
+        // kill the process at a touch (Linux's overcommit heuristic).
+        if (page_round_up(now) - heap_start > page_stats().total_pages * PAGE_SIZE)
+            return Error(ERR_NOMEM);
     } else {
-        if (u64(-delta) > brk - heap_start)
+        u64 shrink = u64(0) - u64(delta); // no overflow for INT64_MIN
+        if (shrink > brk - heap_start)
             return Error(ERR_INVAL);
-        now = brk - u64(-delta);
+        now = brk - shrink;
     }
     vaddr_t old_end = page_round_up(old), new_end = page_round_up(now);
-    if (new_end > old_end) {
-        if (!range_is_free(old_end, new_end - old_end))
-            return Error(ERR_NOMEM); // something was mapped in the way
-        if (!heap) {
-            MemRegion shape;
-            shape.prot = PROT_READ | PROT_WRITE;
-            shape.kind = RegionKind::Heap;
-            TRY(add_region(heap_start, new_end - heap_start, true, shape));
-        } else {
-            heap->end = new_end;
-        }
-    } else if (new_end < old_end && heap) {
-        unmap_pages(new_end, old_end);
-        if (new_end == heap->start)
-            remove_region(heap);
-        else
-            heap->end = new_end;
-    }
+    if (new_end > old_end)
+        TRY(grow_heap(old_end, new_end));
+    else if (new_end < old_end)
+        TRY(shrink_heap(new_end, old_end));
     brk = now;
     return old;
+}
+
+Result<void> AddressSpace::grow_heap(vaddr_t old_end, vaddr_t new_end)
+{
+    if (!range_is_free(old_end, new_end - old_end))
+        return Error(ERR_NOMEM); // something was mapped in the way
+    MemRegion* top = old_end > heap_start ? find_region(old_end - 1) : nullptr;
+    if (top && top->kind == RegionKind::Heap && top->prot == HEAP_PROT) {
+        top->end = new_end;
+        return {};
+    }
+    MemRegion shape;
+    shape.prot = HEAP_PROT;
+    shape.kind = RegionKind::Heap;
+    TRY(add_region(old_end, new_end - old_end, true, shape));
+    return {};
+}
+
+Result<void> AddressSpace::shrink_heap(vaddr_t new_end, vaddr_t old_end)
+{
+    // A heap piece that straddles the new break keeps its lower part.
+    MemRegion* straddler = find_region(new_end);
+    if (straddler && straddler->kind == RegionKind::Heap && straddler->start < new_end)
+        TRY(split(straddler, new_end));
+    MemRegion* r = m_regions.front();
+    while (r && r->start < old_end) {
+        MemRegion* next = m_regions.next(r);
+        if (r->kind == RegionKind::Heap && r->start >= new_end)
+            remove_region(r);
+        r = next;
+    }
+    return {};
 }
 
 namespace {

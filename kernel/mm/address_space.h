@@ -42,6 +42,7 @@ constexpr vaddr_t USER_STACK_TOP = USER_VA_END - PAGE_SIZE;
 constexpr u64 USER_STACK_SIZE = 1 << 20;           // 1 MiB
 constexpr u64 USER_STACK_GUARD = 1 << 30;          // gap between views and the stack
 constexpr vaddr_t USER_MMAP_END = USER_STACK_TOP - USER_STACK_SIZE - USER_STACK_GUARD;
+constexpr u32 HEAP_PROT = PROT_READ | PROT_WRITE;
 constexpr int MAX_REGIONS_PER_PROCESS = SHM_MAX_VIEWS_PER_PROCESS; // every mapping counts
 
 enum class RegionKind : u8 { Program, Heap, Stack, Anonymous, SharedView, FileView };
@@ -100,7 +101,8 @@ struct AddressSpace {
     MemRegion* find_region(vaddr_t va);
     bool range_is_free(vaddr_t start, u64 length);
 
-    // sbrk: moves the break by delta; returns the old break.
+    // sbrk: moves the break by delta; returns the old break. Only the heap
+    // piece at the break grows or shrinks (see address_space.cc).
     Result<u64> change_break(i64 delta);
 
     // Writes kernel bytes into this (possibly inactive) space, faulting
@@ -142,6 +144,8 @@ private:
     Result<void> break_cow(MemRegion* r, vaddr_t page, paddr_t old);
     void unmap_pages(vaddr_t start, vaddr_t end);
     Result<MemRegion*> split(MemRegion* r, vaddr_t at);
+    Result<void> grow_heap(vaddr_t old_end, vaddr_t new_end);
+    Result<void> shrink_heap(vaddr_t new_end, vaddr_t old_end);
     void insert_sorted(MemRegion* r);
     Result<vaddr_t> find_free(u64 length);
     void release_region(MemRegion* r);

@@ -5,7 +5,8 @@
  * another process; the creation-time ceiling of a region binds every
  * other opener. The cases are in securitytests/: kernel addresses
  * (kernel.cc), read-only views and handles (readonly.cc), handles and
- * ceilings (handles.cc).
+ * ceilings (handles.cc), the break after the heap was rearranged
+ * (heap.cc).
  *
  *   securitytests           every case
  *   securitytests CASE...   the named cases
@@ -52,6 +53,11 @@ const struct test_case g_cases[] = {
     SEC_CASE(handle_numbers_are_per_process),
     SEC_CASE(ceiling_cannot_be_exceeded),
     SEC_CASE(ceiling_applies_to_creators_children),
+    SEC_CASE(sbrk_moves_only_the_heap_top),
+    SEC_CASE(sbrk_leaves_readonly_region_view_alone),
+    SEC_CASE(sbrk_leaves_readonly_file_view_alone),
+    SEC_CASE(sbrk_shrink_spares_foreign_mapping),
+    SEC_CASE(sbrk_refuses_more_than_memory),
 };
 
 } // namespace

@@ -58,3 +58,8 @@ void readonly_view_blocks_shrink();
 void handle_numbers_are_per_process();
 void ceiling_cannot_be_exceeded();
 void ceiling_applies_to_creators_children();
+void sbrk_moves_only_the_heap_top();
+void sbrk_leaves_readonly_region_view_alone();
+void sbrk_leaves_readonly_file_view_alone();
+void sbrk_shrink_spares_foreign_mapping();
+void sbrk_refuses_more_than_memory();
