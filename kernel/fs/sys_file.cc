@@ -14,16 +14,19 @@
 
 namespace {
 
-// A user length, cut down so that pointer + length cannot wrap and the
-// result still fits a positive long.
-size_t clamp_length(u64 user_buf, u64 n)
+// A user length, cut down so that the result fits a positive long. A
+// buffer that wraps past the top of the address space is a bad pointer,
+// not a short one: cutting it to what fits once made read() of a pipe that
+// held data return 0, end-of-file. A buffer that merely runs past the end
+// of user space is left to the copy routines, which deliver what fits
+// before the bad part, as for any buffer that turns bad part of the way.
+Result<size_t> checked_length(u64 user_buf, u64 n)
 {
     constexpr u64 LIMIT = u64(1) << 40;
-    n = min(n, LIMIT);
     u64 end;
-    if (add_overflows(user_buf, n, &end))
-        n = ~user_buf;
-    return size_t(n);
+    if (n && add_overflows(user_buf, n - 1, &end))
+        return Error(ERR_FAULT);
+    return size_t(min(n, LIMIT));
 }
 
 } // namespace
@@ -33,7 +36,8 @@ long sys_read(const SyscallArgs& args)
     auto f = fd_get(args.as_int(0));
     if (f.is_error())
         return f.error_code();
-    return to_syscall_return(file_read(f.value(), args[1], clamp_length(args[1], args[2])));
+    size_t n = TRY_SYSCALL(checked_length(args[1], args[2]));
+    return to_syscall_return(file_read(f.value(), args[1], n));
 }
 
 long sys_write(const SyscallArgs& args)
@@ -41,7 +45,8 @@ long sys_write(const SyscallArgs& args)
     auto f = fd_get(args.as_int(0));
     if (f.is_error())
         return f.error_code();
-    return to_syscall_return(file_write(f.value(), args[1], clamp_length(args[1], args[2])));
+    size_t n = TRY_SYSCALL(checked_length(args[1], args[2]));
+    return to_syscall_return(file_write(f.value(), args[1], n));
 }
 
 long sys_close(const SyscallArgs& args)

@@ -12,6 +12,7 @@ const uintptr_t k_kernel_addresses[] = {
     stress::KERNEL_IMAGE + 0x1234,
     0xfffffffffffff000,                 // the last page
     0xffffffffffffffff - 7,             // the last bytes: a range wraps to 0
+    0xffffffffffffffff,                 // the last byte: any range wraps (read once took it as length 0)
     stress::USER_END - 8,               // the last user bytes: a range runs past the end
     stress::USER_END,                   // the first non-user address
     stress::NONCANONICAL,               // no address at all in Sv39
