@@ -118,7 +118,12 @@ Result<paddr_t> pin_word(AddressSpace* as, u64 addr, Access access, FutexKey* ke
         as->lock().unlock();
         auto faulted = as->handle_fault(addr, access);
         as->lock().lock();
-        TRY(faulted);
+        if (faulted.is_error()) {
+            // The fault handler's own reasons are not this call's: a word
+            // past the end of a mapped file (ERR_RANGE) is simply not the
+            // caller's memory. Only running out of memory says so.
+            return Error(faulted.error_code() == ERR_NOMEM ? ERR_NOMEM : ERR_FAULT);
+        }
         if (!as->page_table().lookup(page_round_down(addr), &pa, &perms) || (perms & needed) != needed)
             return Error(ERR_FAULT);
     }

@@ -42,7 +42,8 @@ extern "C" {
    any process that maps it), the deadline, or death. Returns ERR_OK when
    woken (or spuriously), ERR_AGAIN if *addr != expected on entry,
    ERR_TIMEDOUT, ERR_INTR (killed), ERR_INVAL (addr not 4-byte aligned),
-   ERR_FAULT (addr not readable memory of the caller). */
+   ERR_FAULT (addr not readable memory of the caller, or past the end of a
+   mapped file), ERR_NOMEM (no memory for the word's page). */
 int futex_wait(uint32_t* addr, uint32_t expected, uint64_t deadline_ns);
 /* Wakes up to n sleepers on the word at addr (n >= 0); returns how many.
    ERR_INVAL (misaligned, n < 0), ERR_FAULT (addr not in the caller's

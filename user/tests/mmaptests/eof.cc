@@ -7,6 +7,7 @@
  * an unlinked file lives on while it is mapped.
  */
 #include "cases.h"
+#include "sync.h"
 
 namespace {
 constexpr int RW = PROT_READ | PROT_WRITE;
@@ -43,6 +44,11 @@ void past_eof_kills_only_toucher()
     char* shared = map_or_stop(fd, 4 * PAGE, RW, MAP_SHARED, 0);
     check_eq(write(1, shared + 2 * PAGE, 10), ERR_FAULT);
     check_eq(read_at(fd, shared + 3 * PAGE, 10, 0), ERR_FAULT);
+    // So do the futex calls on a word there, with the documented code (they
+    // once passed the page fault's internal ERR_RANGE through).
+    uint32_t* word = reinterpret_cast<uint32_t*>(shared + 2 * PAGE);
+    check_eq(futex_wait(word, 0, clock_ns() + 1000000), ERR_FAULT);
+    check_eq(futex_wake(word, FUTEX_WAKE_HANDOFF), ERR_FAULT);
     // Whoever did not touch it lives on, with its view intact.
     check_pattern(shared, PAGE, 51, 0, "first page after the kills");
     check_eq(munmap(shared, 4 * PAGE), 0);
