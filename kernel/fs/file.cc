@@ -95,7 +95,8 @@ Result<size_t> read_inode_file(File* f, u64 user_buf, size_t n)
             status = Error(ERR_ISDIR);
             break;
         }
-        if (done == n) {
+        // A killed reader never sees the result: stop at once.
+        if (done == n || current_killed()) {
             inode_unlock(ip);
             break;
         }
@@ -332,7 +333,7 @@ Result<size_t> file_getdents(File* f, u64 user_entries, size_t max)
     size_t count = 0;
     int error = 0;
     bool at_end = false;
-    while (count < max && !at_end && !error) {
+    while (count < max && !at_end && !error && !current_killed()) {
         inode_lock(ip);
         if (ip->type != T_DIR) {
             inode_unlock(ip);

@@ -28,6 +28,7 @@
 #include "../lib/kstring.h"
 #include "../mm/kmalloc.h"
 #include "../mm/uaccess.h"
+#include "../proc/proc.h"
 #include "../sync/sleeplock.h"
 #include "../sync/wait_queue.h"
 #include "../uapi/fcntl.h"
@@ -83,7 +84,7 @@ Result<size_t> read_pieces(Pipe* pipe, u64 user_dst, size_t n)
 {
     u8 piece[PIPE_ATOMIC];
     size_t done = 0;
-    while (done < n) {
+    while (done < n && !current_killed()) { // a killed process never sees the result
         size_t got;
         {
             SpinlockGuard guard(pipe->lock);
@@ -168,7 +169,7 @@ Result<size_t> pipe_write(Pipe* pipe, u64 user_src, size_t n)
 {
     u8 piece[PIPE_ATOMIC];
     size_t done = 0;
-    while (done < n) {
+    while (done < n && !current_killed()) { // a killed process never sees the result
         size_t m = min(n - done, PIPE_ATOMIC);
         if (auto copied = copy_from_user(piece, user_src + done, m); copied.is_error())
             return done ? Result<size_t>(done) : copied.error();

@@ -15,6 +15,7 @@
 #include "address_space.h"
 #include "file_store.h"
 #include "mmap_sources.h"
+#include "../proc/proc.h"
 #include "../shm/shared_region.h"
 
 namespace {
@@ -77,8 +78,15 @@ Result<void> sync_mapped_range(AddressSpace* as, u64 start, u64 length)
         u64 from = max(start, r->start), to = min(end, r->end);
         u64 first = (r->store_offset + (from - r->start)) / PAGE_SIZE;
         u64 last = (r->store_offset + (to - r->start)) / PAGE_SIZE;
-        if (auto synced = r->store->write_back(first, last); synced.is_error() && result.ok())
-            result = synced;
+        // A piece at a time, so that a kill ends a long msync between
+        // pieces (what is left stays dirty; exit writes it back).
+        constexpr u64 PIECE = 512;
+        for (u64 at = first; at < last; at += PIECE) {
+            if (current_killed())
+                return Error(ERR_INTR);
+            if (auto synced = r->store->write_back(at, min(last, at + PIECE)); synced.is_error() && result.ok())
+                result = synced;
+        }
     }
     return result;
 }

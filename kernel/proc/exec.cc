@@ -175,6 +175,10 @@ long sys_exec(const SyscallArgs& args)
             result = ERR_INVAL;
             break;
         }
+        if (current_killed()) { // each string may fault pages in: stop at a kill
+            result = ERR_INTR;
+            break;
+        }
         auto len = copy_string_from_user(buffer + used, pointer, EXEC_MAX_ARG_BYTES - used);
         if (len.is_error()) {
             result = len.error_code() == ERR_NAMETOOLONG ? ERR_INVAL : len.error_code();

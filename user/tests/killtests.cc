@@ -45,6 +45,8 @@ const struct test_case g_cases[] = {
     KILL_CASE(kill_pipe_users),
     KILL_CASE(kill_file_writers),
     KILL_CASE(kill_everything_at_once),
+    KILL_CASE(kill_ends_long_console_write),
+    KILL_CASE(kill_ends_long_file_read),
 };
 
 } // namespace

@@ -48,6 +48,8 @@ bool wait_at_least(volatile uint32_t* p, uint32_t value, unsigned timeout_ms);
 
 // ---- cases ----
 void kill_view_holders();
+void kill_ends_long_console_write();
+void kill_ends_long_file_read();
 void kill_handle_holders();
 void kill_faulting_processes();
 void kill_region_lock_holders();
