@@ -60,6 +60,8 @@ void file_close(File* f)
         // (docs/mmap.md); the mappings themselves stay.
         if (f->kind == FileKind::Inode)
             (void)file_cache_sync(f->inode);
+        if (f->kind == FileKind::Inode && f->writable)
+            inode_put_write_access(f->inode); // taken by open_path
         // The last reference to an unlinked file frees it: an operation.
         FsTransaction op;
         inode_put(f->inode);

@@ -30,6 +30,7 @@
  */
 #pragma once
 
+#include "../lib/atomic.h"
 #include "../sync/sleeplock.h"
 #include "iocopy.h"
 #include "layout.h"
@@ -58,6 +59,11 @@ struct Inode {
     // The page cache of a mapped file, or null: set under lock, dropped
     // with the last reference (one store reference belongs to the inode).
     FileStore* cache = nullptr;
+    // Who may change the file's bytes (write_access.cc): above 0, the
+    // writers (descriptors open for writing, shared writable views,
+    // writable file-backed regions); below 0, the program segments running
+    // from it. Never both. Atomic; each count belongs to a reference.
+    Atomic<i32> write_access{0};
 };
 
 // ---- the mounted file system's superblock (set by fs_init) ----------------
@@ -90,6 +96,17 @@ Result<Inode*> inode_alloc(u16 type);
 void inode_update(Inode* ip);
 // Inodes currently referenced (for leak checks in tests).
 int inode_cache_busy_count();
+
+// ---- a running program's file does not change (write_access.cc) -----------
+// As Linux's ETXTBSY: a file cannot be opened for writing, truncated or
+// mapped shared and writable while a program runs from it, nor run while it
+// is open for writing. Each get/deny is undone by one put/allow.
+// A writer's right: ERR_TXTBSY while a program runs from the file.
+Result<void> inode_get_write_access(Inode* ip);
+void inode_put_write_access(Inode* ip);
+// A running program's guard: ERR_TXTBSY while the file is open for writing.
+Result<void> inode_deny_write_access(Inode* ip);
+void inode_allow_write_access(Inode* ip);
 
 // ---- contents (inode_data.cc); the caller holds the inode's lock ----------
 // Reads up to n bytes at off (fewer at the end of the file); holes read as

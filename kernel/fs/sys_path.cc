@@ -122,6 +122,15 @@ Result<int> open_path(const char* path, int flags)
         error = ERR_ISDIR;
     else if (ip->type == T_DEVICE && !device_ops(ip->major))
         error = ERR_NOTEXIST; // no driver for this major
+    // A writer of a regular file holds write access while it is open:
+    // refused (ERR_TXTBSY) while a program runs from the file.
+    bool write_access = false;
+    if (!error && writable && ip->type == T_FILE) {
+        if (auto got = inode_get_write_access(ip); got.is_error())
+            error = got.error_code();
+        else
+            write_access = true;
+    }
     File* f = nullptr;
     if (!error) {
         auto allocated = file_alloc();
@@ -149,6 +158,8 @@ Result<int> open_path(const char* path, int flags)
         }
     }
     if (error) {
+        if (write_access)
+            inode_put_write_access(ip);
         inode_unlock_put(ip);
         return Error(error);
     }

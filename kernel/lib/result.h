@@ -66,3 +66,18 @@ inline long to_syscall_return(Result<void>&& r) { return r.error_code(); }
             return _try_result.error();             \
         _try_result.release_value();                \
     })
+
+// For a call that cannot fail here (the caller has made sure of it): the
+// value, or a panic naming the place if it failed after all.
+[[noreturn]] void panic(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+[[noreturn]] inline void result_must_failed(const char* expr, const char* file, int line, int code)
+{
+    panic("MUST(%s) failed at %s:%d: error %d", expr, file, line, code);
+}
+#define MUST(expr)                                                                  \
+    ({                                                                              \
+        auto _must_result = (expr);                                                 \
+        if (_must_result.is_error())                                                \
+            result_must_failed(#expr, __FILE__, __LINE__, _must_result.error_code()); \
+        _must_result.release_value();                                               \
+    })

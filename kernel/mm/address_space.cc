@@ -14,9 +14,8 @@
 #include "kmalloc.h"
 #include "mem_store.h"
 #include "page_alloc.h"
+#include "../proc/fs_glue.h"
 
-void fs_inode_put(Inode* ip);
-Inode* fs_inode_dup(Inode* ip);
 
 bool MemRegion::tracks_writes() const { return shared && store && store->tracks_writes(); }
 
@@ -246,7 +245,7 @@ void AddressSpace::release_region(MemRegion* r)
         r->store->unref();
     }
     if (r->file)
-        fs_inode_put(r->file);
+        fs_program_unref(r->file);
     ::destroy(r);
 }
 
@@ -284,7 +283,7 @@ Result<MemRegion*> AddressSpace::split(MemRegion* r, vaddr_t at)
     if (upper->store)
         upper->store->ref();
     if (upper->file)
-        fs_inode_dup(upper->file);
+        MUST(fs_program_ref(upper->file)); // r's reference already keeps writers out
     insert_sorted(upper);
     // The store learns of the upper piece before r shrinks, so a file
     // store's write-back, which walks its views from another process,
@@ -517,7 +516,7 @@ Result<AddressSpace*> AddressSpace::fork_copy()
         if (copy->store)
             copy->store->ref();
         if (copy->file)
-            fs_inode_dup(copy->file);
+            MUST(fs_program_ref(copy->file)); // as r's does
         child->insert_sorted(copy);
         if (copy->store)
             copy->store->on_view_added(child, copy);

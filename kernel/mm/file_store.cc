@@ -184,6 +184,12 @@ Result<paddr_t> FileStore::fill(u64 index)
 
 // ---- views and dirty tracking -----------------------------------------------
 
+namespace {
+// A view through which the file's bytes can change holds write access to
+// it, so that no program starts running from it meanwhile (inode.h).
+bool view_writes_file(const MemRegion* view) { return view->shared && (view->max_prot & PROT_WRITE); }
+} // namespace
+
 void FileStore::on_view_added(AddressSpace*, MemRegion* view)
 {
     {
@@ -191,6 +197,11 @@ void FileStore::on_view_added(AddressSpace*, MemRegion* view)
         m_views.push_back(view);
     }
     inode_dup(m_inode); // the view keeps the file
+    // Whatever made this view (a descriptor open for writing, a writable
+    // file-backed region, the view it was split or forked from) holds
+    // write access already, so this cannot fail.
+    if (view_writes_file(view))
+        MUST(inode_get_write_access(m_inode));
 }
 
 void FileStore::on_view_removed(AddressSpace*, MemRegion* view)
@@ -202,12 +213,14 @@ void FileStore::on_view_removed(AddressSpace*, MemRegion* view)
     Inode* ip = m_inode;
     // Its pages are unmapped already. What it may have written goes to the
     // disk now (a read-only or private view wrote nothing here).
-    if (view->shared && (view->max_prot & PROT_WRITE)) {
+    if (view_writes_file(view)) {
         u64 first = view->store_offset / PAGE_SIZE;
         if (auto written = write_back(first, first + view->length() / PAGE_SIZE); written.is_error())
             kprintf("mmap: writing back inode %u failed (error %d); its pages stay dirty\n", ip->inum,
                     written.error_code());
     }
+    if (view_writes_file(view))
+        inode_put_write_access(ip);
     // Last: this may be the inode's last reference, which drops the inode's
     // store reference (the view's own keeps the store until release_region).
     fs_inode_put(ip);

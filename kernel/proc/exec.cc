@@ -49,12 +49,17 @@ Result<AddressSpace*> build_space(Inode* ip, u64* entry)
             MemRegion shape;
             shape.prot = seg.prot;
             shape.kind = RegionKind::Program;
-            shape.file = fs_inode_dup(ip);
+            auto file = fs_program_ref(ip); // ERR_TXTBSY if the file is open for writing
+            if (file.is_error()) {
+                ok = file.error();
+                break;
+            }
+            shape.file = file.value();
             shape.file_offset = seg.file_offset;
             shape.file_bytes = seg.filesz;
             auto r = as->add_region(seg.vaddr, seg.memsz, true, shape);
             if (r.is_error()) {
-                fs_inode_put(shape.file);
+                fs_program_unref(shape.file);
                 ok = r.error();
             }
         }

@@ -60,6 +60,18 @@ u64 fs_inode_size(Inode* ip)
 
 Inode* fs_inode_dup(Inode* ip) { return inode_dup(ip); }
 
+Result<Inode*> fs_program_ref(Inode* ip)
+{
+    TRY(inode_deny_write_access(ip));
+    return inode_dup(ip);
+}
+
+void fs_program_unref(Inode* ip)
+{
+    inode_allow_write_access(ip);
+    fs_inode_put(ip);
+}
+
 void fs_inode_put(Inode* ip)
 {
     // The last reference to an unlinked file frees it, which writes the disk.

@@ -21,3 +21,8 @@ u64 fs_inode_size(Inode* ip);
 Inode* fs_inode_dup(Inode* ip);
 // Drops a reference (inside a file-system transaction).
 void fs_inode_put(Inode* ip);
+// A program segment's reference to its file: a reference that also keeps
+// writers out while the program runs (ERR_TXTBSY if the file is open for
+// writing). Another segment's reference can always be copied.
+Result<Inode*> fs_program_ref(Inode* ip);
+void fs_program_unref(Inode* ip);

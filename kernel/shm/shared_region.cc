@@ -14,6 +14,7 @@
 #include "../proc/fs_glue.h"
 #include "../proc/proc.h"
 #include "../uapi/proc.h"
+#include "../fs/inode.h"
 #include "../mm/file_store.h"
 
 Spinlock g_shm_lock("shm_table", LockRank::ShmTable);
@@ -156,8 +157,11 @@ void shm_free(SharedRegion* r)
 {
     r->store->region = nullptr;
     r->store->unref();
-    if (r->file)
+    if (r->file) {
+        if (!r->readonly_file)
+            inode_put_write_access(r->file); // taken by shm_open_file
         fs_inode_put(r->file); // may free an unlinked file: an operation
+    }
     ::destroy(r);
 }
 

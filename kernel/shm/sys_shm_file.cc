@@ -162,6 +162,11 @@ Result<SharedRegion*> open_or_create(StringView name, const FileRequest& req, bo
     inode_unlock(req.ip);
     FileStore* backing = TRY(store);
     Inode* file = inode_dup(req.ip);
+    // A writable region can change the file for as long as it lives: it
+    // holds write access, which the writable descriptor it is made from
+    // already has (so this cannot fail).
+    if (req.fd_writable)
+        MUST(inode_get_write_access(file));
 
     Result<SharedRegion*> result = Error(ERR_NOTEXIST);
     {
@@ -187,6 +192,8 @@ Result<SharedRegion*> open_or_create(StringView name, const FileRequest& req, bo
     if (!*created) {
         // The region did not take them over.
         backing->unref();
+        if (req.fd_writable)
+            inode_put_write_access(file);
         fs_inode_put(file);
     }
     return result;

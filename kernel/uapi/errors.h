@@ -45,7 +45,8 @@ enum {
     ERR_NOEXEC = -32,        /* not an executable */
     ERR_RANGE = -33,         /* result out of range */
     ERR_SRCH = -34,          /* no such process */
-    ERR_LAST = -34
+    ERR_TXTBSY = -35,        /* a program runs from this file (or it is open for writing) */
+    ERR_LAST = -35
 };
 
 #endif

@@ -26,10 +26,13 @@ void exit(int status) __attribute__((noreturn));
 int wait(int* status);                 /* any child; returns its pid */
 int waitpid(int pid, int* status);     /* a given child (-1: any) */
 int kill(int pid);
-int exec(const char* path, char* const argv[]);
+int exec(const char* path, char* const argv[]); /* ERR_TXTBSY: the file is open for writing */
 int getpid(void);
 int getppid(void);
-void* sbrk(long increment);            /* old break, or an error code cast to a pointer */
+/* Old break, or an error code cast to a pointer. Moves only the heap piece
+   at the break (docs/kernel.md): ERR_NOMEM if something is mapped in the
+   way or the heap would outgrow the machine's memory. */
+void* sbrk(long increment);
 int sleep(unsigned int milliseconds);
 uint64_t uptime(void);                 /* milliseconds since boot */
 int yield(void);
@@ -40,7 +43,7 @@ int poweroff(int status);              /* ends the machine; QEMU exits with stat
 int meminfo(struct meminfo* out);
 
 /* ---- files ---- */
-int open(const char* path, int flags);
+int open(const char* path, int flags); /* for writing: ERR_TXTBSY while a program runs from it */
 long read(int fd, void* buf, size_t n);
 long write(int fd, const void* buf, size_t n);
 int close(int fd);

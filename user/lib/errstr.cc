@@ -52,6 +52,7 @@ const ErrorText g_errors[] = {
     ERROR_TEXT(ERR_NOEXEC, "not an executable"),
     ERROR_TEXT(ERR_RANGE, "result out of range"),
     ERROR_TEXT(ERR_SRCH, "no such process"),
+    ERROR_TEXT(ERR_TXTBSY, "file busy: a program runs from it, or it is open for writing"),
 };
 
 // Every code from ERR_OK down to ERR_LAST must have a line above.

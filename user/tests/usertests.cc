@@ -40,6 +40,8 @@ const struct test_case g_cases[] = {
     TEST_CASE_TIMEOUT(pipe_big_transfer, 120000),
     // exec
     TEST_CASE(exec_argv),
+    TEST_CASE(text_busy_while_running),
+    TEST_CASE(text_busy_while_open_for_writing),
     TEST_CASE(exec_many_args),
     TEST_CASE(exec_missing),
     TEST_CASE(exec_not_elf),

@@ -54,6 +54,8 @@ void fork_storm();
 
 // ---- exec (exec.cc) ----
 void exec_argv();
+void text_busy_while_running();
+void text_busy_while_open_for_writing();
 void exec_many_args();
 void exec_missing();
 void exec_not_elf();
