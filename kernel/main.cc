@@ -14,6 +14,7 @@
 #include "drivers/uart.h"
 #include "mm/page_alloc.h"
 #include "mm/phys.h"
+#include "mm/vm_check.h"
 #include "params.h"
 #include "printk.h"
 #include "proc/proc.h"
@@ -100,6 +101,7 @@ extern "C" [[noreturn]] void boot_main(u64 hart_id, paddr_t dtb, paddr_t load_ad
         arch::power_off(failed ? 1 : 0);
     }
     shm_init(page_stats().total_pages);
+    vm_check_init(bootarg_flag("vmcheck"));
     probe_block_devices();
     create_init_process();
     release_secondaries_to_scheduler();

@@ -101,6 +101,9 @@ def harts_online(n: int) -> str:
     return rf"harts online: {n} \("
 
 
+# What the console shows when the invariant checker is on.
+VMCHECK_ON = r"vmcheck: address spaces are checked"
+
 # What the console shows when the root file system is the RAM disk.
 ON_RAMDISK = r"fs: ramdisk: "
 
@@ -207,10 +210,15 @@ RUNS: List[GuestRun] = [
     *user_suite("killtests"),
     *user_suite("exhausttests"),
     *user_suite("securitytests"),
-    *[GuestRun(f"shmstress-virt-{n}", "stress", smp=n, append="run=shmstress args=-t,25", suite="shmstress",
-               timeout=240, program="shmstress", log_checks=[harts_online(n)]) for n in (1, 4)],
-    *[GuestRun(f"syzfuzz-virt-{n}", "stress", smp=n, append="run=syzfuzz args=-t,25", suite="syzfuzz",
-               timeout=240, program="syzfuzz", log_checks=[harts_online(n)]) for n in (1, 4)],
+    # The stress and fuzz runs, and one pass of the main suites, run with the
+    # address-space invariant checker on (vmcheck: a violation panics).
+    *[GuestRun(f"shmstress-virt-{n}", "stress", smp=n, append="vmcheck run=shmstress args=-t,25", suite="shmstress",
+               timeout=240, program="shmstress", log_checks=[harts_online(n), VMCHECK_ON]) for n in (1, 4)],
+    *[GuestRun(f"syzfuzz-virt-{n}", "stress", smp=n, append="vmcheck run=syzfuzz args=-t,25", suite="syzfuzz",
+               timeout=240, program="syzfuzz", log_checks=[harts_online(n), VMCHECK_ON]) for n in (1, 4)],
+    *[GuestRun(f"{suite}-virt-4-vmcheck", "stress", smp=4, append=f"vmcheck run={suite}", suite=suite,
+               timeout=300, program=suite, log_checks=[harts_online(4), VMCHECK_ON])
+      for suite in ("usertests", "shmtests", "mmaptests", "securitytests")],
     GuestRun("fuzz-host", "stress", kind="fuzz-host", timeout=20),
 ]
 

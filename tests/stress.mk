@@ -7,6 +7,8 @@
 #
 # DURATION is in seconds (default 60); without SEED every run picks a fresh
 # seed and prints it first; giving it back replays the run's choices.
+# VMCHECK=1 (the default) boots with the address-space invariant checker
+# on (docs/reliability.md); VMCHECK=0 runs without it, faster.
 # make test runs short versions of all three (tests/run_all.py).
 #
 # STRESS_ARGS / FUZZ_ARGS add arguments to the guest programs (comma
@@ -15,12 +17,13 @@
 
 DURATION ?= 60
 SEED ?=
+VMCHECK ?= 1
 STRESS_ARGS ?=
 FUZZ_ARGS ?=
 
 stress_comma := ,
 # The kernel command line words that run one program with arguments.
-guest_run = run=$(1) args=-t$(stress_comma)$(DURATION)$(if $(SEED),$(stress_comma)-s$(stress_comma)$(SEED))$(if $(2),$(stress_comma)$(2))
+guest_run = $(if $(filter 1,$(VMCHECK)),vmcheck )run=$(1) args=-t$(stress_comma)$(DURATION)$(if $(SEED),$(stress_comma)-s$(stress_comma)$(SEED))$(if $(2),$(stress_comma)$(2))
 # A run may take its duration plus start-up and the final checks.
 guest_timeout = $$(( $(DURATION) + 240 ))
 

@@ -324,6 +324,13 @@ Result<void> FileStore::write_back(u64 first, u64 end)
     }
 }
 
+bool FileStore::with_dirty_state(u64 index, DirtyCheck check, void* context)
+{
+    SpinlockGuard guard(m_lock);
+    u64* e = entry_locked(index);
+    return check(e && (*e & DIRTY), context);
+}
+
 u64 FileStore::dirty_pages(u64 first, u64 end)
 {
     SpinlockGuard guard(m_lock);

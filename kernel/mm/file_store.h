@@ -66,6 +66,7 @@ public:
     void end_write() override;
     Result<void> write_back(u64 first, u64 end) override;
     u64 dirty_pages(u64 first, u64 end) override;
+    bool with_dirty_state(u64 index, DirtyCheck check, void* context) override;
 
     // Writes back every dirty page.
     Result<void> write_back_all() { return write_back(0, ~u64(0)); }

@@ -59,6 +59,13 @@ public:
     virtual Result<void> write_back(u64 first, u64 end) { return {}; }
     // Dirty pages among [first, end), for introspection.
     virtual u64 dirty_pages(u64 first, u64 end) { return 0; }
+    // For the invariant checker (vm_check.cc): calls check(dirty, context)
+    // with the store's lock held, where `dirty` says whether page `index`
+    // is dirty, so that no write-back (which cleans a page and revokes
+    // write access under that lock) runs between looking at the page and
+    // at a PTE of it. A store that tracks no writes passes true.
+    using DirtyCheck = bool (*)(bool dirty, void* context);
+    virtual bool with_dirty_state(u64 index, DirtyCheck check, void* context) { return check(true, context); }
 
     void ref() { m_refs.fetch_add(1, MemoryOrder::Relaxed); }
     // Drops a reference; the last one destroys the store.

@@ -5,6 +5,7 @@
  */
 #include "../cpu.h"
 #include "../mm/address_space.h"
+#include "../mm/vm_check.h"
 #include "../lib/format.h"
 #include "../printk.h"
 #include "../sched.h"
@@ -25,6 +26,19 @@ long dispatch(u64 number, const SyscallArgs& args)
         return ERR_NOSYS;
     }
 }
+
+#define SYSCALL_NAME_CASE(num, name) \
+    case num:                        \
+        return #name;
+const char* syscall_name(u64 number)
+{
+    switch (number) {
+        SYSCALL_LIST(SYSCALL_NAME_CASE)
+    default:
+        return "an unknown system call";
+    }
+}
+#undef SYSCALL_NAME_CASE
 
 const char* access_name(Access access)
 {
@@ -59,15 +73,18 @@ static bool is_tiny_syscall(u64 number)
 // lookup, and this is the path every system call takes.
 [[gnu::always_inline]] static inline void run_syscall(TrapFrame* frame)
 {
-    bool tiny = is_tiny_syscall(frame->syscall_number());
+    u64 number = frame->syscall_number();
+    bool tiny = is_tiny_syscall(number);
     if (!tiny)
         arch::irq_enable();
     Proc* p = current_proc();
     p->syscall_count.fetch_add(1, MemoryOrder::Relaxed);
     SyscallArgs args{{frame->a0, frame->a1, frame->a2, frame->a3, frame->a4, frame->a5}};
-    long result = dispatch(frame->syscall_number(), args);
+    long result = dispatch(number, args);
     // exec replaces the whole frame and reports argc through its result.
     frame->set_return(result);
+    if (vm_check_enabled() && !tiny)
+        vm_check_current(syscall_name(number), args[0]);
     if (!tiny)
         arch::irq_disable();
 }
@@ -79,8 +96,11 @@ void handle_user_page_fault(TrapFrame* frame, vaddr_t address, Access access)
     Proc* p = current_proc();
     p->page_fault_count.fetch_add(1, MemoryOrder::Relaxed);
     auto r = p->address_space->handle_fault(address, access);
-    if (r.ok())
+    if (r.ok()) {
+        if (vm_check_enabled())
+            vm_check_current("a page fault", address);
         return;
+    }
     char cause[64];
     if (r.error_code() == ERR_RANGE)
         snprintf_k(cause, sizeof cause, "%s past the end of the mapped file or region", access_name(access));

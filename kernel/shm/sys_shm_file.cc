@@ -67,6 +67,11 @@ Result<void> RegionStore::write_back(u64 first, u64 end)
 
 u64 RegionStore::dirty_pages(u64 first, u64 end) { return backing ? backing->dirty_pages(first, end) : 0; }
 
+bool RegionStore::with_dirty_state(u64 index, DirtyCheck check, void* context)
+{
+    return backing ? backing->with_dirty_state(index, check, context) : check(true, context);
+}
+
 u64 RegionStore::resident() const { return backing ? backing->resident_pages() : resident_pages(); }
 
 void RegionStore::release()
