@@ -54,6 +54,20 @@ uint64_t kernel_address()
     }
 }
 
+uint64_t heap_start() { return (uintptr_t(_end) + PAGE - 1) / PAGE * PAGE; }
+
+uint64_t heap_address()
+{
+    uint64_t brk = (uintptr_t(sbrk(0)) + PAGE - 1) / PAGE * PAGE;
+    switch (c.rng.below(5)) {
+    case 0: return heap_start();
+    case 1: return brk;                                    // just above the break
+    case 2: return brk - c.rng.range(1, 4) * PAGE;         // the top of the heap
+    case 3: return brk + c.rng.range(1, 8) * PAGE;         // where the heap would grow
+    default: return heap_start() + c.rng.below((brk - heap_start()) / PAGE + 1) * PAGE;
+    }
+}
+
 // Any address a call might be handed as a buffer. *bad says whether it is
 // one no call may ever use (kernel half or past user space).
 uint64_t pointer(bool* bad)
@@ -93,8 +107,18 @@ uint64_t pointer(bool* bad)
         }
         return BUF;
     }
-    case 21: return c.rng.next(); // anything at all
-    case 22: return 0x1000000000 + c.rng.below(1 << 24) * PAGE; // the mmap area
+    case 21:
+        if (c.rng.chance(50)) {
+            // The last bytes of the address space: any length wraps.
+            if (bad)
+                *bad = true;
+            return ~0ull - c.rng.below(16);
+        }
+        return c.rng.next(); // anything at all
+    case 22:
+        if (c.rng.chance(50))
+            return heap_address() + c.rng.below(PAGE); // the heap and around the break
+        return 0x1000000000 + c.rng.below(1 << 24) * PAGE; // the mmap area
     default: return BUF + BUF_SIZE - c.rng.below(64); // runs off the end of BUF
     }
 }
@@ -366,6 +390,7 @@ uint64_t mmap_flags()
 {
     static const uint64_t common[] = {MAP_PRIVATE | MAP_ANONYMOUS, MAP_SHARED | MAP_ANONYMOUS, MAP_SHARED,
                                       MAP_PRIVATE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, MAP_SHARED | MAP_FIXED,
+                                      MAP_PRIVATE | MAP_FIXED, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED,
                                       0, MAP_SHARED | MAP_PRIVATE};
     if (c.rng.chance(85))
         return c.rng.pick(common);
@@ -376,7 +401,18 @@ uint64_t mmap_flags()
 // An address for mmap hints, munmap, mprotect, destroyMapping.
 uint64_t address_value()
 {
-    switch (c.rng.below(10)) {
+    switch (c.rng.below(14)) {
+    case 10:
+    case 11: return heap_address();
+    case 12: {
+        // Right after one of our mappings: views of different kinds
+        // (files, regions, anonymous) end up side by side.
+        int i = int(c.rng.below(MAX_MAPS));
+        if (c.maps[i])
+            return c.maps[i] + (c.map_len[i] + PAGE - 1) / PAGE * PAGE;
+        return heap_address();
+    }
+    case 13: c.hostile = true; return ~0ull - c.rng.below(4) * PAGE - (PAGE - 1); // the top pages
     case 0:
     case 1:
     case 2:
@@ -571,8 +607,10 @@ void spare_vital(uint64_t* addr, uint64_t len)
         uint64_t start, end;
     };
     uint64_t control = uintptr_t(g_ctl);
+    // The heap is not vital (the child never mallocs after start-up), so
+    // that munmap, mprotect and MAP_FIXED reshape it for sbrk to meet.
     const Range vital[] = {
-        {0, 0x1000000},
+        {0, heap_start()},
         {stress::USER_END - (4 << 20), stress::USER_END},
         {ARENA, ARENA + 0x800000},
         {control, control + sizeof(Control) + PAGE},

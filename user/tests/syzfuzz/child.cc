@@ -95,7 +95,7 @@ struct CallDesc {
     ArgKind args[6];
 };
 
-const CallDesc k_calls[] = {
+constexpr CallDesc k_calls[] = {
     {NR_fork, "fork", 3, {}},
     {NR_exit, "exit", 1, {A_INT}},
     {NR_wait, "wait", 6, {A_OUT}},
@@ -141,12 +141,27 @@ const CallDesc k_calls[] = {
     {NR_ftruncate, "ftruncate", 15, {A_FD, A_SHMSIZE}},
     {NR_shm_list, "shm_list", 10, {A_OUT, A_COUNT, A_COUNT}},
     {NR_shm_maps, "shm_maps", 10, {A_PID, A_OUT, A_COUNT}},
+    {NR_shm_open_file, "shm_open_file", 15, {A_SHM, A_FD, A_SHMFLAGS, A_SHMSIZE, A_CEIL, A_CREATED}},
     {NR_futex_wait, "futex_wait", 20, {A_FUTEX, A_FVAL, A_DEADLINE}},
     {NR_futex_wake, "futex_wake", 20, {A_FUTEX, A_WAKE}},
     {NR_set_robust_list, "set_robust_list", 10, {A_ROBUST}},
+    {NR_poweroff, "poweroff", 0, {}}, // listed, never picked (forbidden below)
     {0, "unknown", 5, {A_INT, A_INT, A_INT, A_INT, A_INT, A_INT}},
 };
 constexpr int CALL_COUNT = sizeof k_calls / sizeof k_calls[0];
+
+// Every system call of the kernel's table is in the fuzzer's: a new call
+// that is not fails the build here.
+constexpr bool in_call_table(uint64_t nr)
+{
+    for (const CallDesc& d : k_calls)
+        if (d.nr == nr)
+            return true;
+    return false;
+}
+#define SYSCALL_COVERED(number, name) static_assert(in_call_table(number), "syzfuzz's k_calls lacks " #name);
+SYSCALL_LIST(SYSCALL_COVERED)
+#undef SYSCALL_COVERED
 
 // System calls the fuzzer never makes: they end the run on purpose.
 bool forbidden(uint64_t nr) { return nr == NR_poweroff; }
@@ -307,7 +322,12 @@ uint64_t arg_value(const CallDesc& d, int i, uint64_t* args)
     case A_BRK: {
         static const int64_t deltas[] = {0, 1, 4096, -4096, 1 << 20, -(1 << 20), 1ll << 30, -(1ll << 30),
                                          1ll << 40, INT64_MIN, INT64_MAX, -1};
-        v = uint64_t(c.rng.chance(20) ? int64_t(c.rng.next()) : c.rng.pick(deltas));
+        // Mostly a few pages either way, so the break walks across heap
+        // pieces that munmap, mprotect and MAP_FIXED have made.
+        if (c.rng.chance(50))
+            v = uint64_t(int64_t(c.rng.range(1, 8) * PAGE) * (c.rng.chance(50) ? 1 : -1));
+        else
+            v = uint64_t(c.rng.chance(20) ? int64_t(c.rng.next()) : c.rng.pick(deltas));
         break;
     }
     case A_RFLAGS: v = c.rng.chance(85) ? c.rng.below(2) : c.rng.next(); break;
@@ -360,6 +380,7 @@ bool violates(uint64_t nr, const uint64_t* a, long r)
     case NR_getdents: return r > 0 && bad(1, uint64_t(r) * sizeof(struct dirent));
     case NR_createMapping: return r == 0 && bad(1, 8);
     case NR_shm_open: return r >= 0 && bad(4, 4);
+    case NR_shm_open_file: return r >= 0 && bad(5, 4);
     case NR_shm_list: return r > 0 && bad(0, uint64_t(r) * sizeof(struct shm_info));
     case NR_shm_maps: return r > 0 && bad(1, uint64_t(r) * sizeof(struct map_info));
     case NR_futex_wait: return (r == ERR_OK || r == ERR_AGAIN || r == ERR_TIMEDOUT) && bad(0, 4);
@@ -381,6 +402,7 @@ void note_result(uint64_t nr, const uint64_t* a, long r)
     case NR_open:
     case NR_dup:
     case NR_shm_open:
+    case NR_shm_open_file:
         remember_fd(r);
         break;
     case NR_pipe:

@@ -10,6 +10,8 @@
 
 #include "fuzz.h"
 
+extern "C" char _end[]; // end of bss: the heap starts at the next page
+
 namespace syzfuzz {
 
 using stress::Rng;
@@ -80,6 +82,9 @@ uint64_t prot_value();
 uint64_t mmap_flags();
 // An address for mmap hints, munmap, mprotect, msync, destroyMapping.
 uint64_t address_value();
+// The first page of the heap, and an address in or around the heap.
+uint64_t heap_start();
+uint64_t heap_address();
 // Rewrites (most of the time) a range that would unmap or re-protect what
 // the child itself runs on: text, stack, arenas, the ring.
 void spare_vital(uint64_t* addr, uint64_t len);
