@@ -104,6 +104,7 @@ void free_process_slot(Proc* p)
     free_pages(virt_to_phys(p->kernel_stack));
     p->kernel_stack = nullptr;
     p->pid = 0;
+    p->pgid = 0;
     p->parent = nullptr;
     p->name[0] = 0;
     SpinlockGuard guard(p->lock);
@@ -116,6 +117,7 @@ void create_init_process_with(void (*kernel_entry)())
     if (!p)
         panic("cannot allocate the init process");
     g_init = p;
+    p->pgid = p->pid;
     strlcpy(p->name, "init", sizeof p->name);
     // init starts in the kernel, which mounts the file system and execs /bin/init.
     p->context.ra = u64(kernel_entry);
@@ -156,6 +158,7 @@ int do_fork()
     {
         SpinlockGuard table(g_proc_table_lock);
         child->parent = parent;
+        child->pgid = parent->pgid;
         pid = child->pid;
     }
     SpinlockGuard guard(child->lock);
@@ -256,8 +259,60 @@ Proc* find_process_locked(int pid)
     return nullptr;
 }
 
+namespace {
+// Kills every member of group pgid but init; ERR_SRCH if it has none.
+// Group 1 (init's, inherited by everything init starts) is refused with
+// ERR_INVAL: "kill everyone" is not a thing Tandem offers.
+Result<void> kill_group(int pgid)
+{
+    if (pgid <= 1)
+        return Error(ERR_INVAL);
+    int found = 0;
+    SpinlockGuard table(g_proc_table_lock);
+    for (Proc& q : g_procs) {
+        if (q.pgid != pgid || &q == g_init)
+            continue;
+        SpinlockGuard guard(q.lock);
+        if (q.state == ProcState::Unused || q.state == ProcState::Embryo || q.state == ProcState::Zombie)
+            continue;
+        found++;
+        q.killed = true;
+        if (q.state == ProcState::Sleeping && q.wait_killable)
+            make_runnable(&q);
+    }
+    return found ? Result<void>() : Error(ERR_SRCH);
+}
+} // namespace
+
+Result<void> do_setpgid(int pid, int pgid)
+{
+    Proc* me = current_proc();
+    if (pid < 0 || pgid < 0)
+        return Error(ERR_INVAL);
+    SpinlockGuard table(g_proc_table_lock);
+    Proc* target = nullptr;
+    for (Proc& q : g_procs)
+        if (q.pid != 0 && q.pid == (pid ? pid : me->pid) && (&q == me || q.parent == me))
+            target = &q;
+    if (!target)
+        return Error(ERR_SRCH);
+    if (pgid == 0 || pgid == target->pid) {
+        target->pgid = target->pid;
+        return {};
+    }
+    for (Proc& q : g_procs) {
+        if (q.pid != 0 && q.pgid == pgid) {
+            target->pgid = pgid;
+            return {};
+        }
+    }
+    return Error(ERR_INVAL); // no such group
+}
+
 Result<void> do_kill(int pid)
 {
+    if (pid < 0)
+        return kill_group(-pid);
     Proc* p = find_process_locked(pid);
     if (!p)
         return Error(ERR_SRCH);

@@ -46,6 +46,7 @@ struct Proc {
 
     // ---- protected by g_proc_table_lock ----------------------------------
     int pid = 0;
+    int pgid = 0;               // process group: kill(-pgid) reaches every member
     Proc* parent = nullptr;
     int exit_status = 0;        // wait() status encoding (uapi/proc.h)
 
@@ -111,7 +112,11 @@ int do_fork();
 [[noreturn]] void do_exit(int status);
 // Waits for a child (pid -1 = any); stores its status; returns its pid.
 Result<int> do_wait(int pid, int* status);
+// Marks process pid killed (pid < -1: every process of group -pid).
 Result<void> do_kill(int pid);
+// Puts process `pid` (0: the caller; itself or one of its children) in
+// group `pgid` (0: a new group numbered pid; else an existing group).
+Result<void> do_setpgid(int pid, int pgid);
 // Kills the current process after a fault, with a one-line report.
 [[noreturn]] void kill_current_after_fault(const char* cause, vaddr_t address);
 

@@ -47,6 +47,8 @@ long sys_waitpid(const SyscallArgs& args)
 
 long sys_kill(const SyscallArgs& args) { return to_syscall_return(do_kill(args.as_int(0))); }
 
+long sys_setpgid(const SyscallArgs& args) { return to_syscall_return(do_setpgid(args.as_int(0), args.as_int(1))); }
+
 long sys_getpid(const SyscallArgs&) { return current_proc()->pid; }
 
 long sys_getppid(const SyscallArgs&)

@@ -30,6 +30,7 @@
     SYSCALL(15, poweroff)                \
     SYSCALL(16, meminfo)                 \
     SYSCALL(17, waitpid)                 \
+    SYSCALL(19, setpgid)                 \
     /* files */                          \
     SYSCALL(20, open)                    \
     SYSCALL(21, read)                    \

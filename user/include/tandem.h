@@ -25,7 +25,8 @@ int fork(void);
 void exit(int status) __attribute__((noreturn));
 int wait(int* status);                 /* any child; returns its pid */
 int waitpid(int pid, int* status);     /* a given child (-1: any) */
-int kill(int pid);
+int kill(int pid);                     /* pid < -1: every process of group -pid */
+int setpgid(int pid, int pgid);        /* pid 0: the caller; pgid 0: a new group numbered pid */
 int exec(const char* path, char* const argv[]); /* ERR_TXTBSY: the file is open for writing */
 int getpid(void);
 int getppid(void);

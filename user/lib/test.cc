@@ -6,7 +6,10 @@
  *          └─ fork ──> watchdog: sleeps for the timeout, then kills the case
  * The runner waits for the case child, kills and reaps the watchdog (if
  * the watchdog exited on its own, the case timed out), then checks that the
- * free page count came back. Only the runner prints `pass`, and only the
+ * free page count came back. The case child starts a process group of its
+ * own, which its children inherit: whatever of the case is still running
+ * when it ends (a crashed case's memory hog, say) is killed with the group,
+ * so it cannot starve the cases after it. Only the runner prints `pass`, and only the
  * case child prints its checks' reasons, so each case yields one line.
  */
 #include "test.h"
@@ -74,6 +77,16 @@ void describe_leak(char* buf, size_t size, const struct meminfo& a, const struct
 
 void no_op_case() {}
 
+// Kills what is left of a case (its process group) and gives init a moment
+// to reap it, so that the next case starts on a quiet machine.
+void end_case_group(int case_pid)
+{
+    if (kill(-case_pid) != ERR_OK)
+        return; // nothing left
+    for (int i = 0; i < SETTLE_TRIES && kill(-case_pid) == ERR_OK; i++)
+        sleep(SETTLE_SLEEP_MS);
+}
+
 // Runs one case; returns true if it passed. A quiet run prints nothing.
 bool run_case(const test_case& table_entry, bool quiet = false)
 {
@@ -92,6 +105,7 @@ bool run_case(const test_case& table_entry, bool quiet = false)
         return false;
     }
     if (pid == 0) {
+        setpgid(0, 0);
         g_case_pid = getpid();
         g_case_name = c.name;
         g_failures = 0;
@@ -100,6 +114,7 @@ bool run_case(const test_case& table_entry, bool quiet = false)
     }
 
     unsigned timeout = c.timeout_ms ? c.timeout_ms : TEST_DEFAULT_TIMEOUT_MS;
+    uint64_t started = clock_ns();
     int watchdog = fork();
     if (watchdog == 0) {
         sleep(timeout);
@@ -114,12 +129,19 @@ bool run_case(const test_case& table_entry, bool quiet = false)
         int ws = test_wait_status(watchdog);
         timed_out = ws >= 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == EXIT_WATCHDOG_FIRED;
     }
+    // The watchdog may be killed between its kill and its exit: a case
+    // killed after its whole timeout timed out all the same.
+    if (status >= 0 && WIFKILLED(status) && clock_ns() - started >= uint64_t(timeout) * 1000000)
+        timed_out = true;
 
     if (status < 0) {
         if (!quiet)
             printf("FAIL(%s): waitpid for the case failed: %s\n", c.name, errstr(status));
         return false;
     }
+    bool passed_so_far = !timed_out && !WIFKILLED(status) && WEXITSTATUS(status) == 0;
+    if (!passed_so_far)
+        end_case_group(pid);
     if (timed_out) {
         if (!quiet)
             printf("FAIL(%s): timed out after %u ms\n", c.name, timeout);
@@ -154,6 +176,7 @@ bool run_case(const test_case& table_entry, bool quiet = false)
     if (after.processes > before.processes) {
         if (!quiet)
             printf("FAIL(%s): left %lu processes behind\n", c.name, after.processes - before.processes);
+        end_case_group(pid);
         return false;
     }
     if (!quiet)

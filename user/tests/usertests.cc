@@ -40,6 +40,9 @@ const struct test_case g_cases[] = {
     TEST_CASE_TIMEOUT(pipe_big_transfer, 120000),
     // exec
     TEST_CASE(exec_argv),
+    TEST_CASE(process_group_kill),
+    TEST_CASE(process_group_errors),
+    TEST_CASE(crashed_case_children_are_ended),
     TEST_CASE(text_busy_while_running),
     TEST_CASE(text_busy_while_open_for_writing),
     TEST_CASE(exec_many_args),

@@ -112,6 +112,7 @@ constexpr CallDesc k_calls[] = {
     {NR_clock_ns, "clock_ns", 2, {}},
     {NR_meminfo, "meminfo", 8, {A_OUT}},
     {NR_waitpid, "waitpid", 6, {A_PID, A_OUT}},
+    {NR_setpgid, "setpgid", 4, {A_PID, A_PID}},
     {NR_open, "open", 30, {A_PATH, A_OFLAGS}},
     {NR_read, "read", 30, {A_FD, A_OUT, A_LEN}},
     {NR_write, "write", 30, {A_FD, A_IN, A_LEN}},

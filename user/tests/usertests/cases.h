@@ -54,6 +54,9 @@ void fork_storm();
 
 // ---- exec (exec.cc) ----
 void exec_argv();
+void process_group_kill();
+void process_group_errors();
+void crashed_case_children_are_ended();
 void text_busy_while_running();
 void text_busy_while_open_for_writing();
 void exec_many_args();

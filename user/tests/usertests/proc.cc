@@ -143,6 +143,86 @@ void kill_spinning_child()
     check(WIFKILLED(status), "status %#x", status);
 }
 
+void process_group_kill()
+{
+    volatile int* shared = test_shared_page();
+    int leader = fork();
+    if (leader == 0) {
+        require_eq(setpgid(0, 0), ERR_OK);
+        for (int i = 0; i < 3; i++) {
+            if (fork() == 0) {
+                __atomic_fetch_add(&shared[0], 1, __ATOMIC_SEQ_CST);
+                for (;;)
+                    sleep(1000);
+            }
+        }
+        for (;;)
+            sleep(1000);
+    }
+    require(leader > 0, "fork");
+    require(test_wait_for(&shared[0], 3, 10000), "the group's members never started");
+    uint64_t procs = test_meminfo().processes;
+    require_eq(kill(-leader), ERR_OK);
+    int status = 0;
+    require_eq(waitpid(leader, &status), leader);
+    test_expect_killed(status, "the group's leader");
+    // Its children were killed with it (init reaps them).
+    for (int i = 0; i < 200 && test_meminfo().processes > procs - 4; i++)
+        sleep(10);
+    check(test_meminfo().processes <= procs - 4, "group members left: %lu of %lu processes",
+          (unsigned long)test_meminfo().processes, (unsigned long)procs);
+    check_eq(kill(-leader), ERR_SRCH);
+    test_free_shared_page(shared);
+}
+
+void process_group_errors()
+{
+    check_eq(kill(-1), ERR_INVAL); // "everyone" is not offered
+    check_eq(setpgid(999999, 0), ERR_SRCH);
+    check_eq(setpgid(1, 0), ERR_SRCH); // not the caller nor its child
+    check_eq(setpgid(0, 999999), ERR_INVAL); // no such group
+    check_eq(setpgid(-3, 0), ERR_INVAL);
+    // Joining an existing group: a child joins ours.
+    int me = getpid();
+    require_eq(setpgid(0, me), ERR_OK);
+    int child = fork();
+    if (child == 0) {
+        for (;;)
+            sleep(1000);
+    }
+    require(child > 0, "fork");
+    check_eq(setpgid(child, 0), ERR_OK);  // its own group
+    check_eq(setpgid(child, me), ERR_OK); // back into ours
+    check_eq(kill(child), ERR_OK);
+    waitpid(child, nullptr);
+}
+
+namespace {
+int processes_named(const char* name)
+{
+    static struct procinfo table[64];
+    int n = procinfo(table, 64), found = 0;
+    for (int i = 0; i < n; i++)
+        found += strcmp(table[i].name, name) == 0;
+    return found;
+}
+} // namespace
+
+void crashed_case_children_are_ended()
+{
+    static char out[2048];
+    char* argv[] = {const_cast<char*>("crashsuite"), nullptr};
+    int status = 0;
+    long n = test_run_capture("/bin/crashsuite", argv, out, sizeof out, &status);
+    require(n > 0, "no output from crashsuite: %ld", n);
+    check(strstr(out, "FAIL(crash_leaving_a_child)") != nullptr, "crashsuite printed: %s", out);
+    // The orphan went with the case's group: no crashsuite process is left
+    // (the suite itself is reaped; its case's child would be init's now).
+    for (int i = 0; i < 200 && processes_named("crashsuite") > 0; i++)
+        sleep(10);
+    check_eq(processes_named("crashsuite"), 0);
+}
+
 void kill_errors()
 {
     check_eq(kill(999999), ERR_SRCH);
