@@ -13,6 +13,7 @@
 #include "cpu.h"
 #include "drivers/uart.h"
 #include "mm/page_alloc.h"
+#include "mm/file_store.h"
 #include "mm/phys.h"
 #include "mm/vm_check.h"
 #include "params.h"
@@ -102,6 +103,7 @@ extern "C" [[noreturn]] void boot_main(u64 hart_id, paddr_t dtb, paddr_t load_ad
     }
     shm_init(page_stats().total_pages);
     vm_check_init(bootarg_flag("vmcheck"));
+    set_page_reclaimer(file_cache_reclaim);
     probe_block_devices();
     create_init_process();
     release_secondaries_to_scheduler();

@@ -93,12 +93,16 @@ Result<void> AddressSpace::map_new_page(MemRegion* r, vaddr_t page, Access acces
     u64 offset = page - r->start;
     paddr_t pa;
     if (r->store) {
+        // The store's page, with a reference of ours: the PTE's, or held
+        // while we copy it.
         paddr_t store_page = TRY(r->store->get_page(store_index(r, page)));
         bool tracked = r->tracks_writes();
         if (tracked && access == Access::Write) {
             // A first write: dirty and writable in one step.
-            TRY(r->store->begin_write(store_index(r, page)));
-            page_get(store_page);
+            if (auto began = r->store->begin_write(store_index(r, page)); began.is_error()) {
+                page_put(store_page);
+                return began.error();
+            }
             auto mapped = m_table.map_page(page, store_page, perms);
             r->store->end_write();
             if (mapped.is_error()) {
@@ -114,13 +118,14 @@ Result<void> AddressSpace::map_new_page(MemRegion* r, vaddr_t page, Access acces
             // view, so that its first write marks the page dirty.
             if (!r->shared || tracked)
                 perms &= ~PERM_WRITE;
-            page_get(store_page);
             pa = store_page;
         } else {
             pa = alloc_page(PageUse::User);
+            if (pa)
+                memcpy(phys_to_virt(pa), phys_to_virt(store_page), PAGE_SIZE);
+            page_put(store_page);
             if (!pa)
                 return Error(ERR_NOMEM);
-            memcpy(phys_to_virt(pa), phys_to_virt(store_page), PAGE_SIZE);
         }
     } else {
         pa = alloc_page_zeroed(PageUse::User);

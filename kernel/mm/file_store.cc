@@ -56,6 +56,62 @@ u64 pages_per_transaction()
 }
 } // namespace
 
+// ---- every store, for reclaim ------------------------------------------------------
+// Reclaim walks this list holding its lock, and takes each store's lock
+// under it (rank FileCaches before FileStore); a store leaves the list
+// first thing when released, so none is freed under the walk.
+
+namespace {
+Spinlock g_stores_lock("file_caches", LockRank::FileCaches);
+IntrusiveList<FileStore, &FileStore::all_link> g_stores;
+} // namespace
+
+u64 file_cache_reclaim(u64 want)
+{
+    // Only where the caller holds no spin lock and could have slept: an
+    // allocation under a store's lock (or in an interrupt) simply fails.
+    if (!arch::irq_enabled() || this_cpu()->irq_off_depth != 0)
+        return 0;
+    // Evict a little more than asked, so that the next allocations find
+    // pages too instead of each walking the caches again.
+    want = max(want, u64(32));
+    u64 freed = 0;
+    SpinlockGuard guard(g_stores_lock);
+    for (FileStore* s : g_stores) {
+        if (freed >= want)
+            break;
+        freed += s->evict_clean(want - freed);
+    }
+    return freed;
+}
+
+u64 FileStore::evict_clean(u64 want)
+{
+    constexpr u64 BATCH = 64;
+    paddr_t batch[BATCH];
+    u64 n = 0;
+    {
+        SpinlockGuard guard(m_lock);
+        for (u64 li = 0; li < m_leaf_count && n < min(want, BATCH); li++) {
+            u64* leaf = m_leaves[li];
+            for (u64 s = 0; leaf && s < LEAF_ENTRIES && n < min(want, BATCH); s++) {
+                // Only the cache's own reference: no PTE maps the page and
+                // nobody is copying it (they all take theirs under m_lock).
+                // A clean page is what the disk holds.
+                u64 e = leaf[s];
+                if (e && !(e & DIRTY) && page_refcount(e) == 1) {
+                    batch[n++] = e;
+                    leaf[s] = 0;
+                    m_resident.fetch_sub(1, MemoryOrder::Relaxed);
+                }
+            }
+        }
+    }
+    for (u64 i = 0; i < n; i++)
+        page_put(batch[i]);
+    return n;
+}
+
 Result<FileStore*> FileStore::get(Inode* ip)
 {
     if (!ip->cache) {
@@ -64,6 +120,8 @@ Result<FileStore*> FileStore::get(Inode* ip)
             return Error(ERR_NOMEM);
         store->m_size = ip->size;
         ip->cache = store; // the inode's reference: the one the store is born with
+        SpinlockGuard guard(g_stores_lock);
+        g_stores.push_back(store);
     }
     ip->cache->ref();
     return ip->cache;
@@ -138,7 +196,7 @@ Result<paddr_t> FileStore::get_page(u64 index)
         if (!m_inode || index >= pages_locked())
             return Error(ERR_RANGE); // past the end of the file
         if (u64* e = entry_locked(index); e && *e)
-            return *e & ~DIRTY;
+            return referenced_locked(*e & ~DIRTY);
     }
     // A miss: read the page under the inode's lock, which also keeps
     // write() and size changes out until the page is in the index.
@@ -157,7 +215,7 @@ Result<paddr_t> FileStore::fill(u64 index)
         if (index >= pages_locked())
             return Error(ERR_RANGE);
         if (u64* e = entry_locked(index); e && *e)
-            return *e & ~DIRTY; // another fault filled it meanwhile
+            return referenced_locked(*e & ~DIRTY); // another fault filled it meanwhile
     }
     paddr_t pa = alloc_page(PageUse::FileCache);
     if (!pa)
@@ -179,7 +237,7 @@ Result<paddr_t> FileStore::fill(u64 index)
     }
     *e.value() = pa;
     m_resident.fetch_add(1, MemoryOrder::Relaxed);
-    return pa;
+    return referenced_locked(pa);
 }
 
 // ---- views and dirty tracking -----------------------------------------------
@@ -349,45 +407,43 @@ u64 FileStore::dirty_pages(u64 first, u64 end)
 
 // ---- the file system's side (inode.h): the inode is locked ------------------------
 
+// The resident page holding byte `pos`, with a reference (so that reclaim
+// cannot take it while the caller copies), or 0.
+paddr_t FileStore::resident_page(u64 pos)
+{
+    SpinlockGuard guard(m_lock);
+    if (u64* e = entry_locked(pos / PAGE_SIZE); e && *e)
+        return referenced_locked(*e & ~DIRTY);
+    return 0;
+}
+
 Result<bool> FileStore::read_cached(u64 pos, Space space, u64 dst, size_t n)
 {
-    paddr_t pa = 0;
-    {
-        SpinlockGuard guard(m_lock);
-        if (u64* e = entry_locked(pos / PAGE_SIZE); e && *e)
-            pa = *e & ~DIRTY;
-    }
+    paddr_t pa = resident_page(pos);
     if (!pa)
         return false;
-    // The page cannot leave the cache while we hold the inode's lock.
-    TRY(copy_out(space, dst, static_cast<u8*>(phys_to_virt(pa)) + pos % PAGE_SIZE, n));
+    auto copied = copy_out(space, dst, static_cast<u8*>(phys_to_virt(pa)) + pos % PAGE_SIZE, n);
+    page_put(pa);
+    TRY(copied);
     return true;
 }
 
 void FileStore::copy_in(u64 pos, const void* src, size_t n)
 {
-    paddr_t pa = 0;
-    {
-        SpinlockGuard guard(m_lock);
-        if (u64* e = entry_locked(pos / PAGE_SIZE); e && *e)
-            pa = *e & ~DIRTY;
-    }
-    if (pa)
+    if (paddr_t pa = resident_page(pos)) {
         memcpy(static_cast<u8*>(phys_to_virt(pa)) + pos % PAGE_SIZE, src, n);
+        page_put(pa);
+    }
 }
 
 void FileStore::zero_past(u64 old_size)
 {
     if (old_size % PAGE_SIZE == 0)
         return;
-    paddr_t pa = 0;
-    {
-        SpinlockGuard guard(m_lock);
-        if (u64* e = entry_locked(old_size / PAGE_SIZE); e && *e)
-            pa = *e & ~DIRTY;
-    }
-    if (pa)
+    if (paddr_t pa = resident_page(old_size)) {
         memset(static_cast<u8*>(phys_to_virt(pa)) + old_size % PAGE_SIZE, 0, PAGE_SIZE - old_size % PAGE_SIZE);
+        page_put(pa);
+    }
 }
 
 void FileStore::set_size(u64 size)
@@ -435,6 +491,10 @@ void FileStore::detach()
 
 void FileStore::release()
 {
+    {
+        SpinlockGuard guard(g_stores_lock);
+        g_stores.remove(this);
+    }
     // Nobody maps it and its inode let go: the dirty pages were written
     // back when the views went. What a failed write-back left is lost here.
     if (u64 dirty = dirty_pages(0, ~u64(0)))

@@ -42,11 +42,16 @@
 
 #include "../fs/iocopy.h"
 #include "../lib/list.h"
+#include "page_alloc.h"
 #include "../sync/spinlock.h"
 #include "address_space.h"
 #include "mem_store.h"
 
 struct Inode;
+
+// Called when memory runs out (page_alloc.h's reclaimer, installed at
+// boot): evicts clean, unmapped file-cache pages; returns how many it freed.
+u64 file_cache_reclaim(u64 want);
 
 class FileStore final : public MemStore {
 public:
@@ -82,6 +87,12 @@ public:
     Result<void> shrink(u64 size);
     void detach();
 
+    // Frees up to `want` clean pages that nothing maps or holds (only the
+    // cache does), lowest index first; returns how many.
+    u64 evict_clean(u64 want);
+
+    ListNode all_link; // on the list of every file store (reclaim; file_store.cc)
+
     FileStore(Inode* ip, u32 inum) : m_inode(ip), m_inum(inum) {}
     ~FileStore() override = default;
 
@@ -93,6 +104,12 @@ private:
     static constexpr u64 DIRTY = 1; // in a cache entry: physical address | DIRTY
 
     u64* entry_locked(u64 index) const;
+    static paddr_t referenced_locked(paddr_t pa)
+    {
+        page_get(pa);
+        return pa;
+    }
+    paddr_t resident_page(u64 pos);
     Result<u64*> make_entry_locked(u64 index);
     Result<paddr_t> fill(u64 index);
     u64 revoke_writes_locked(u64 index, paddr_t pa);

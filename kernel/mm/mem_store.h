@@ -31,8 +31,10 @@ class MemStore {
 public:
     virtual ~MemStore() = default;
 
-    // The page at `index`, allocated and zero-filled on a miss. The store
-    // keeps its own reference; the caller takes one per mapping.
+    // The page at `index`, allocated and zero-filled on a miss, with a
+    // reference for the caller (taken under the store's lock, so that a
+    // file cache cannot evict the page meanwhile): the caller hands it to a
+    // PTE or puts it. The store keeps its own reference.
     // ERR_RANGE if index is beyond the store's size.
     virtual Result<paddr_t> get_page(u64 index) = 0;
     // The store whose pages these really are: a store that forwards to

@@ -99,10 +99,15 @@ void page_add_free_range(paddr_t start, paddr_t end)
     }
 }
 
-paddr_t alloc_pages(unsigned order, PageUse use)
+namespace {
+PageReclaimer g_reclaimer = nullptr;
+} // namespace
+
+void set_page_reclaimer(PageReclaimer reclaimer) { g_reclaimer = reclaimer; }
+
+// One try at the free lists.
+static paddr_t alloc_pages_or_fail(unsigned order, PageUse use)
 {
-    if (order > PAGE_MAX_ORDER)
-        return 0;
     SpinlockGuard guard(g_page_lock);
     unsigned k = order;
     while (k <= PAGE_MAX_ORDER && g_free[k].is_empty())
@@ -123,6 +128,18 @@ paddr_t alloc_pages(unsigned order, PageUse use)
     g_free_pages -= size_t(1) << order;
     g_used_by[u32(use)] += size_t(1) << order;
     return g_base + index * PAGE_SIZE;
+}
+
+paddr_t alloc_pages(unsigned order, PageUse use)
+{
+    if (order > PAGE_MAX_ORDER)
+        return 0;
+    if (paddr_t pa = alloc_pages_or_fail(order, use))
+        return pa;
+    // Out of free blocks: caches give back what they can, then once more.
+    if (g_reclaimer && g_reclaimer(u64(1) << order) > 0)
+        return alloc_pages_or_fail(order, use);
+    return 0;
 }
 
 paddr_t alloc_page(PageUse use) { return alloc_pages(0, use); }

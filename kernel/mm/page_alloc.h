@@ -60,6 +60,11 @@ void page_add_free_range(paddr_t start, paddr_t end);
 
 // Allocates 2^order contiguous pages, refcount 1; returns 0 when out of memory.
 paddr_t alloc_pages(unsigned order, PageUse use);
+// Called when an allocation finds no free block: frees what it can of
+// caches (at least `pages` if it can) and returns how many pages it freed.
+// It decides for itself whether the calling context allows it.
+using PageReclaimer = u64 (*)(u64 pages);
+void set_page_reclaimer(PageReclaimer reclaimer);
 paddr_t alloc_page(PageUse use);
 paddr_t alloc_page_zeroed(PageUse use);
 // Frees a block regardless of its reference count.

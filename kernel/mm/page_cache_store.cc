@@ -43,8 +43,10 @@ Result<paddr_t> PageCacheStore::get_page(u64 index)
     paddr_t* leaf = m_leaves[leaf_index].load(MemoryOrder::Acquire);
     if (leaf) {
         paddr_t pa = __atomic_load_n(&leaf[slot], __ATOMIC_ACQUIRE);
-        if (pa)
+        if (pa) {
+            page_get(pa); // the caller's
             return pa;
+        }
     }
     SpinlockGuard guard(m_lock);
     if (index >= m_pages.load(MemoryOrder::Relaxed))
@@ -64,6 +66,7 @@ Result<paddr_t> PageCacheStore::get_page(u64 index)
         __atomic_store_n(&leaf[slot], pa, __ATOMIC_RELEASE);
         m_resident.fetch_add(1, MemoryOrder::Relaxed);
     }
+    page_get(pa); // the caller's
     return pa;
 }
 

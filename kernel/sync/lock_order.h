@@ -17,6 +17,7 @@
  *   ShmTable     the shared-region name table, reference counts, view lists
  *   Region       one shared region's lock state (lockSharedRegion)
  *   Store        a page cache store's misses and resizes
+ *   FileCaches   the list of every file's page cache (reclaim walks it)
  *   FileStore    a mapped file's page cache: its index, dirty bits, size and
  *                view list (file_store.h); taken under the AddressSpace and
  *                inode sleep locks, never with another store's lock
@@ -44,6 +45,7 @@ enum class LockRank : u8 {
     ShmTable = 10,
     Region = 20,
     Store = 40,
+    FileCaches = 41,
     FileStore = 42,
     Pipe = 45,
     Futex = 50,

@@ -25,6 +25,7 @@ namespace {
 const struct test_case g_cases[] = {
     EXHAUST_CASE(exhaust_memory_anonymous),
     EXHAUST_CASE(exhaust_memory_cow_fork),
+    EXHAUST_CASE(exhaust_memory_file_bigger_than_free_memory),
     EXHAUST_CASE(exhaust_quota_many_processes),
     EXHAUST_CASE(exhaust_memory_shared_regions),
     EXHAUST_CASE(exhaust_memory_everything_else_fails_cleanly),

@@ -36,6 +36,7 @@ void exhaust_memory_anonymous();
 void exhaust_memory_shared_regions();
 void exhaust_memory_everything_else_fails_cleanly();
 void exhaust_memory_cow_fork();
+void exhaust_memory_file_bigger_than_free_memory();
 void exhaust_process_table();
 void exhaust_process_table_fork_bomb();
 void exhaust_kernel_objects_pipes();
