@@ -256,6 +256,23 @@ Proc* find_process_locked(int pid)
     return nullptr;
 }
 
+Result<AddressSpace*> pin_address_space(int pid)
+{
+    if (pid == 0) {
+        AddressSpace* as = current_proc()->address_space;
+        as->get();
+        return as;
+    }
+    Proc* p = find_process_locked(pid);
+    if (!p)
+        return Error(ERR_SRCH);
+    AddressSpace* as = p->address_space;
+    if (as)
+        as->get();
+    p->lock.unlock();
+    return as;
+}
+
 Result<void> do_kill(int pid)
 {
     Proc* p = find_process_locked(pid);
