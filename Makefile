@@ -2,7 +2,7 @@
 #
 #   make            build the kernel and the file system image
 #   make qemu       boot in QEMU (CPUS=4 MEM=128M BOARD=virt by default)
-#   make qemu-gdb   the same, waiting for gdb-multiarch -x .gdbinit
+#   make qemu-gdb   the same, waiting for gdb-multiarch -x .gdbinit (docs/debugging.md)
 #   make test       every host and in-guest test; ends with "N passed, N failed"
 #   make grade      the lab grader's scores
 #   make image      the U-Boot-bootable Image
@@ -110,12 +110,12 @@ QEMU_ARGS = $(QEMU_MACHINE) -bios default -m $(MEM) -nographic -kernel $(B)/kern
 qemu: check-deps all
 	$(QEMU) $(QEMU_ARGS)
 
-qemu-gdb: check-deps all .gdbinit
-	@echo "QEMU waits for gdb: in another terminal here, run 'gdb-multiarch -x .gdbinit'."
-	$(QEMU) $(QEMU_ARGS) -S -gdb tcp::26000
-
-.gdbinit: .gdbinit.tmpl
-	cp $< $@
+# GDBPORT: the TCP port QEMU's gdb stub listens on (another if 26000 is taken).
+GDBPORT ?= 26000
+qemu-gdb: check-deps all
+	@sed 's/@GDBPORT@/$(GDBPORT)/' .gdbinit.tmpl > .gdbinit
+	@echo "QEMU waits for gdb: in another terminal here, run 'gdb-multiarch -x .gdbinit' (docs/debugging.md)."
+	$(QEMU) $(QEMU_ARGS) -S -gdb tcp::$(GDBPORT)
 
 # ---- benchmark (shared/BENCHMARKS.md) -------------------------------------------
 
@@ -129,7 +129,7 @@ bench-compare: check-deps all
 
 # ---- dependencies ---------------------------------------------------------------
 
-REQUIRED_TOOLS := $(KCXX) $(QEMU) dtc python3 g++ clang
+REQUIRED_TOOLS := $(KCXX) $(QEMU) dtc python3 g++ clang gdb-multiarch
 check-deps:
 	@missing=0; for t in $(REQUIRED_TOOLS); do command -v $$t >/dev/null 2>&1 || missing=1; done; \
 	[ -e /usr/include/doctest/doctest.h ] || missing=1; \

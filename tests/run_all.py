@@ -42,6 +42,7 @@ import run_qemu  # noqa: E402
 import reboot_test  # noqa: E402
 from fuzz import run_host_fuzz  # noqa: E402
 import uboot  # noqa: E402
+import gdb_test  # noqa: E402
 from run_qemu import Case, QemuConfig, RunResult  # noqa: E402
 
 REPO = run_qemu.REPO
@@ -55,7 +56,7 @@ class GuestRun:
     """One in-guest run of the table."""
     name: str
     group: str                        # ktest, panic, console, user, uboot, sifive_u, nosstc
-    kind: str = "suite"               # suite, boot or panic (see run_qemu.py), reboot (reboot_test.py); image: the header check
+    kind: str = "suite"               # suite, boot or panic (see run_qemu.py), reboot (reboot_test.py); image: the header check; gdb (gdb_test.py)
     boot: str = "direct"              # direct (QEMU loads the ELF) or uboot (booti from an SD image)
     uboot_high: bool = False          # uboot: device tree and RAM disk moved above 4 GiB
     machine: str = "virt"
@@ -212,6 +213,9 @@ RUNS: List[GuestRun] = [
     *[GuestRun(f"syzfuzz-virt-{n}", "stress", smp=n, append="run=syzfuzz args=-t,25", suite="syzfuzz",
                timeout=240, program="syzfuzz", log_checks=[harts_online(n)]) for n in (1, 4)],
     GuestRun("fuzz-host", "stress", kind="fuzz-host", timeout=20),
+    # The gdb helpers of .gdbinit (docs/debugging.md), run by gdb-multiarch
+    # at two stops inside gdbprobe's shared-memory system calls.
+    GuestRun("gdb-helpers", "debug", kind="gdb", smp=4, timeout=240, program="gdbprobe"),
 ]
 
 
@@ -395,6 +399,8 @@ def run_guest(run: GuestRun, scale: float) -> RunResult:
         result = run_qemu.run_expect_panic(cfg, run.backtrace)
     elif run.kind == "reboot":
         result = reboot_test.run_reboot(cfg, run.program)
+    elif run.kind == "gdb":
+        result = gdb_test.run(smp=run.smp, timeout=run.timeout * scale)
     elif run.kind == "fuzz-host":
         # Not QEMU: the libFuzzer targets, `timeout` seconds each.
         result = run_host_fuzz.run(seconds=int(run.timeout))
@@ -440,6 +446,8 @@ def describe(r: GuestRun) -> str:
         return "host check of build/Image's header"
     if r.kind == "fuzz-host":
         return f"host: libFuzzer targets of tests/fuzz, {r.timeout:.0f} s each"
+    if r.kind == "gdb":
+        return f"virt -smp {r.smp} halted, gdb-multiarch -batch runs every tandem-* helper (tests/gdb_test.py)"
     text = f"{r.machine} -smp {r.smp}" + (f" -m {r.memory}" if r.memory != "128M" else "")
     text += (f" -append {r.append}" if r.append and r.boot == "direct" else "")
     text += (" " + " ".join(r.qemu_args) if r.qemu_args else "")
