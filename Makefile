@@ -90,6 +90,7 @@ $(B)/Image: $(B)/kernel.elf
 # Each part keeps its rules beside its sources.
 
 -include user/user.mk
+-include tests/doctests/doctests.mk
 -include mkfs/mkfs.mk
 -include tests/tests.mk
 

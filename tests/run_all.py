@@ -43,6 +43,7 @@ import reboot_test  # noqa: E402
 from fuzz import run_host_fuzz  # noqa: E402
 import uboot  # noqa: E402
 import gdb_test  # noqa: E402
+from doctests import extract as doc_extract  # noqa: E402
 from run_qemu import Case, QemuConfig, RunResult  # noqa: E402
 
 REPO = run_qemu.REPO
@@ -56,7 +57,7 @@ class GuestRun:
     """One in-guest run of the table."""
     name: str
     group: str                        # ktest, panic, console, user, uboot, sifive_u, nosstc
-    kind: str = "suite"               # suite, boot or panic (see run_qemu.py), reboot (reboot_test.py); image: the header check; gdb (gdb_test.py)
+    kind: str = "suite"               # suite, boot or panic (see run_qemu.py), reboot (reboot_test.py); image: the header check; gdb (gdb_test.py); doc-host (doctests/extract.py)
     boot: str = "direct"              # direct (QEMU loads the ELF) or uboot (booti from an SD image)
     uboot_high: bool = False          # uboot: device tree and RAM disk moved above 4 GiB
     machine: str = "virt"
@@ -213,6 +214,10 @@ RUNS: List[GuestRun] = [
     *[GuestRun(f"syzfuzz-virt-{n}", "stress", smp=n, append="run=syzfuzz args=-t,25", suite="syzfuzz",
                timeout=240, program="syzfuzz", log_checks=[harts_online(n)]) for n in (1, 4)],
     GuestRun("fuzz-host", "stress", kind="fuzz-host", timeout=20),
+    # Every example in the docs (docs/testing.md): the programs and shell
+    # sessions in the guest, the host commands on the host.
+    *user_suite("doctests"),
+    GuestRun("doc-host", "docs", kind="doc-host"),
     # The gdb helpers of .gdbinit (docs/debugging.md), run by gdb-multiarch
     # at two stops inside gdbprobe's shared-memory system calls.
     GuestRun("gdb-helpers", "debug", kind="gdb", smp=4, timeout=240, program="gdbprobe"),
@@ -399,6 +404,12 @@ def run_guest(run: GuestRun, scale: float) -> RunResult:
         result = run_qemu.run_expect_panic(cfg, run.backtrace)
     elif run.kind == "reboot":
         result = reboot_test.run_reboot(cfg, run.program)
+    elif run.kind == "doc-host":
+        result = RunResult(name=run.name)
+        started = time.monotonic()
+        for name, ok, why in doc_extract.check_host(doc_extract.doc_sources()):
+            result.cases.append(Case(name, ok, why))
+        result.seconds = time.monotonic() - started
     elif run.kind == "gdb":
         result = gdb_test.run(smp=run.smp, timeout=run.timeout * scale)
     elif run.kind == "fuzz-host":
@@ -446,6 +457,8 @@ def describe(r: GuestRun) -> str:
         return "host check of build/Image's header"
     if r.kind == "fuzz-host":
         return f"host: libFuzzer targets of tests/fuzz, {r.timeout:.0f} s each"
+    if r.kind == "doc-host":
+        return "host: the make targets and script options of the docs' ```sh blocks"
     if r.kind == "gdb":
         return f"virt -smp {r.smp} halted, gdb-multiarch -batch runs every tandem-* helper (tests/gdb_test.py)"
     text = f"{r.machine} -smp {r.smp}" + (f" -m {r.memory}" if r.memory != "128M" else "")
