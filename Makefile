@@ -7,6 +7,7 @@
 #   make grade      the lab grader's scores
 #   make image      the U-Boot-bootable Image
 #   make bench      run shmbench (BENCHMARKS.md); bench-compare: against Linux
+#   make figures    remake the SVG figures of docs/figures (needs Graphviz)
 #   make deps       install the Debian packages the project needs
 #   make clean      remove build/
 #
@@ -29,7 +30,8 @@ PYTHON := python3
 B := build
 
 DEBIAN_PACKAGES := make g++ python3 g++-riscv64-linux-gnu gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu \
-	qemu-system-misc opensbi u-boot-qemu device-tree-compiler gdb-multiarch doctest-dev clang libclang-rt-14-dev e2fsprogs
+	qemu-system-misc opensbi u-boot-qemu device-tree-compiler gdb-multiarch doctest-dev clang libclang-rt-14-dev e2fsprogs \
+	graphviz
 
 # ---- kernel ----------------------------------------------------------------
 
@@ -128,6 +130,15 @@ bench: check-deps all
 bench-compare: check-deps all
 	@$(PYTHON) tests/bench.py --compare $(ROUNDS)
 
+# ---- figures of the docs ---------------------------------------------------------
+# The SVGs in docs/figures are checked in (any Git host shows them); this
+# remakes them from their sources (Graphviz .dot files, and the table of
+# docs/performance.md for the bench-compare chart). make test checks that
+# they are current.
+figures:
+	@command -v dot >/dev/null 2>&1 || { echo "make figures needs Graphviz's dot: run 'make deps' (or: sudo apt-get install graphviz)"; exit 1; }
+	@$(PYTHON) docs/figures/make_figures.py
+
 # ---- dependencies ---------------------------------------------------------------
 
 REQUIRED_TOOLS := $(KCXX) $(QEMU) dtc python3 g++ clang gdb-multiarch
@@ -148,5 +159,5 @@ deps:
 clean:
 	rm -rf $(B) .gdbinit
 
-.PHONY: all image qemu qemu-gdb check-deps deps clean test grade bench bench-compare
+.PHONY: all image qemu qemu-gdb check-deps deps clean test grade bench bench-compare figures
 .DELETE_ON_ERROR:

@@ -44,6 +44,8 @@ from fuzz import run_host_fuzz  # noqa: E402
 import uboot  # noqa: E402
 import gdb_test  # noqa: E402
 from doctests import extract as doc_extract  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "figures"))
+import make_figures  # noqa: E402
 from run_qemu import Case, QemuConfig, RunResult  # noqa: E402
 
 REPO = run_qemu.REPO
@@ -57,7 +59,7 @@ class GuestRun:
     """One in-guest run of the table."""
     name: str
     group: str                        # ktest, panic, console, user, uboot, sifive_u, nosstc
-    kind: str = "suite"               # suite, boot or panic (see run_qemu.py), reboot (reboot_test.py); image: the header check; gdb (gdb_test.py); doc-host (doctests/extract.py)
+    kind: str = "suite"               # suite, boot or panic (see run_qemu.py), reboot (reboot_test.py); image: the header check; gdb (gdb_test.py); doc-host (doctests/extract.py), figures (docs/figures)
     boot: str = "direct"              # direct (QEMU loads the ELF) or uboot (booti from an SD image)
     uboot_high: bool = False          # uboot: device tree and RAM disk moved above 4 GiB
     machine: str = "virt"
@@ -218,6 +220,8 @@ RUNS: List[GuestRun] = [
     # sessions in the guest, the host commands on the host.
     *user_suite("doctests"),
     GuestRun("doc-host", "docs", kind="doc-host"),
+    # The SVG figures of the docs are made from their current sources.
+    GuestRun("figures", "docs", kind="figures"),
     # The gdb helpers of .gdbinit (docs/debugging.md), run by gdb-multiarch
     # at two stops inside gdbprobe's shared-memory system calls.
     GuestRun("gdb-helpers", "debug", kind="gdb", smp=4, timeout=240, program="gdbprobe"),
@@ -404,10 +408,12 @@ def run_guest(run: GuestRun, scale: float) -> RunResult:
         result = run_qemu.run_expect_panic(cfg, run.backtrace)
     elif run.kind == "reboot":
         result = reboot_test.run_reboot(cfg, run.program)
-    elif run.kind == "doc-host":
+    elif run.kind in ("doc-host", "figures"):
         result = RunResult(name=run.name)
         started = time.monotonic()
-        for name, ok, why in doc_extract.check_host(doc_extract.doc_sources()):
+        checks = (doc_extract.check_host(doc_extract.doc_sources()) if run.kind == "doc-host"
+                  else make_figures.check())
+        for name, ok, why in checks:
             result.cases.append(Case(name, ok, why))
         result.seconds = time.monotonic() - started
     elif run.kind == "gdb":
@@ -457,6 +463,8 @@ def describe(r: GuestRun) -> str:
         return "host check of build/Image's header"
     if r.kind == "fuzz-host":
         return f"host: libFuzzer targets of tests/fuzz, {r.timeout:.0f} s each"
+    if r.kind == "figures":
+        return "host: docs/figures/*.svg made from their current sources (docs/figures/make_figures.py)"
     if r.kind == "doc-host":
         return "host: the make targets and script options of the docs' ```sh blocks"
     if r.kind == "gdb":
