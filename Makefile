@@ -49,15 +49,15 @@ KASFLAGS := $(KERNEL_ARCH) -g -MMD -MP
 
 all: $(B)/kernel.elf $(B)/fs.img
 
-$(B)/k/%.cc.o: %.cc
+$(B)/k/%.cc.o: %.cc | check-toolchain
 	@mkdir -p $(dir $@)
 	$(KCXX) $(KCXXFLAGS) -c $< -o $@
 
-$(B)/k/%.S.o: %.S
+$(B)/k/%.S.o: %.S | check-toolchain
 	@mkdir -p $(dir $@)
 	$(KCC) $(KASFLAGS) -c $< -o $@
 
-$(B)/k/ksyms_empty.o: kernel/scripts/ksyms_empty.S
+$(B)/k/ksyms_empty.o: kernel/scripts/ksyms_empty.S | check-toolchain
 	@mkdir -p $(dir $@)
 	$(KCC) $(KASFLAGS) -c $< -o $@
 
@@ -141,6 +141,28 @@ figures:
 
 # ---- dependencies ---------------------------------------------------------------
 
+# A first build that explains itself: every rule that runs a compiler has
+# one of these checks as an order-only prerequisite, so a machine without
+# the tools gets one message saying what to run, never a bare
+# "Error 127". ($(call check_tools,WHAT,COMMANDS,FILES))
+define check_tools
+	@missing=; for t in $(2); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	for f in $(3); do [ -e $$f ] || missing="$$missing $$f"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "make: $(1) needs what is not installed:$$missing" >&2; \
+		echo "  Install everything Tandem needs (Debian 12) with:  make deps" >&2; \
+		echo "  (that runs: sudo apt-get install $(strip $(DEBIAN_PACKAGES)))" >&2; \
+		exit 1; \
+	fi
+endef
+TOOLCHAIN_TOOLS := $(KCXX) $(KCC) $(KLD) $(KOBJCOPY) $(KNM) $(CROSS)ar g++ $(PYTHON)
+check-toolchain:
+	$(call check_tools,building Tandem,$(TOOLCHAIN_TOOLS))
+check-host-tools:
+	$(call check_tools,building the host unit tests,g++ $(QEMU) dtc,/usr/include/doctest/doctest.h)
+check-fuzz-tools:
+	$(call check_tools,building the host fuzz targets,clang++)
+
 REQUIRED_TOOLS := $(KCXX) $(QEMU) dtc python3 g++ clang gdb-multiarch
 check-deps:
 	@missing=0; for t in $(REQUIRED_TOOLS); do command -v $$t >/dev/null 2>&1 || missing=1; done; \
@@ -159,5 +181,6 @@ deps:
 clean:
 	rm -rf $(B) .gdbinit
 
-.PHONY: all image qemu qemu-gdb check-deps deps clean test grade bench bench-compare figures
+.PHONY: all image qemu qemu-gdb check-deps deps clean test grade bench bench-compare figures \
+	check-toolchain check-host-tools check-fuzz-tools
 .DELETE_ON_ERROR:

@@ -13,7 +13,7 @@ FS_BLOCKS ?= 4096
 FS_INODES ?= 1024
 FS_README := $(wildcard README.md)
 
-$(MKFS): $(MKFS_SRCS) mkfs/image.h mkfs/fsck.h kernel/fs/layout.h kernel/uapi/fcntl.h mkfs/mkfs.mk
+$(MKFS): $(MKFS_SRCS) mkfs/image.h mkfs/fsck.h kernel/fs/layout.h kernel/uapi/fcntl.h mkfs/mkfs.mk | check-toolchain
 	@mkdir -p $(dir $@)
 	g++ -std=c++20 -O2 -g -Wall -Wextra -o $@ $(MKFS_SRCS)
 

@@ -46,6 +46,7 @@ import gdb_test  # noqa: E402
 from doctests import extract as doc_extract  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "figures"))
 import make_figures  # noqa: E402
+import first_build_test  # noqa: E402
 from run_qemu import Case, QemuConfig, RunResult  # noqa: E402
 
 REPO = run_qemu.REPO
@@ -59,7 +60,7 @@ class GuestRun:
     """One in-guest run of the table."""
     name: str
     group: str                        # ktest, panic, console, user, uboot, sifive_u, nosstc
-    kind: str = "suite"               # suite, boot or panic (see run_qemu.py), reboot (reboot_test.py); image: the header check; gdb (gdb_test.py); doc-host (doctests/extract.py), figures (docs/figures)
+    kind: str = "suite"               # suite, boot or panic (see run_qemu.py), reboot (reboot_test.py); image: the header check; gdb (gdb_test.py); doc-host (doctests/extract.py), figures (docs/figures), first-build (first_build_test.py)
     boot: str = "direct"              # direct (QEMU loads the ELF) or uboot (booti from an SD image)
     uboot_high: bool = False          # uboot: device tree and RAM disk moved above 4 GiB
     machine: str = "virt"
@@ -222,6 +223,8 @@ RUNS: List[GuestRun] = [
     GuestRun("doc-host", "docs", kind="doc-host"),
     # The SVG figures of the docs are made from their current sources.
     GuestRun("figures", "docs", kind="figures"),
+    # make on a machine without the compilers says what to run.
+    GuestRun("first-build", "docs", kind="first-build"),
     # The gdb helpers of .gdbinit (docs/debugging.md), run by gdb-multiarch
     # at two stops inside gdbprobe's shared-memory system calls.
     GuestRun("gdb-helpers", "debug", kind="gdb", smp=4, timeout=240, program="gdbprobe"),
@@ -398,6 +401,15 @@ def check_image_header(run: GuestRun) -> RunResult:
     return result
 
 
+# Checks that run on the host, no QEMU: kind -> a function returning
+# (case, ok, reason) tuples.
+HOST_CHECKS = {
+    "doc-host": lambda: doc_extract.check_host(doc_extract.doc_sources()),
+    "figures": make_figures.check,
+    "first-build": first_build_test.run,
+}
+
+
 def run_guest(run: GuestRun, scale: float) -> RunResult:
     if run.kind == "image":
         return check_image_header(run)
@@ -408,11 +420,10 @@ def run_guest(run: GuestRun, scale: float) -> RunResult:
         result = run_qemu.run_expect_panic(cfg, run.backtrace)
     elif run.kind == "reboot":
         result = reboot_test.run_reboot(cfg, run.program)
-    elif run.kind in ("doc-host", "figures"):
+    elif run.kind in HOST_CHECKS:
         result = RunResult(name=run.name)
         started = time.monotonic()
-        checks = (doc_extract.check_host(doc_extract.doc_sources()) if run.kind == "doc-host"
-                  else make_figures.check())
+        checks = HOST_CHECKS[run.kind]()
         for name, ok, why in checks:
             result.cases.append(Case(name, ok, why))
         result.seconds = time.monotonic() - started
@@ -463,6 +474,8 @@ def describe(r: GuestRun) -> str:
         return "host check of build/Image's header"
     if r.kind == "fuzz-host":
         return f"host: libFuzzer targets of tests/fuzz, {r.timeout:.0f} s each"
+    if r.kind == "first-build":
+        return "host: make without the compilers says what to run (tests/first_build_test.py)"
     if r.kind == "figures":
         return "host: docs/figures/*.svg made from their current sources (docs/figures/make_figures.py)"
     if r.kind == "doc-host":

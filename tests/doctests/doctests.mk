@@ -15,21 +15,33 @@ DOC_EXTRACT := tests/doctests/extract.py
 # variable unused (it would be used by the code around it).
 DOC_CXXFLAGS := $(U_CXXFLAGS) -Iuser/tests -Werror -Wno-unused-variable -Wno-unused-but-set-variable
 
+# Without python3 (a fresh machine, before check-deps has installed it)
+# the extraction waits for the next make; the rule for doctests.cc below
+# makes it then.
 $(DOC_DIR)/programs.mk: $(DOC_SOURCES) $(DOC_EXTRACT)
+	@command -v $(PYTHON) >/dev/null 2>&1 || exit 0; mkdir -p $(DOC_DIR); \
+	echo "$(PYTHON) $(DOC_EXTRACT) --out $(DOC_DIR) ..."; $(PYTHON) $(DOC_EXTRACT) --out $(DOC_DIR) $(DOC_SOURCES)
+
+$(DOC_DIR)/doctests.cc: $(DOC_SOURCES) $(DOC_EXTRACT)
 	@mkdir -p $(DOC_DIR)
 	$(PYTHON) $(DOC_EXTRACT) --out $(DOC_DIR) $(DOC_SOURCES)
 
 # The sources and doctests.cc are written with programs.mk (only those
 # whose text changed), and make re-reads programs.mk before building
 # anything else, so they are current by the time the rules below run.
+# Goals that build nothing leave it alone: `make deps` must work on a
+# machine that has no python3 yet.
+DOC_QUIET_GOALS := deps check-deps clean figures check-toolchain check-host-tools check-fuzz-tools
+ifneq ($(filter-out $(DOC_QUIET_GOALS),$(or $(MAKECMDGOALS),all)),)
 -include $(DOC_DIR)/programs.mk
+endif
 
 DOC_PROGRAMS := $(addprefix $(DOC_DIR)/bin/,$(DOC_PROGRAM_NAMES))
 DOC_OBJS := $(patsubst %,$(DOC_DIR)/obj/%.o,$(DOC_PROGRAM_NAMES))
 DOC_RUNNER_OBJS := $(patsubst %,$(B)/u/%.o,$(wildcard user/tests/doctests/*.cc))
 
 # Static patterns: no implicit rule may take these for other files.
-$(DOC_OBJS): $(DOC_DIR)/obj/%.o: $(DOC_DIR)/src/%.cc
+$(DOC_OBJS): $(DOC_DIR)/obj/%.o: $(DOC_DIR)/src/%.cc | check-toolchain
 	@mkdir -p $(dir $@)
 	$(UCXX) $(DOC_CXXFLAGS) -c $< -o $@
 
@@ -37,7 +49,7 @@ $(DOC_PROGRAMS): $(DOC_DIR)/bin/%: $(DOC_DIR)/obj/%.o $(U_START) $(U_LIB) user/u
 	@mkdir -p $(dir $@)
 	$(UCXX) $(U_LDFLAGS) -o $@ $(U_START) $< $(U_LIB) -lgcc
 
-$(B)/u/doc/doctests.o: $(DOC_DIR)/doctests.cc
+$(B)/u/doc/doctests.o: $(DOC_DIR)/doctests.cc | check-toolchain
 	@mkdir -p $(dir $@)
 	$(UCXX) $(U_CXXFLAGS) -c $< -o $@
 
