@@ -42,11 +42,13 @@ import run_qemu  # noqa: E402
 import reboot_test  # noqa: E402
 from fuzz import run_host_fuzz  # noqa: E402
 import uboot  # noqa: E402
+from progress import Progress  # noqa: E402
 import gdb_test  # noqa: E402
 from doctests import extract as doc_extract  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "figures"))
 import make_figures  # noqa: E402
 import first_build_test  # noqa: E402
+import progress_test  # noqa: E402
 from run_qemu import Case, QemuConfig, RunResult  # noqa: E402
 
 REPO = run_qemu.REPO
@@ -225,6 +227,8 @@ RUNS: List[GuestRun] = [
     GuestRun("figures", "docs", kind="figures"),
     # make on a machine without the compilers says what to run.
     GuestRun("first-build", "docs", kind="first-build"),
+    # Long runs show a status line on a terminal, plain lines in a log.
+    GuestRun("progress", "docs", kind="progress"),
     # The gdb helpers of .gdbinit (docs/debugging.md), run by gdb-multiarch
     # at two stops inside gdbprobe's shared-memory system calls.
     GuestRun("gdb-helpers", "debug", kind="gdb", smp=4, timeout=240, program="gdbprobe"),
@@ -368,15 +372,21 @@ def run_host_tests(binary: str = HOST_BINARY, timeout: float = 180.0, log_dir: s
 # ---- the driver -------------------------------------------------------------------------------
 
 class Printer:
-    """Serialises output from the worker threads."""
+    """Serialises output from the worker threads. On a terminal a status
+    line (tests/progress.py) says which runs are going, how many are left
+    and the time spent; in a log there is none."""
 
     def __init__(self, verbose: bool):
         self.lock = threading.Lock()
         self.verbose = verbose
+        self.progress: Optional[Progress] = None
 
     def line(self, text: str = ""):
         with self.lock:
-            print(text, flush=True)
+            if self.progress:
+                self.progress.print(text)
+            else:
+                print(text, flush=True)
 
     def result(self, label: str, r: RunResult, extra: str = ""):
         status = "PASS" if r.ok else "FAIL"
@@ -407,6 +417,7 @@ HOST_CHECKS = {
     "doc-host": lambda: doc_extract.check_host(doc_extract.doc_sources()),
     "figures": make_figures.check,
     "first-build": first_build_test.run,
+    "progress": progress_test.run,
 }
 
 
@@ -447,14 +458,26 @@ def run_guest(run: GuestRun, scale: float) -> RunResult:
     return result
 
 
-def run_many(runs: List[GuestRun], jobs: int = MAX_PARALLEL_QEMU, scale: float = 1.0, on_result=None):
+def run_many(runs: List[GuestRun], jobs: int = MAX_PARALLEL_QEMU, scale: float = 1.0, on_result=None,
+             progress: Optional[Progress] = None):
     """Runs the given in-guest runs, at most `jobs` (and never more than
     MAX_PARALLEL_QEMU) QEMUs at once. Calls on_result(run, result) as each
-    finishes; returns the results in the order of `runs`."""
+    finishes; returns the results in the order of `runs`. A progress
+    line, if given, hears of each run's start and end."""
     jobs = max(1, min(jobs, MAX_PARALLEL_QEMU))
     results = {}
+
+    def job(run: GuestRun) -> RunResult:
+        if progress:
+            progress.started(run.name)
+        try:
+            return run_guest(run, scale)
+        finally:
+            if progress:
+                progress.finished(run.name)
+
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(run_guest, run, scale): run for run in runs}
+        futures = {pool.submit(job, run): run for run in runs}
         for fut in concurrent.futures.as_completed(futures):
             run = futures[fut]
             try:
@@ -474,6 +497,8 @@ def describe(r: GuestRun) -> str:
         return "host check of build/Image's header"
     if r.kind == "fuzz-host":
         return f"host: libFuzzer targets of tests/fuzz, {r.timeout:.0f} s each"
+    if r.kind == "progress":
+        return "host: the status line of long runs (tests/progress.py)"
     if r.kind == "first-build":
         return "host: make without the compilers says what to run (tests/first_build_test.py)"
     if r.kind == "figures":
@@ -586,7 +611,12 @@ def main(argv=None) -> int:
                 labels[id(r)] = run.name
                 out.result(run.name, r)
 
-            results += run_many(ready, jobs, args.timeout_scale, show)
+            out.progress = Progress(total=len(ready), label="runs")
+            try:
+                results += run_many(ready, jobs, args.timeout_scale, show, out.progress)
+            finally:
+                out.progress.close()
+                out.progress = None
 
     total_pass = sum(r.passed for r in results)
     total_fail = sum(r.failed for r in results)
