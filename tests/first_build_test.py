@@ -70,14 +70,7 @@ def run() -> List[Tuple[str, bool, str]]:
     return results
 
 
-def main() -> int:
-    results = run()
-    for name, ok, why in results:
-        print(f"pass({name})" if ok else f"FAIL({name}): {why}")
-    failed = sum(1 for r in results if not r[1])
-    print(f"first-build: {len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from host_checks import report
+    sys.exit(report("first-build", run()))

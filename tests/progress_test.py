@@ -61,14 +61,6 @@ def checks() -> List[Tuple[str, bool, str]]:
     return results
 
 
-def main() -> int:
-    results = run()
-    for name, ok, why in results:
-        print(f"pass({name})" if ok else f"FAIL({name}): {why}")
-    failed = sum(1 for r in results if not r[1])
-    print(f"progress: {len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    from host_checks import report
+    sys.exit(report("progress", run()))

@@ -177,12 +177,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     if not args.check:
         return generate()
-    results = check()
-    for name, ok, why in results:
-        print(f"pass({name})" if ok else f"FAIL({name}): {why}")
-    failed = sum(1 for r in results if not r[1])
-    print(f"figures: {len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    sys.path.insert(0, os.path.join(HERE, "..", "..", "tests"))
+    from host_checks import report
+    return report("figures", check())
 
 
 if __name__ == "__main__":

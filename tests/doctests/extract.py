@@ -426,12 +426,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.check_host:
-            results = check_host(args.docs)
-            for name, ok, why in results:
-                print(f"pass({name})" if ok else f"FAIL({name}): {why}")
-            failed = sum(1 for r in results if not r[1])
-            print(f"doc-host: {len(results) - failed} passed, {failed} failed")
-            return 1 if failed else 0
+            sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+            from host_checks import report
+            return report("doc-host", check_host(args.docs))
         if not args.out:
             parser.error("--out or --check-host")
         generate(args.docs, args.out)
