@@ -37,7 +37,8 @@ struct Cpu {
     bool irq_were_enabled = false;
 
     // The spin locks held and their ranks, innermost last, for the
-    // lock-order check and for debuggers (tools/gdb: tandem-locks).
+    // lock-order check and for debuggers (kernel/scripts/gdb/tandem.py:
+    // tandem-locks).
     u8 held_ranks[MAX_HELD_SPINLOCKS] = {};
     const Spinlock* held_locks[MAX_HELD_SPINLOCKS] = {};
     int held_count = 0;

@@ -15,8 +15,8 @@ void kprintf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 // The last KERNEL_LOG_SIZE bytes of kernel messages, a ring: byte i of the
 // output is at g_kernel_log[i % KERNEL_LOG_SIZE], and g_kernel_log_bytes
 // counts every byte ever written. Nothing in the kernel reads it; it is
-// there for a debugger (tools/gdb/tandem.py: tandem-log) and for a memory
-// dump of a machine that hung.
+// there for a debugger (kernel/scripts/gdb/tandem.py: tandem-log) and for a
+// memory dump of a machine that hung.
 constexpr u64 KERNEL_LOG_SIZE = 4096;
 extern char g_kernel_log[KERNEL_LOG_SIZE];
 extern u64 g_kernel_log_bytes;

@@ -63,7 +63,7 @@ struct Proc {
     ListNode shm_created;       // regions whose creator reference it holds (g_shm_lock)
     u64 slice_end = 0;          // when its time slice ends (timebase ticks)
     // The sleep locks it holds, outermost first, for debuggers
-    // (tools/gdb/tandem.py: tandem-locks); kept by sleeplock.cc.
+    // (kernel/scripts/gdb/tandem.py: tandem-locks); kept by sleeplock.cc.
     static constexpr int MAX_HELD_SLEEP_LOCKS = 8;
     SleepLock* held_sleep_locks[MAX_HELD_SLEEP_LOCKS] = {};
     int held_sleep_count = 0;

@@ -25,9 +25,7 @@
 import gdb
 
 DIRECT_MAP_BASE = 0xFFFFFFC000000000
-PAGE_SIZE = 4096
 PTE_BITS = "VRWXUGAD"
-USER_HALF_END = 0x4000000000
 
 
 # ---- reading the kernel's data -----------------------------------------------------
