@@ -351,12 +351,8 @@ class TandemPt(TandemCommand):
     def __init__(self):
         super().__init__(self.name, gdb.COMMAND_USER)
 
-    def invoke(self, arg, from_tty):
-        # VA may be any gdb expression without spaces, such as
-        # $tandem_view("name")+4096: keep it whole.
-        super().invoke(arg, from_tty)
-
     def run(self, args):
+        # VA may be any gdb expression, such as $tandem_view("name")+4096.
         pid_arg, va = None, None
         if len(args) >= 2:
             pid_arg, va = args[0], u64(gdb.parse_and_eval(" ".join(args[1:])))
