@@ -2,11 +2,12 @@
 #
 #   make            build the kernel and the file system image
 #   make qemu       boot in QEMU (CPUS=4 MEM=128M BOARD=virt by default)
-#   make qemu-gdb   the same, waiting for gdb-multiarch -x .gdbinit
+#   make qemu-gdb   the same, waiting for gdb-multiarch -x .gdbinit (docs/debugging.md)
 #   make test       every host and in-guest test; ends with "N passed, N failed"
 #   make grade      the lab grader's scores
 #   make image      the U-Boot-bootable Image
 #   make bench      run shmbench (BENCHMARKS.md); bench-compare: against Linux
+#   make figures    remake the SVG figures of docs/figures (needs Graphviz)
 #   make deps       install the Debian packages the project needs
 #   make clean      remove build/
 #
@@ -29,7 +30,8 @@ PYTHON := python3
 B := build
 
 DEBIAN_PACKAGES := make g++ python3 g++-riscv64-linux-gnu gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu \
-	qemu-system-misc opensbi u-boot-qemu device-tree-compiler gdb-multiarch doctest-dev clang libclang-rt-14-dev e2fsprogs
+	qemu-system-misc opensbi u-boot-qemu device-tree-compiler gdb-multiarch doctest-dev clang libclang-rt-14-dev e2fsprogs \
+	graphviz
 
 # ---- kernel ----------------------------------------------------------------
 
@@ -47,15 +49,15 @@ KASFLAGS := $(KERNEL_ARCH) -g -MMD -MP
 
 all: $(B)/kernel.elf $(B)/fs.img
 
-$(B)/k/%.cc.o: %.cc
+$(B)/k/%.cc.o: %.cc | check-toolchain
 	@mkdir -p $(dir $@)
 	$(KCXX) $(KCXXFLAGS) -c $< -o $@
 
-$(B)/k/%.S.o: %.S
+$(B)/k/%.S.o: %.S | check-toolchain
 	@mkdir -p $(dir $@)
 	$(KCC) $(KASFLAGS) -c $< -o $@
 
-$(B)/k/ksyms_empty.o: kernel/scripts/ksyms_empty.S
+$(B)/k/ksyms_empty.o: kernel/scripts/ksyms_empty.S | check-toolchain
 	@mkdir -p $(dir $@)
 	$(KCC) $(KASFLAGS) -c $< -o $@
 
@@ -90,6 +92,7 @@ $(B)/Image: $(B)/kernel.elf
 # Each part keeps its rules beside its sources.
 
 -include user/user.mk
+-include tests/doctests/doctests.mk
 -include mkfs/mkfs.mk
 -include tests/tests.mk
 
@@ -110,12 +113,12 @@ QEMU_ARGS = $(QEMU_MACHINE) -bios default -m $(MEM) -nographic -kernel $(B)/kern
 qemu: check-deps all
 	$(QEMU) $(QEMU_ARGS)
 
-qemu-gdb: check-deps all .gdbinit
-	@echo "QEMU waits for gdb: in another terminal here, run 'gdb-multiarch -x .gdbinit'."
-	$(QEMU) $(QEMU_ARGS) -S -gdb tcp::26000
-
-.gdbinit: .gdbinit.tmpl
-	cp $< $@
+# GDBPORT: the TCP port QEMU's gdb stub listens on (another if 26000 is taken).
+GDBPORT ?= 26000
+qemu-gdb: check-deps all
+	@sed 's/@GDBPORT@/$(GDBPORT)/' .gdbinit.tmpl > .gdbinit
+	@echo "QEMU waits for gdb: in another terminal here, run 'gdb-multiarch -x .gdbinit' (docs/debugging.md)."
+	$(QEMU) $(QEMU_ARGS) -S -gdb tcp::$(GDBPORT)
 
 # ---- benchmark (shared/BENCHMARKS.md) -------------------------------------------
 
@@ -127,9 +130,40 @@ bench: check-deps all
 bench-compare: check-deps all
 	@$(PYTHON) tests/bench.py --compare $(ROUNDS)
 
+# ---- figures of the docs ---------------------------------------------------------
+# The SVGs in docs/figures are checked in (any Git host shows them); this
+# remakes them from their sources (Graphviz .dot files, and the table of
+# docs/performance.md for the bench-compare chart). make test checks that
+# they are current.
+figures:
+	@command -v dot >/dev/null 2>&1 || { echo "make figures needs Graphviz's dot: run 'make deps' (or: sudo apt-get install graphviz)"; exit 1; }
+	@$(PYTHON) docs/figures/make_figures.py
+
 # ---- dependencies ---------------------------------------------------------------
 
-REQUIRED_TOOLS := $(KCXX) $(QEMU) dtc python3 g++ clang
+# A first build that explains itself: every rule that runs a compiler has
+# one of these checks as an order-only prerequisite, so a machine without
+# the tools gets one message saying what to run, never a bare
+# "Error 127". ($(call check_tools,WHAT,COMMANDS,FILES))
+define check_tools
+	@missing=; for t in $(2); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	for f in $(3); do [ -e $$f ] || missing="$$missing $$f"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "make: $(1) needs what is not installed:$$missing" >&2; \
+		echo "  Install everything Tandem needs (Debian 12) with:  make deps" >&2; \
+		echo "  (that runs: sudo apt-get install $(strip $(DEBIAN_PACKAGES)))" >&2; \
+		exit 1; \
+	fi
+endef
+TOOLCHAIN_TOOLS := $(KCXX) $(KCC) $(KLD) $(KOBJCOPY) $(KNM) $(CROSS)ar g++ $(PYTHON)
+check-toolchain:
+	$(call check_tools,building Tandem,$(TOOLCHAIN_TOOLS))
+check-host-tools:
+	$(call check_tools,building the host unit tests,g++ $(QEMU) dtc,/usr/include/doctest/doctest.h)
+check-fuzz-tools:
+	$(call check_tools,building the host fuzz targets,clang++)
+
+REQUIRED_TOOLS := $(KCXX) $(QEMU) dtc python3 g++ clang gdb-multiarch
 check-deps:
 	@missing=0; for t in $(REQUIRED_TOOLS); do command -v $$t >/dev/null 2>&1 || missing=1; done; \
 	[ -e /usr/include/doctest/doctest.h ] || missing=1; \
@@ -147,5 +181,6 @@ deps:
 clean:
 	rm -rf $(B) .gdbinit
 
-.PHONY: all image qemu qemu-gdb check-deps deps clean test grade bench bench-compare
+.PHONY: all image qemu qemu-gdb check-deps deps clean test grade bench bench-compare figures \
+	check-toolchain check-host-tools check-fuzz-tools
 .DELETE_ON_ERROR:

@@ -18,6 +18,7 @@ constexpr int MAX_HELD_SPINLOCKS = 16;
 
 struct Proc;
 struct AddressSpace;
+class Spinlock;
 
 struct Cpu {
     // Read by trap.S; keep first (asm_offsets.h).
@@ -35,8 +36,11 @@ struct Cpu {
     int irq_off_depth = 0;
     bool irq_were_enabled = false;
 
-    // Ranks of the spin locks held, innermost last, for the lock-order check.
+    // The spin locks held and their ranks, innermost last, for the
+    // lock-order check and for debuggers (kernel/scripts/gdb/tandem.py:
+    // tandem-locks).
     u8 held_ranks[MAX_HELD_SPINLOCKS] = {};
+    const Spinlock* held_locks[MAX_HELD_SPINLOCKS] = {};
     int held_count = 0;
 
     Atomic<u64> ticks{0};      // timer interrupts taken

@@ -22,12 +22,18 @@ extern char _start[], _etext[];
 
 void kernel_stop_other_harts();
 
+// The log ring (printk.h). Written under the print lock (or by the one
+// panicking hart), read by debuggers, so plain memory is enough.
+char g_kernel_log[KERNEL_LOG_SIZE];
+u64 g_kernel_log_bytes = 0;
+
 namespace {
 Spinlock g_print_lock("printk", LockRank::Print);
 Atomic<bool> g_panicked{false};
 
 void sink_console(char c, void*)
 {
+    g_kernel_log[g_kernel_log_bytes++ % KERNEL_LOG_SIZE] = c;
     if (c == '\n')
         console_put_char('\r');
     console_put_char(c);

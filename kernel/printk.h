@@ -11,6 +11,15 @@
 #include "lib/types.h"
 
 void kprintf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+// The last KERNEL_LOG_SIZE bytes of kernel messages, a ring: byte i of the
+// output is at g_kernel_log[i % KERNEL_LOG_SIZE], and g_kernel_log_bytes
+// counts every byte ever written. Nothing in the kernel reads it; it is
+// there for a debugger (kernel/scripts/gdb/tandem.py: tandem-log) and for a
+// memory dump of a machine that hung.
+constexpr u64 KERNEL_LOG_SIZE = 4096;
+extern char g_kernel_log[KERNEL_LOG_SIZE];
+extern u64 g_kernel_log_bytes;
 void vkprintf(const char* fmt, va_list args);
 [[noreturn]] void panic(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 

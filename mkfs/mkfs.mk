@@ -13,15 +13,19 @@ FS_BLOCKS ?= 4096
 FS_INODES ?= 1024
 FS_README := $(wildcard README.md)
 
-$(MKFS): $(MKFS_SRCS) mkfs/image.h mkfs/fsck.h kernel/fs/layout.h kernel/uapi/fcntl.h mkfs/mkfs.mk
+$(MKFS): $(MKFS_SRCS) mkfs/image.h mkfs/fsck.h kernel/fs/layout.h kernel/uapi/fcntl.h mkfs/mkfs.mk | check-toolchain
 	@mkdir -p $(dir $@)
 	g++ -std=c++20 -O2 -g -Wall -Wextra -o $@ $(MKFS_SRCS)
 
-$(B)/fs.img: $(MKFS) $(FS_README) $(USER_PROGRAMS) mkfs/mkfs.mk
-	$(MKFS) -b $(FS_BLOCKS) -i $(FS_INODES) $@ -d /bin -d /tmp \
+# FS_EXTRA_DIRS and FS_EXTRA_FILES (/path=source) add more, for example the
+# doc tests' programs in /doc (tests/doctests/doctests.mk).
+$(B)/fs.img: $(MKFS) $(FS_README) $(USER_PROGRAMS) $(foreach f,$(FS_EXTRA_FILES),$(lastword $(subst =, ,$(f)))) \
+		mkfs/mkfs.mk
+	$(MKFS) -b $(FS_BLOCKS) -i $(FS_INODES) $@ -d /bin -d /tmp $(foreach d,$(FS_EXTRA_DIRS),-d $(d)) \
 		-n /dev/console console 0 -n /dev/null null 0 \
 		$(if $(FS_README),-f /README $(FS_README)) \
-		$(foreach p,$(USER_PROGRAMS),-f /bin/$(notdir $(p)) $(p))
+		$(foreach p,$(USER_PROGRAMS),-f /bin/$(notdir $(p)) $(p)) \
+		$(foreach f,$(FS_EXTRA_FILES),-f $(subst =, ,$(f)))
 
 mkfs: $(MKFS)
 

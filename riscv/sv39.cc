@@ -213,6 +213,33 @@ void PageTable::for_each_leaf(vaddr_t start, vaddr_t end, LeafVisitor fn, void* 
         visit_leaves(m_root, LEVELS - 1, 0, start, end, fn, context);
 }
 
+namespace {
+// Sv39 addresses are 39 bits sign-extended to 64: the upper half of the
+// root table maps the top of the address space.
+constexpr vaddr_t canonical(vaddr_t va) { return (va & (u64(1) << 38)) ? va | ~((u64(1) << 39) - 1) : va; }
+
+void visit_entries(paddr_t table_pa, int level, vaddr_t base, u64 first, u64 end, PageTable::EntryVisitor fn,
+                   void* context)
+{
+    const Pte* table = table_at(table_pa);
+    for (u64 i = first; i < end; i++) {
+        Pte e = table[i];
+        if (!(e & PTE_V))
+            continue;
+        vaddr_t va = canonical(base + i * level_size(level));
+        fn(va, level, i, e, context);
+        if (level > 0 && !is_leaf(e))
+            visit_entries(pte_address(e), level - 1, va, 0, ENTRIES, fn, context);
+    }
+}
+} // namespace
+
+void PageTable::for_each_entry(u64 first_root, u64 end_root, EntryVisitor fn, void* context) const
+{
+    if (m_root && first_root < end_root && end_root <= ENTRIES)
+        visit_entries(m_root, LEVELS - 1, 0, first_root, end_root, fn, context);
+}
+
 void PageTable::destroy()
 {
     if (!m_root)

@@ -79,6 +79,13 @@ public:
     // subtrees, with the leaf's slot (which fn may clear or change).
     using LeafVisitor = void (*)(vaddr_t va, sv39::Pte* slot, void* context);
     void for_each_leaf(vaddr_t start, vaddr_t end, LeafVisitor fn, void* context) const;
+    // Calls fn for every valid entry under root slots [first_root, end_root)
+    // (0..256 is the user half, 256..512 the kernel half), depth first: a
+    // table entry comes just before the entries of the table it points to.
+    // `va` is the first (canonical, sign-extended) address the entry maps,
+    // `index` its slot in its table. For introspection (vm_pagetable).
+    using EntryVisitor = void (*)(vaddr_t va, int level, u64 index, sv39::Pte pte, void* context);
+    void for_each_entry(u64 first_root, u64 end_root, EntryVisitor fn, void* context) const;
 
     // Frees the table pages of the user half (not the pages they map) and
     // the root itself.

@@ -18,6 +18,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from progress import Progress  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH_LINE = re.compile(r"^bench (\S+) (\S+)(?: (.*))?$")
 
@@ -88,17 +91,20 @@ def run_linux(anchor, timeout):
 
 def compare(rounds, anchor, timeout):
     tandem_runs, linux_runs = [], []
+    # On a terminal, a status line: the run going, the runs left, the time.
+    progress = Progress(total=2 * rounds, label="bench runs", stream=sys.stderr)
     for r in range(rounds):
-        print(f"round {r + 1}/{rounds}: tandem ...", file=sys.stderr, flush=True)
-        res, fails = parse(run_tandem(timeout))
-        for f in fails:
-            print("tandem:", f, file=sys.stderr)
-        tandem_runs.append(res)
-        print(f"round {r + 1}/{rounds}: linux ...", file=sys.stderr, flush=True)
-        res, fails = parse(run_linux(anchor, timeout))
-        for f in fails:
-            print("linux:", f, file=sys.stderr)
-        linux_runs.append(res)
+        for system, run, runs in (("tandem", lambda: run_tandem(timeout), tandem_runs),
+                                  ("linux", lambda: run_linux(anchor, timeout), linux_runs)):
+            name = f"round {r + 1}/{rounds}: {system}"
+            progress.print(f"{name} ...")
+            progress.started(name)
+            res, fails = parse(run())
+            progress.finished(name)
+            for f in fails:
+                progress.print(f"{system}: {f}")
+            runs.append(res)
+    progress.close()
 
     def median(runs, name):
         values = [run[name][0] for run in runs if name in run]

@@ -42,6 +42,13 @@ import run_qemu  # noqa: E402
 import reboot_test  # noqa: E402
 from fuzz import run_host_fuzz  # noqa: E402
 import uboot  # noqa: E402
+from progress import Progress  # noqa: E402
+import gdb_test  # noqa: E402
+from doctests import extract as doc_extract  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "figures"))
+import make_figures  # noqa: E402
+import first_build_test  # noqa: E402
+import progress_test  # noqa: E402
 from run_qemu import Case, QemuConfig, RunResult  # noqa: E402
 
 REPO = run_qemu.REPO
@@ -55,7 +62,7 @@ class GuestRun:
     """One in-guest run of the table."""
     name: str
     group: str                        # ktest, panic, console, user, uboot, sifive_u, nosstc
-    kind: str = "suite"               # suite, boot or panic (see run_qemu.py), reboot (reboot_test.py); image: the header check
+    kind: str = "suite"               # suite, boot or panic (see run_qemu.py), reboot (reboot_test.py); image: the header check; gdb (gdb_test.py); doc-host (doctests/extract.py), figures (docs/figures), first-build (first_build_test.py)
     boot: str = "direct"              # direct (QEMU loads the ELF) or uboot (booti from an SD image)
     uboot_high: bool = False          # uboot: device tree and RAM disk moved above 4 GiB
     machine: str = "virt"
@@ -220,6 +227,19 @@ RUNS: List[GuestRun] = [
                timeout=300, program=suite, log_checks=[harts_online(4), VMCHECK_ON])
       for suite in ("usertests", "shmtests", "mmaptests", "securitytests")],
     GuestRun("fuzz-host", "stress", kind="fuzz-host", timeout=20),
+    # Every example in the docs (docs/testing.md): the programs and shell
+    # sessions in the guest, the host commands on the host.
+    *user_suite("doctests"),
+    GuestRun("doc-host", "docs", kind="doc-host"),
+    # The SVG figures of the docs are made from their current sources.
+    GuestRun("figures", "docs", kind="figures"),
+    # make on a machine without the compilers says what to run.
+    GuestRun("first-build", "docs", kind="first-build"),
+    # Long runs show a status line on a terminal, plain lines in a log.
+    GuestRun("progress", "docs", kind="progress"),
+    # The gdb helpers of .gdbinit (docs/debugging.md), run by gdb-multiarch
+    # at two stops inside gdbprobe's shared-memory system calls.
+    GuestRun("gdb-helpers", "debug", kind="gdb", smp=4, timeout=240, program="gdbprobe"),
 ]
 
 
@@ -360,15 +380,21 @@ def run_host_tests(binary: str = HOST_BINARY, timeout: float = 180.0, log_dir: s
 # ---- the driver -------------------------------------------------------------------------------
 
 class Printer:
-    """Serialises output from the worker threads."""
+    """Serialises output from the worker threads. On a terminal a status
+    line (tests/progress.py) says which runs are going, how many are left
+    and the time spent; in a log there is none."""
 
     def __init__(self, verbose: bool):
         self.lock = threading.Lock()
         self.verbose = verbose
+        self.progress: Optional[Progress] = None
 
     def line(self, text: str = ""):
         with self.lock:
-            print(text, flush=True)
+            if self.progress:
+                self.progress.print(text)
+            else:
+                print(text, flush=True)
 
     def result(self, label: str, r: RunResult, extra: str = ""):
         status = "PASS" if r.ok else "FAIL"
@@ -393,6 +419,16 @@ def check_image_header(run: GuestRun) -> RunResult:
     return result
 
 
+# Checks that run on the host, no QEMU: kind -> a function returning
+# (case, ok, reason) tuples.
+HOST_CHECKS = {
+    "doc-host": lambda: doc_extract.check_host(doc_extract.doc_sources()),
+    "figures": make_figures.check,
+    "first-build": first_build_test.run,
+    "progress": progress_test.run,
+}
+
+
 def run_guest(run: GuestRun, scale: float) -> RunResult:
     if run.kind == "image":
         return check_image_header(run)
@@ -403,6 +439,15 @@ def run_guest(run: GuestRun, scale: float) -> RunResult:
         result = run_qemu.run_expect_panic(cfg, run.backtrace)
     elif run.kind == "reboot":
         result = reboot_test.run_reboot(cfg, run.program)
+    elif run.kind in HOST_CHECKS:
+        result = RunResult(name=run.name)
+        started = time.monotonic()
+        checks = HOST_CHECKS[run.kind]()
+        for name, ok, why in checks:
+            result.cases.append(Case(name, ok, why))
+        result.seconds = time.monotonic() - started
+    elif run.kind == "gdb":
+        result = gdb_test.run(smp=run.smp, timeout=run.timeout * scale)
     elif run.kind == "fuzz-host":
         # Not QEMU: the libFuzzer targets, `timeout` seconds each.
         result = run_host_fuzz.run(seconds=int(run.timeout))
@@ -421,14 +466,26 @@ def run_guest(run: GuestRun, scale: float) -> RunResult:
     return result
 
 
-def run_many(runs: List[GuestRun], jobs: int = MAX_PARALLEL_QEMU, scale: float = 1.0, on_result=None):
+def run_many(runs: List[GuestRun], jobs: int = MAX_PARALLEL_QEMU, scale: float = 1.0, on_result=None,
+             progress: Optional[Progress] = None):
     """Runs the given in-guest runs, at most `jobs` (and never more than
     MAX_PARALLEL_QEMU) QEMUs at once. Calls on_result(run, result) as each
-    finishes; returns the results in the order of `runs`."""
+    finishes; returns the results in the order of `runs`. A progress
+    line, if given, hears of each run's start and end."""
     jobs = max(1, min(jobs, MAX_PARALLEL_QEMU))
     results = {}
+
+    def job(run: GuestRun) -> RunResult:
+        if progress:
+            progress.started(run.name)
+        try:
+            return run_guest(run, scale)
+        finally:
+            if progress:
+                progress.finished(run.name)
+
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(run_guest, run, scale): run for run in runs}
+        futures = {pool.submit(job, run): run for run in runs}
         for fut in concurrent.futures.as_completed(futures):
             run = futures[fut]
             try:
@@ -448,6 +505,16 @@ def describe(r: GuestRun) -> str:
         return "host check of build/Image's header"
     if r.kind == "fuzz-host":
         return f"host: libFuzzer targets of tests/fuzz, {r.timeout:.0f} s each"
+    if r.kind == "progress":
+        return "host: the status line of long runs (tests/progress.py)"
+    if r.kind == "first-build":
+        return "host: make without the compilers says what to run (tests/first_build_test.py)"
+    if r.kind == "figures":
+        return "host: docs/figures/*.svg made from their current sources (docs/figures/make_figures.py)"
+    if r.kind == "doc-host":
+        return "host: the make targets and script options of the docs' ```sh blocks"
+    if r.kind == "gdb":
+        return f"virt -smp {r.smp} halted, gdb-multiarch -batch runs every tandem-* helper (tests/gdb_test.py)"
     text = f"{r.machine} -smp {r.smp}" + (f" -m {r.memory}" if r.memory != "128M" else "")
     text += (f" -append {r.append}" if r.append and r.boot == "direct" else "")
     text += (" " + " ".join(r.qemu_args) if r.qemu_args else "")
@@ -552,7 +619,12 @@ def main(argv=None) -> int:
                 labels[id(r)] = run.name
                 out.result(run.name, r)
 
-            results += run_many(ready, jobs, args.timeout_scale, show)
+            out.progress = Progress(total=len(ready), label="runs")
+            try:
+                results += run_many(ready, jobs, args.timeout_scale, show, out.progress)
+            finally:
+                out.progress.close()
+                out.progress = None
 
     total_pass = sum(r.passed for r in results)
     total_fail = sum(r.failed for r in results)

@@ -58,6 +58,7 @@ from typing import Callable, List, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import uboot  # noqa: E402
+from progress import Progress  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QEMU = "qemu-system-riscv64"
@@ -478,17 +479,17 @@ def _watch_suite(cfg: QemuConfig, session: "QemuSession", state: dict, result: R
 
 
 def run_suite(cfg: QemuConfig, on_case: Optional[Callable[[Case], None]] = None,
-              echo: bool = False) -> RunResult:
+              echo: bool = False, printer: Callable[[str], None] = print) -> RunResult:
     """Boots cfg and collects the suite's cases until its summary line.
 
     on_case is called for every pass/FAIL line as it arrives; echo copies
-    the console to stdout."""
+    the console to stdout, through printer."""
     result = RunResult(name=cfg.name)
     state = {"summary": None}
 
     def on_line(line: str):
         if echo:
-            print(f"[{cfg.name}] {line}", flush=True)
+            printer(f"[{cfg.name}] {line}")
         m = PASS_RE.match(line)
         if m:
             case = Case(m.group("case"), True)
@@ -716,10 +717,14 @@ def main(argv=None) -> int:
                      boot="uboot" if args.uboot or args.uboot_high else "direct", image=args.image,
                      uboot_high=args.uboot_high)
 
+    # On a terminal, a status line with the run and the time spent (long
+    # runs: make stress, make fuzz); nothing extra in a log.
+    progress = Progress(total=1, label="runs", enabled=False if args.json else None)
+    progress.started(cfg.name)
+
     def show(case: Case):
         if not args.json:
-            print(f"  {'pass' if case.ok else 'FAIL'} {case.name}" + (f": {case.reason}" if case.reason else ""),
-                  flush=True)
+            progress.print(f"  {'pass' if case.ok else 'FAIL'} {case.name}" + (f": {case.reason}" if case.reason else ""))
 
     if args.boot:
         send = args.send.encode().decode("unicode_escape") if args.send is not None else None
@@ -731,7 +736,9 @@ def main(argv=None) -> int:
         for c in result.cases:
             show(c)
     else:
-        result = run_suite(cfg, on_case=show, echo=args.verbose)
+        result = run_suite(cfg, on_case=show, echo=args.verbose, printer=progress.print)
+    progress.finished(cfg.name)
+    progress.close()
 
     if args.json:
         print(json.dumps(result.to_json(), indent=2))

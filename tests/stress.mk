@@ -53,7 +53,7 @@ FUZZ_HEADERS := $(wildcard kernel/*.h kernel/*/*.h riscv/*.h)
 FUZZ_BINS := $(foreach t,$(FUZZ_TARGETS),$(FUZZ_DIR)/$(t)_fuzz)
 
 define FUZZ_RULE
-$(FUZZ_DIR)/$(1)_fuzz: tests/fuzz/$(1)_fuzz.cc tests/fuzz/shim.cc $(FUZZ_SRCS_$(1)) $(FUZZ_HEADERS) tests/stress.mk
+$(FUZZ_DIR)/$(1)_fuzz: tests/fuzz/$(1)_fuzz.cc tests/fuzz/shim.cc $(FUZZ_SRCS_$(1)) $(FUZZ_HEADERS) tests/stress.mk | check-fuzz-tools
 	@mkdir -p $$(dir $$@)
 	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) -o $$@ tests/fuzz/$(1)_fuzz.cc tests/fuzz/shim.cc $(FUZZ_SRCS_$(1))
 endef

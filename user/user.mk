@@ -37,11 +37,11 @@ ifneq ($(words $(U_PROG_NAMES)),$(words $(sort $(U_PROG_NAMES))))
 $(error two user programs share a name: $(sort $(U_PROG_NAMES)))
 endif
 
-$(B)/u/%.cc.o: %.cc
+$(B)/u/%.cc.o: %.cc | check-toolchain
 	@mkdir -p $(dir $@)
 	$(UCXX) $(U_CXXFLAGS) -c $< -o $@
 
-$(B)/u/%.S.o: %.S
+$(B)/u/%.S.o: %.S | check-toolchain
 	@mkdir -p $(dir $@)
 	$(UCC) $(U_ASFLAGS) -c $< -o $@
 

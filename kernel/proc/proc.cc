@@ -309,6 +309,23 @@ Result<void> do_setpgid(int pid, int pgid)
     return Error(ERR_INVAL); // no such group
 }
 
+Result<AddressSpace*> pin_address_space(int pid)
+{
+    if (pid == 0) {
+        AddressSpace* as = current_proc()->address_space;
+        as->get();
+        return as;
+    }
+    Proc* p = find_process_locked(pid);
+    if (!p)
+        return Error(ERR_SRCH);
+    AddressSpace* as = p->address_space;
+    if (as)
+        as->get();
+    p->lock.unlock();
+    return as;
+}
+
 Result<void> do_kill(int pid)
 {
     if (pid < 0)

@@ -27,6 +27,7 @@ constexpr int NOFILE = 64;
 struct AddressSpace;
 struct File;
 struct Inode;
+class SleepLock;
 class WaitQueue;
 
 enum class ProcState { Unused, Embryo, Runnable, Running, Sleeping, Zombie };
@@ -62,6 +63,11 @@ struct Proc {
     u64 robust_list = 0;        // user address of the robust-mutex list head
     ListNode shm_created;       // regions whose creator reference it holds (g_shm_lock)
     u64 slice_end = 0;          // when its time slice ends (timebase ticks)
+    // The sleep locks it holds, outermost first, for debuggers
+    // (kernel/scripts/gdb/tandem.py: tandem-locks); kept by sleeplock.cc.
+    static constexpr int MAX_HELD_SLEEP_LOCKS = 8;
+    SleepLock* held_sleep_locks[MAX_HELD_SLEEP_LOCKS] = {};
+    int held_sleep_count = 0;
     int last_cpu = -1;          // the hart it last ran on (TLB freshness)
 
     // Counters for proc_stats().
@@ -125,3 +131,8 @@ int live_process_count();
 paddr_t process_page_table(Proc* p);
 // Finds a live process by pid and returns it with its lock held, or nullptr.
 Proc* find_process_locked(int pid);
+// The address space of process pid (0: the caller), pinned with
+// AddressSpace::get() so that it stays valid should the process exit; the
+// caller put()s it. ERR_SRCH if there is no such process; nullptr for one
+// that has no address space (a zombie). For introspection calls.
+Result<AddressSpace*> pin_address_space(int pid);

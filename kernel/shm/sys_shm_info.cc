@@ -87,21 +87,9 @@ long sys_shm_maps(const SyscallArgs& args)
     if (max < 0)
         return ERR_INVAL;
     max = min(max, MAX_RECORDS);
-    AddressSpace* as = nullptr;
-    if (pid == 0) {
-        as = current_proc()->address_space;
-        as->get();
-    } else {
-        Proc* p = find_process_locked(pid);
-        if (!p)
-            return ERR_SRCH;
-        as = p->address_space;
-        if (as)
-            as->get(); // pinned: stays valid even if p exits meanwhile
-        p->lock.unlock();
-        if (!as)
-            return 0;
-    }
+    AddressSpace* as = TRY_SYSCALL(pin_address_space(pid)); // valid even if the process exits meanwhile
+    if (!as)
+        return 0;
     auto* records = static_cast<struct map_info*>(kzalloc(sizeof(struct map_info) * size_t(max ? max : 1)));
     if (!records) {
         as->put();

@@ -50,20 +50,23 @@ static void note_acquired(Cpu* cpu, const Spinlock& lock)
                       cpu->held_ranks[i]);
         }
     }
-    if (cpu->held_count < MAX_HELD_SPINLOCKS)
+    if (cpu->held_count < MAX_HELD_SPINLOCKS) {
         cpu->held_ranks[cpu->held_count] = rank;
+        cpu->held_locks[cpu->held_count] = &lock;
+    }
     cpu->held_count++;
 }
 
 static void note_released(Cpu* cpu, const Spinlock& lock)
 {
-    u8 rank = u8(lock.rank());
     int n = min(cpu->held_count, MAX_HELD_SPINLOCKS);
     // Usually the innermost; search backwards for out-of-order releases.
     for (int i = n - 1; i >= 0; i--) {
-        if (cpu->held_ranks[i] == rank) {
-            for (int j = i; j + 1 < n; j++)
+        if (cpu->held_locks[i] == &lock) {
+            for (int j = i; j + 1 < n; j++) {
                 cpu->held_ranks[j] = cpu->held_ranks[j + 1];
+                cpu->held_locks[j] = cpu->held_locks[j + 1];
+            }
             break;
         }
     }

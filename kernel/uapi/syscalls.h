@@ -1,12 +1,14 @@
 /*
  * The system call table: the one list of system call numbers. The kernel's
- * dispatch table (kernel/syscall.cc) and the user library's stubs
- * (user/lib/syscalls.S) are both generated from it, so they cannot drift.
+ * dispatch switch (kernel/proc/user_trap.cc), the handlers' declarations
+ * (kernel/syscall.h) and the user library's stubs (user/lib/syscalls.S)
+ * are all generated from it, so they cannot drift.
  *
  * Each entry is SYSCALL(number, name). The user stub `name` puts the number
  * in a7 and executes ecall; arguments stay in a0-a5 and the result comes
  * back in a0: a value >= 0, or a negative ERR_* code. The kernel handler is
- * sys_<name>. The C prototypes are in user/tandem.h.
+ * sys_<name>. The C prototypes are in user/include/tandem.h (shm.h for the
+ * shared-memory calls, sync.h for the futex calls).
  */
 #ifndef TANDEM_UAPI_SYSCALLS_H
 #define TANDEM_UAPI_SYSCALLS_H
@@ -51,6 +53,7 @@
     SYSCALL(41, munmap)                  \
     SYSCALL(42, mprotect)                \
     SYSCALL(43, msync)                   \
+    SYSCALL(44, vm_pagetable)            \
     /* named shared memory: the original interface */ \
     SYSCALL(50, createSharedRegion)      \
     SYSCALL(51, destroySharedRegion)     \

@@ -28,7 +28,7 @@ HOST_TEST_SRCS = $(wildcard tests/host/*.cc)
 # Recursive (=) so that sources appended by the fragments above count.
 HOST_OBJS = $(patsubst %.cc,$(HOST_DIR)/obj/%.o,$(sort $(HOST_TEST_SRCS) $(HOST_KERNEL_SRCS)))
 
-$(HOST_DIR)/obj/%.o: %.cc
+$(HOST_DIR)/obj/%.o: %.cc | check-host-tools
 	@mkdir -p $(dir $@)
 	$(HOST_CXX) $(HOST_CXXFLAGS) -c $< -o $@
 
@@ -77,6 +77,7 @@ $(HOST_DIR)/visionfive2.dtb: tests/host/visionfive2.dts
 comma := ,
 
 host-tests-build: $(HOST_TEST_BIN) $(HOST_DTBS)
+$(HOST_DTBS): | check-host-tools
 
 host-tests: check-deps
 	@$(MAKE) --no-print-directory host-tests-build

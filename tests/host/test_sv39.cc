@@ -311,3 +311,68 @@ TEST_CASE("sv39: running out of memory while mapping fails cleanly")
     CHECK(free_page_count() == 8);
     CHECK(host::spinlocks_held() == 0);
 }
+
+TEST_CASE("sv39: for_each_entry visits tables before their entries, with canonical addresses")
+{
+    FakeRam ram(8 * MIB);
+    PageTable t = new_table();
+    paddr_t data = alloc_page(PageUse::User);
+    REQUIRE(t.map_page(0x10000, data, PERM_READ | PERM_USER).ok());
+    REQUIRE(t.map_page(0x11000, data, PERM_READ | PERM_WRITE | PERM_USER).ok());
+    REQUIRE(t.map_page(USER_VA_END - PAGE_SIZE, data, PERM_READ | PERM_USER).ok());
+    REQUIRE(t.map_range(KERNEL_VBASE, 0x80200000, 2 * MIB, PERM_READ | PERM_EXEC | PERM_GLOBAL, true).ok());
+
+    struct Seen {
+        vaddr_t va;
+        int level;
+        u64 index;
+        Pte pte;
+    };
+    std::vector<Seen> seen;
+    auto record = [](vaddr_t va, int level, u64 index, Pte pte, void* ctx) {
+        static_cast<std::vector<Seen>*>(ctx)->push_back({va, level, index, pte});
+    };
+
+    t.for_each_entry(0, ENTRIES / 2, record, &seen);
+    // Root slot 0, slot 0 of its level-1 table, then the two leaves of the
+    // level-0 table that one points to; then root slot 255, its slot 511,
+    // and the stack page.
+    REQUIRE(seen.size() == 7);
+    CHECK(seen[0].level == 2);
+    CHECK(seen[0].index == 0);
+    CHECK_FALSE(is_leaf(seen[0].pte));
+    CHECK(seen[1].level == 1);
+    CHECK(seen[2].level == 0);
+    CHECK(seen[2].va == 0x10000);
+    CHECK(seen[2].index == 0x10);
+    CHECK(is_leaf(seen[2].pte));
+    CHECK((seen[2].pte & PTE_W) == 0);
+    CHECK(seen[3].va == 0x11000);
+    CHECK((seen[3].pte & PTE_W) != 0);
+    CHECK(pte_address(seen[3].pte) == data);
+    CHECK(seen[4].level == 2);
+    CHECK(seen[4].index == 255);
+    CHECK(seen[5].level == 1);
+    CHECK(seen[5].index == 511);
+    CHECK(seen[6].va == USER_VA_END - PAGE_SIZE);
+    CHECK(seen[6].index == 511);
+
+    // The kernel half: addresses are sign-extended; the image is a 2 MiB leaf.
+    seen.clear();
+    t.for_each_entry(ENTRIES / 2, ENTRIES, record, &seen);
+    REQUIRE(seen.size() == 2);
+    CHECK(seen[0].va == KERNEL_VBASE);
+    CHECK(seen[0].index == KERNEL_ROOT_SLOT);
+    CHECK(seen[1].va == KERNEL_VBASE);
+    CHECK(seen[1].level == 1);
+    CHECK(is_leaf(seen[1].pte));
+
+    // A bad range visits nothing.
+    seen.clear();
+    t.for_each_entry(10, 5, record, &seen);
+    t.for_each_entry(0, ENTRIES + 1, record, &seen);
+    CHECK(seen.empty());
+
+    t.destroy();
+    free_pages(data);
+}

@@ -84,7 +84,8 @@ static inline int mutex_unlock(mutex_t* m);
 /* Marks a mutex taken with ERR_OWNERDEAD as repaired. ERR_INVAL if the
    caller does not own m or m is not in that state. */
 int mutex_consistent(mutex_t* m);
-/* The owner's pid, 0 if free (for diagnostics: it may change at once). */
+/* The owner's pid, or 0 if it is free or not recoverable (for diagnostics:
+   it may change at once). */
 int mutex_owner(const mutex_t* m);
 
 /* ---- condition variable ---- */

@@ -14,6 +14,7 @@
 #include "../../kernel/uapi/errors.h"
 #include "../../kernel/uapi/fcntl.h"
 #include "../../kernel/uapi/mman.h"
+#include "../../kernel/uapi/pagetable.h"
 #include "../../kernel/uapi/proc.h"
 
 #ifdef __cplusplus
@@ -69,6 +70,11 @@ int msync(void* addr, size_t length, int flags);
 /* Sets the size of a regular file or a shared-memory handle (docs/mmap.md,
    docs/shm.md); also declared in shm.h. */
 int ftruncate(int fd, size_t size);
+/* The page table of process pid (0: the caller) as coalesced ranges,
+   skipping the first `skip` records; flags PT_USER_HALF (the default, 0)
+   and/or PT_KERNEL_HALF. Fills up to max (at most 512 per call) and returns
+   the count (kernel/uapi/pagetable.h; the `vm` tool shows them). */
+int vm_pagetable(int pid, struct pt_range* out, int max, int skip, int flags);
 
 static inline int mmap_failed(const void* p) { return (intptr_t)p < 0 && (intptr_t)p >= ERR_LAST; }
 

@@ -72,6 +72,11 @@ const struct test_case g_cases[] = {
     TEST_CASE(mmap_shared_fork),
     TEST_CASE(mmap_many),
     TEST_CASE(mmap_write_only),
+    TEST_CASE(pagetable_demand_paging),
+    TEST_CASE(pagetable_cow_after_fork),
+    TEST_CASE(pagetable_shared_views),
+    TEST_CASE(pagetable_errors),
+    TEST_CASE(vm_tool_shows_sharing),
     // bad pointers
     TEST_CASE(badptr_buffers),
     TEST_CASE(badptr_page_crossing),

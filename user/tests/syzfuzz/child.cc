@@ -143,6 +143,7 @@ constexpr CallDesc k_calls[] = {
     {NR_shm_list, "shm_list", 10, {A_OUT, A_COUNT, A_COUNT}},
     {NR_shm_maps, "shm_maps", 10, {A_PID, A_OUT, A_COUNT}},
     {NR_shm_open_file, "shm_open_file", 15, {A_SHM, A_FD, A_SHMFLAGS, A_SHMSIZE, A_CEIL, A_CREATED}},
+    {NR_vm_pagetable, "vm_pagetable", 6, {A_PID, A_OUT, A_COUNT, A_COUNT, A_INT}},
     {NR_futex_wait, "futex_wait", 20, {A_FUTEX, A_FVAL, A_DEADLINE}},
     {NR_futex_wake, "futex_wake", 20, {A_FUTEX, A_WAKE}},
     {NR_set_robust_list, "set_robust_list", 10, {A_ROBUST}},

@@ -89,6 +89,13 @@ void mmap_shared_fork();
 void mmap_many();
 void mmap_write_only();
 
+// ---- page tables (pagetable.cc) ----
+void pagetable_demand_paging();
+void pagetable_cow_after_fork();
+void pagetable_shared_views();
+void pagetable_errors();
+void vm_tool_shows_sharing();
+
 // ---- bad pointers (badptr.cc) ----
 void badptr_buffers();
 void badptr_page_crossing();
