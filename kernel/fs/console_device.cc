@@ -28,9 +28,11 @@ Result<size_t> console_device_write(u64 user_src, size_t n)
 {
     char piece[PIECE];
     size_t done = 0;
-    // The UART takes about a byte per microsecond, so a long write stops
-    // at a kill between pieces (a killed process never sees the result).
-    while (done < n && !current_killed()) {
+    while (done < n) {
+        // The UART takes a byte per few microseconds: a long write stops at
+        // a kill between pieces.
+        if (current_killed())
+            return done ? Result<size_t>(done) : Error(ERR_INTR);
         size_t m = min(n - done, PIECE);
         if (auto copied = copy_from_user(piece, user_src + done, m); copied.is_error())
             return done ? Result<size_t>(done) : copied.error();

@@ -97,9 +97,13 @@ Result<size_t> read_inode_file(File* f, u64 user_buf, size_t n)
             status = Error(ERR_ISDIR);
             break;
         }
-        // A killed reader never sees the result: stop at once.
-        if (done == n || current_killed()) {
+        if (done == n) {
             inode_unlock(ip);
+            break;
+        }
+        if (current_killed()) { // a long read stops at a kill
+            inode_unlock(ip);
+            status = Error(ERR_INTR);
             break;
         }
         u64 off = f->offset;
@@ -335,7 +339,11 @@ Result<size_t> file_getdents(File* f, u64 user_entries, size_t max)
     size_t count = 0;
     int error = 0;
     bool at_end = false;
-    while (count < max && !at_end && !error && !current_killed()) {
+    while (count < max && !at_end && !error) {
+        if (current_killed()) { // a long listing stops at a kill
+            error = ERR_INTR;
+            break;
+        }
         inode_lock(ip);
         if (ip->type != T_DIR) {
             inode_unlock(ip);

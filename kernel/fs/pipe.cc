@@ -84,7 +84,9 @@ Result<size_t> read_pieces(Pipe* pipe, u64 user_dst, size_t n)
 {
     u8 piece[PIPE_ATOMIC];
     size_t done = 0;
-    while (done < n && !current_killed()) { // a killed process never sees the result
+    while (done < n) {
+        if (current_killed()) // a long read stops at a kill
+            return done ? Result<size_t>(done) : Error(ERR_INTR);
         size_t got;
         {
             SpinlockGuard guard(pipe->lock);
@@ -169,7 +171,9 @@ Result<size_t> pipe_write(Pipe* pipe, u64 user_src, size_t n)
 {
     u8 piece[PIPE_ATOMIC];
     size_t done = 0;
-    while (done < n && !current_killed()) { // a killed process never sees the result
+    while (done < n) {
+        if (current_killed()) // a long write stops at a kill
+            return done ? Result<size_t>(done) : Error(ERR_INTR);
         size_t m = min(n - done, PIPE_ATOMIC);
         if (auto copied = copy_from_user(piece, user_src + done, m); copied.is_error())
             return done ? Result<size_t>(done) : copied.error();

@@ -14,7 +14,8 @@
 
 namespace {
 
-// A user length, cut down so that the result fits a positive long. A
+// A user length, cut down so that the result fits a positive long (a
+// huge count reads to the end of the file, as on Linux). A
 // buffer that wraps past the top of the address space is a bad pointer,
 // not a short one: cutting it to what fits once made read() of a pipe that
 // held data return 0, end-of-file. A buffer that merely runs past the end
@@ -23,10 +24,11 @@ namespace {
 Result<size_t> checked_length(u64 user_buf, u64 n)
 {
     constexpr u64 LIMIT = u64(1) << 40;
+    n = min(n, LIMIT);
     u64 end;
     if (n && add_overflows(user_buf, n - 1, &end))
         return Error(ERR_FAULT);
-    return size_t(min(n, LIMIT));
+    return size_t(n);
 }
 
 } // namespace

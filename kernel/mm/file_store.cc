@@ -363,8 +363,8 @@ Result<void> FileStore::write_back(u64 first, u64 end)
             inode_lock(m_inode);
             for (u64 i = 0; i < count; i++) {
                 u64 offset = indexes[i] * PAGE_SIZE;
-                if (offset >= m_inode->size)
-                    continue; // cut by a shrink meanwhile
+                if (offset >= m_inode->size || !still_cached(indexes[i], pages[i]))
+                    continue; // cut by a shrink meanwhile (maybe grown again: zeros, not this page)
                 size_t n = size_t(min(u64(PAGE_SIZE), m_inode->size - offset));
                 auto written = inode_write_back(m_inode, phys_to_virt(pages[i]), offset, n);
                 if (written.is_error() || written.value() != n) {
@@ -387,6 +387,17 @@ bool FileStore::with_dirty_state(u64 index, DirtyCheck check, void* context)
     SpinlockGuard guard(m_lock);
     u64* e = entry_locked(index);
     return check(e && (*e & DIRTY), context);
+}
+
+// True if page `index` of the cache is still `pa`: a shrink (and a later
+// grow) between a write-back's collection of a dirty page and its write
+// must not bring the old bytes back. Caller holds the inode's lock, which
+// keeps shrinks out from here to the write.
+bool FileStore::still_cached(u64 index, paddr_t pa)
+{
+    SpinlockGuard guard(m_lock);
+    u64* e = entry_locked(index);
+    return e && (*e & ~DIRTY) == pa;
 }
 
 u64 FileStore::dirty_pages(u64 first, u64 end)

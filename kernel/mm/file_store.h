@@ -110,6 +110,7 @@ private:
         return pa;
     }
     paddr_t resident_page(u64 pos);
+    bool still_cached(u64 index, paddr_t pa);
     Result<u64*> make_entry_locked(u64 index);
     Result<paddr_t> fill(u64 index);
     u64 revoke_writes_locked(u64 index, paddr_t pa);

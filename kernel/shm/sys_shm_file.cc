@@ -239,19 +239,11 @@ long sys_shm_open_file(const SyscallArgs& args)
 
 // ---- ftruncate of a handle ------------------------------------------------------
 
-Result<void> shm_file_region_resize(SharedRegion* r, u64 size)
+namespace {
+// Sets the region's size unless a view covers a part that would go
+// (ERR_BUSY); returns the old size.
+Result<u64> set_region_size(SharedRegion* r, u64 new_size)
 {
-    // Growing the region past the end of the file grows the file (a hole).
-    {
-        FsTransaction op;
-        inode_lock(r->file);
-        Result<void> grown;
-        if (size > r->file->size)
-            grown = inode_resize(r->file, size);
-        inode_unlock(r->file);
-        TRY(grown);
-    }
-    u64 new_size = page_round_up(size);
     SpinlockGuard guard(g_shm_lock);
     if (new_size < r->size) {
         // As for any region: not while a view covers the part that goes.
@@ -263,6 +255,41 @@ Result<void> shm_file_region_resize(SharedRegion* r, u64 size)
                 return Error(ERR_BUSY);
         }
     }
+    u64 old = r->size;
     r->size = new_size;
+    return old;
+}
+} // namespace
+
+Result<void> shm_file_region_resize(SharedRegion* r, u64 size)
+{
+    u64 new_size = page_round_up(size);
+    // A shrink the views refuse must change nothing, the file included, so
+    // the region's size is settled first; a grow waits for the file, so
+    // that no view of the region reaches past the file's end meanwhile.
+    bool shrinking;
+    {
+        SpinlockGuard guard(g_shm_lock);
+        shrinking = new_size < r->size;
+    }
+    u64 old_size = 0;
+    if (shrinking)
+        old_size = TRY(set_region_size(r, new_size));
+    // Growing the region past the end of the file grows the file (a hole).
+    Result<void> grown;
+    {
+        FsTransaction op;
+        inode_lock(r->file);
+        if (size > r->file->size)
+            grown = inode_resize(r->file, size);
+        inode_unlock(r->file);
+    }
+    if (grown.is_error()) {
+        if (shrinking)
+            (void)set_region_size(r, old_size); // growing back is always allowed
+        return grown;
+    }
+    if (!shrinking)
+        TRY(set_region_size(r, new_size));
     return {};
 }

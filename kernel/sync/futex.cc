@@ -101,20 +101,39 @@ bool check_address(u64 addr, Result<void>* error)
     return true;
 }
 
+// Where a word lives when its page is written back to a file: the kernel's
+// own store into it (the hand-over) must leave the page dirty.
+struct TrackedWord {
+    MemStore* store = nullptr; // null unless the word is in a write-tracked view
+    u64 index = 0;
+};
+
 // Finds the key of the word at addr and pins its page, faulting it in as
 // the process's own read (or write) would: a write fault also breaks
 // copy-on-write, so the page pinned is the one the process would write.
 // Returns the page; the caller page_put()s it.
-Result<paddr_t> pin_word(AddressSpace* as, u64 addr, Access access, FutexKey* key)
+Result<paddr_t> pin_word(AddressSpace* as, u64 addr, Access access, FutexKey* key, TrackedWord* tracked = nullptr)
 {
     u32 needed = PERM_USER | (access == Access::Write ? PERM_WRITE : PERM_READ);
     SleepLockGuard guard(as->lock());
     *key = TRY(key_for(as, addr));
+    if (tracked) {
+        MemRegion* r = as->find_region(addr);
+        bool tracks = r && r->tracks_writes();
+        tracked->store = tracks ? r->store : nullptr;
+        tracked->index = tracks ? (r->store_offset + (addr - r->start)) / PAGE_SIZE : 0;
+    }
     paddr_t pa;
     u32 perms;
-    if (!as->page_table().lookup(page_round_down(addr), &pa, &perms) || (perms & needed) != needed) {
+    // A write-back in another process may take write access away again
+    // between our fault and our look (a file's page): fault again then,
+    // rather than report a bad address; a few rounds always settle it.
+    for (int round = 0; !as->page_table().lookup(page_round_down(addr), &pa, &perms) || (perms & needed) != needed;
+         round++) {
+        if (round == 8)
+            return Error(ERR_FAULT);
         // handle_fault takes the lock itself. Nothing else changes this
-        // space meanwhile: only its own (single-threaded) process does.
+        // space's regions meanwhile: only its own (single-threaded) process does.
         as->lock().unlock();
         auto faulted = as->handle_fault(addr, access);
         as->lock().lock();
@@ -124,8 +143,6 @@ Result<paddr_t> pin_word(AddressSpace* as, u64 addr, Access access, FutexKey* ke
             // caller's memory. Only running out of memory says so.
             return Error(faulted.error_code() == ERR_NOMEM ? ERR_NOMEM : ERR_FAULT);
         }
-        if (!as->page_table().lookup(page_round_down(addr), &pa, &perms) || (perms & needed) != needed)
-            return Error(ERR_FAULT);
     }
     page_get(pa);
     return pa;
@@ -264,7 +281,8 @@ Result<int> futex_handoff(u64 addr)
         return Error(bad.error_code());
     Proc* me = current_proc();
     FutexKey key;
-    paddr_t page = TRY(pin_word(me->address_space, addr, Access::Write, &key));
+    TrackedWord tracked;
+    paddr_t page = TRY(pin_word(me->address_space, addr, Access::Write, &key, &tracked));
     u32* word = word_in(page, addr);
     Bucket& b = bucket_for(key);
     Result<int> result = 0;
@@ -312,6 +330,11 @@ Result<int> futex_handoff(u64 addr)
             }
         }
     }
+    // A write-back may have cleaned the page between the pin and our store:
+    // mark it dirty again (after the store, so that at worst it is written
+    // twice), or the new owner might never reach the file.
+    if (result.ok() && result.value() == 1 && tracked.store && tracked.store->begin_write(tracked.index).ok())
+        tracked.store->end_write();
     page_put(page);
     return result;
 }

@@ -249,6 +249,16 @@ void region_file_size_grows_file()
     check_eq(fstat(h, &st), 0);
     check_eq(st.size, PAGE);
     check_eq(file_size(fd), long(5 * PAGE));
+    // A refused shrink changes nothing, not even the file: with the file
+    // cut shorter than the region, a shrink of the region that would have
+    // grown the file back is refused before the file is touched.
+    check_eq(ftruncate(h, 3 * PAGE), 0);
+    check_eq(ftruncate(fd, PAGE / 2), 0); // no view yet: the file may shrink
+    char* r = map_or_stop(h, 3 * PAGE, RW, MAP_SHARED, 0);
+    check_eq(ftruncate(h, 2 * PAGE), ERR_BUSY);
+    check_eq(file_size(fd), long(PAGE / 2));
+    munmap(r, 3 * PAGE);
+    check_eq(ftruncate(fd, 5 * PAGE), 0);
     close(h);
     // Growing the file needs a writable descriptor.
     int ro = open_or_stop(path, O_RDONLY);
