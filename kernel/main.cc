@@ -74,6 +74,7 @@ extern "C" [[noreturn]] void boot_main(u64 hart_id, paddr_t dtb, paddr_t load_ad
     if (board_from_fdt(fdt.value(), &g_board).is_error())
         panic("device tree lacks memory or timebase");
 
+    settle_memory_map(&g_board);
     early_map_ram(g_board);
     init_physical_memory(g_board, dtb, fdt.value().total_size());
     if (build_kernel_map(g_board).is_error())
