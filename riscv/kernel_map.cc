@@ -84,8 +84,7 @@ Result<void> build_kernel_map(const BoardInfo& board)
     }
 
     TRY(map_device(table, board.uart.base, board.uart.size));
-    if (board.plic.present)
-        TRY(map_device(table, board.plic.base, board.plic.size));
+    TRY(map_device(table, board.irqchip.base, board.irqchip.size));
     for (int i = 0; i < board.virtio_count; i++)
         TRY(map_device(table, board.virtio[i].base, board.virtio[i].size));
     TRY(map_device(table, board.power.base, board.power.size));
