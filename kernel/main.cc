@@ -104,6 +104,9 @@ extern "C" [[noreturn]] void boot_main(u64 hart_id, paddr_t dtb, paddr_t load_ad
     activate_kernel_map();
 
     arch::trap_init_hart();
+    // Before anything can panic for want of a device: a panic powers off
+    // through the test finisher, which gives QEMU a failure status.
+    arch::power_init(g_board);
     if (!arch::irqchip_init(g_board))
         panic("no interrupt controller with S-mode contexts in the device tree (a PLIC: riscv,plic0, "
               "sifive,plic-1.0.0, thead,c900-plic; or an AIA APLIC: riscv,aplic, with riscv,imsics): the disk "
@@ -111,7 +114,6 @@ extern "C" [[noreturn]] void boot_main(u64 hart_id, paddr_t dtb, paddr_t load_ad
     if (!arch::irqchip_init_hart(0, u32(hart_id)))
         kprintf("the boot hart (%lu) has no S-mode interrupt context: it takes no device interrupts\n", hart_id);
     console_init(g_board);
-    arch::power_init(g_board);
     arch::timer_init(g_board);
     start_timer_on_this_cpu();
     cpu->online.store(true);

@@ -55,7 +55,7 @@ MAX_PARALLEL_QEMU = 2
 class GuestRun:
     """One in-guest run of the table."""
     name: str
-    group: str                        # ktest, panic, console, user, uboot, sifive_u, nosstc, icicle, aia, manyharts, memory
+    group: str                        # ktest, panic, console, user, uboot, sifive_u, nosstc, icicle, irqchip, manyharts, memory
     kind: str = "suite"               # suite, boot or panic (see run_qemu.py), reboot (reboot_test.py); image: the header check
     boot: str = "direct"              # direct (QEMU loads the ELF) or uboot (booti from an SD image)
     uboot_high: bool = False          # uboot: device tree and RAM disk moved above 4 GiB
@@ -147,7 +147,7 @@ def aia_suite(name: str, aia: str, smp: int = 4, timeout: float = 300.0) -> Gues
     of a PLIC: the APLIC in direct mode (aia=aplic), or the APLIC sending
     MSIs to each hart's IMSIC (aia=aplic-imsic)."""
     chip = {"aplic": r"aplic", "aplic-imsic": r"aplic\+imsic"}[aia]
-    return GuestRun(f"{name}-virt-{smp}-{aia}", "aia", machine=f"virt,aia={aia}", smp=smp, append=f"run={name}",
+    return GuestRun(f"{name}-virt-{smp}-{aia}", "irqchip", machine=f"virt,aia={aia}", smp=smp, append=f"run={name}",
                     suite=name, timeout=timeout, program=name,
                     log_checks=[harts_online(smp), rf", {chip} @ 0xd000000,"])
 
@@ -246,6 +246,10 @@ RUNS: List[GuestRun] = [
     GuestRun("usertests-virt-4-hartstall", "manyharts", smp=4, append="run=usertests test_hart_stall=2",
              suite="usertests", program="usertests", timeout=300,
              log_checks=[harts_online(3), r"hart 2 did not come online within 5 s: going on without it"]),
+    # No interrupt controller the kernel can drive: a clear panic, not a hang at the disk.
+    GuestRun("noirqchip-virt-2", "irqchip", kind="panic", smp=2, tree="virt-no-irqchip", disk=False, timeout=60,
+             backtrace=["boot_main"], log_checks=[r"panic on hart \d+ \(cpu 0\): no interrupt controller with "
+                                                  r"S-mode contexts in the device tree"]),
     # Small and large memory: 64 MiB (a bank that ends inside a 128 MiB
     # section), and 3 GiB (RAM beyond 4 GiB of physical address space).
     GuestRun("usertests-virt-4-64M", "memory", smp=4, memory="64M", append="run=usertests", suite="usertests",

@@ -16,6 +16,9 @@ then builds build/trees/<run>.dtb from it and boots with -dtb:
   virt-bad-initrd   QEMU virt's own tree with linux,initrd-start/-end as
                     single 32-bit cells pointing outside RAM (what QEMU 7.2
                     writes when it loads an initrd above 4 GiB)
+  virt-no-irqchip   QEMU virt's own tree with the PLIC's compatible changed
+                    to one no driver knows: a board without an interrupt
+                    controller the kernel can drive
 
 Only dtc and fdtput (package device-tree-compiler) and QEMU are needed.
 """
@@ -28,7 +31,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QEMU = "qemu-system-riscv64"
 ICICLE_DTS = "tests/trees/mpfs-icicle-kit.dts"
 ICICLE_CONSOLE = "/soc/serial@20100000"  # MMUART1, what stdout-path's alias serial1 names
-RECIPES = ("icicle", "icicle-dw-uart", "virt-first16-off", "virt-bad-initrd")
+RECIPES = ("icicle", "icicle-dw-uart", "virt-first16-off", "virt-bad-initrd", "virt-no-irqchip")
 
 
 def _run(cmd: List[str]):
@@ -63,6 +66,8 @@ def build(recipe: str, out: str, machine: str = "virt", smp: int = 1, memory: st
             # 0x1_0800_0000 written as one cell loses its top: 0x0800_0000 is MMIO, not RAM.
             _fdtput(tmp, "-t", "x", "/chosen", "linux,initrd-start", "8000000")
             _fdtput(tmp, "-t", "x", "/chosen", "linux,initrd-end", "9000000")
+        elif recipe == "virt-no-irqchip":
+            _fdtput(tmp, "-t", "s", "/soc/plic@c000000", "compatible", "acme,unknown-intc")
     os.replace(os.path.join(REPO, tmp), os.path.join(REPO, out))
     return out
 
