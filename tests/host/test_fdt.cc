@@ -1002,7 +1002,8 @@ TEST_CASE("fdt: the structure block is not closed")
 
 TEST_CASE("fdt: random corruption of real trees never crashes the reader")
 {
-    const char* names[] = {"virt.dtb", "sifive_u.dtb", "visionfive2.dtb", "virt_nosstc_initrd.dtb"};
+    const char* names[] = {"virt.dtb", "sifive_u.dtb", "visionfive2.dtb", "virt_nosstc_initrd.dtb", "virt_aplic_imsic.dtb",
+                           "mpfs-icicle-kit.dtb", "jh7110-starfive-u-boot-visionfive2-handover.dtb"};
     Random rng(20240601);
     for (const char* name : names) {
         CAPTURE(name);
