@@ -6,10 +6,22 @@
  * are assumed to be identity maps, which holds for every board Tandem
  * supports (QEMU virt and sifive_u, the VisionFive 2).
  *
- * PLIC contexts are resolved after the walk: the PLIC's
+ * Interrupt routes are resolved after the walk. An interrupt controller's
  * "interrupts-extended" lists (interrupt-controller phandle, cause) pairs,
- * one per context, and the S-mode external interrupt is cause 9 on the
- * hart whose local controller has that phandle.
+ * one per context; the S-mode external interrupt is cause 9 on the hart
+ * whose local controller has that phandle (firmware rewrites the M-mode
+ * pairs, cause 11, to 0xffffffff or leaves them: either way they are not
+ * ours). For a PLIC the pair's position is the context number; for an
+ * APLIC domain in direct mode it is the IDC index; an APLIC domain in MSI
+ * mode names its IMSICs through "msi-parent", and the position in the
+ * IMSIC's list is the hart index the APLIC targets. Of several controllers
+ * (QEMU's AIA has an M-mode and an S-mode APLIC domain) the kernel drives
+ * the one with S-mode routes.
+ *
+ * A hart is usable when it is enabled, has an MMU, and (if there is an
+ * interrupt controller at all) has an S-mode route: a monitor core marked
+ * "okay" with an mmu-type (StarFive's U-Boot tree does this for the
+ * VisionFive 2's S7) is still left out, because it has no S-mode.
  */
 #include "board.h"
 
@@ -17,14 +29,38 @@ namespace {
 
 constexpr u32 MAX_DEPTH = 16;
 constexpr u32 IRQ_S_EXTERNAL = 9;
+constexpr int MAX_CONTROLLER_NODES = 4;
+
+// An interrupt controller node seen during the walk.
+struct ControllerNode {
+    Fdt::Node node;
+    u64 base;
+    u64 size;
+};
+
+struct ControllerList {
+    ControllerNode nodes[MAX_CONTROLLER_NODES];
+    int count = 0;
+
+    void add(Fdt::Node node, u64 base, u64 size)
+    {
+        if (count < MAX_CONTROLLER_NODES)
+            nodes[count++] = ControllerNode{node, base, size};
+    }
+};
 
 struct Walker {
     const Fdt& fdt;
     BoardInfo* board;
-    Fdt::Node plic_node{};
-    bool have_plic = false;
+    u32 boot_hart;
     StringView stdout_path;
     bool uart_from_stdout = false;
+    bool boot_hart_recorded = false;
+    ControllerList plics, aplics, imsics;
+    // Per recorded hart, from its node; turned into usable/why_unusable
+    // once the interrupt routes are known.
+    bool enabled[BOARD_MAX_HARTS] = {};
+    bool has_mmu[BOARD_MAX_HARTS] = {};
 
     // Reads the first (base, size) pair of "reg".
     bool first_reg(Fdt::Node node, u32 addr_cells, u32 size_cells, u64* base, u64* size)
@@ -61,14 +97,30 @@ struct Walker {
         }
     }
 
-    void visit_cpu(Fdt::Node node)
+    void visit_cpu(Fdt::Node node, u32 ac)
     {
-        if (board->hart_count >= BOARD_MAX_HARTS)
+        board->cpu_nodes++;
+        Span<const u8> reg;
+        if (ac == 0 || ac > 2 || !fdt.property(node, "reg", &reg) || reg.size() < ac * 4)
             return;
-        HartInfo& hart = board->harts[board->hart_count++];
-        hart.hart_id = fdt.property_u32(node, "reg", 0);
+        u32 hart_id = u32(Fdt::read_cells(reg.data(), ac));
+        int slot;
+        if (board->hart_count < BOARD_MAX_HARTS) {
+            slot = board->hart_count++;
+        } else if (hart_id == boot_hart && !boot_hart_recorded) {
+            // The table is full, but the kernel must know the hart it runs
+            // on: it takes the last recorded hart's place.
+            slot = BOARD_MAX_HARTS - 1;
+        } else {
+            return;
+        }
+        boot_hart_recorded |= hart_id == boot_hart;
+        HartInfo& hart = board->harts[slot];
+        hart = HartInfo();
+        hart.hart_id = hart_id;
         StringView mmu = fdt.property_string(node, "mmu-type");
-        hart.usable = fdt.is_enabled(node) && !mmu.is_empty() && !(mmu == "riscv,none");
+        enabled[slot] = fdt.is_enabled(node);
+        has_mmu[slot] = !mmu.is_empty() && !(mmu == "riscv,none");
         hart.has_sstc = isa_has_sstc(node);
         if (board->timebase_hz == 0)
             board->timebase_hz = fdt.property_u32(node, "timebase-frequency", 0);
@@ -132,15 +184,16 @@ struct Walker {
             visit_uart(node, ac, sc, UartKind::Ns16550, path);
         } else if (fdt.is_compatible(node, "sifive,uart0")) {
             visit_uart(node, ac, sc, UartKind::SifiveUart, path);
-        } else if (fdt.is_compatible(node, "riscv,plic0") || fdt.is_compatible(node, "sifive,plic-1.0.0")) {
-            if (first_reg(node, ac, sc, &base, &size)) {
-                board->plic.present = true;
-                board->plic.base = base;
-                board->plic.size = size;
-                board->plic.ndev = fdt.property_u32(node, "riscv,ndev", 0);
-                plic_node = node;
-                have_plic = true;
-            }
+        } else if (fdt.is_compatible(node, "riscv,plic0") || fdt.is_compatible(node, "sifive,plic-1.0.0") ||
+                   fdt.is_compatible(node, "thead,c900-plic")) {
+            if (first_reg(node, ac, sc, &base, &size))
+                plics.add(node, base, size);
+        } else if (fdt.is_compatible(node, "riscv,aplic")) {
+            if (first_reg(node, ac, sc, &base, &size))
+                aplics.add(node, base, size);
+        } else if (fdt.is_compatible(node, "riscv,imsics")) {
+            if (first_reg(node, ac, sc, &base, &size))
+                imsics.add(node, base, size);
         } else if (fdt.is_compatible(node, "virtio,mmio")) {
             if (board->virtio_count < BOARD_MAX_VIRTIO && first_reg(node, ac, sc, &base, &size)) {
                 VirtioMmioInfo& v = board->virtio[board->virtio_count++];
@@ -186,7 +239,7 @@ struct Walker {
         if (device_type == "memory")
             visit_memory(node, ac, sc);
         else if (device_type == "cpu")
-            visit_cpu(node);
+            visit_cpu(node, ac);
         else if (depth == 1 && name == "chosen")
             visit_chosen(node);
         else
@@ -218,21 +271,89 @@ struct Walker {
         }
     }
 
-    void resolve_plic_contexts()
+    // Counts the S-mode routes in `node`'s interrupts-extended and, if
+    // `record`, gives each hart the position of its pair.
+    int s_mode_routes(Fdt::Node node, bool record)
     {
         Span<const u8> ext;
-        if (!have_plic || !fdt.property(plic_node, "interrupts-extended", &ext))
-            return;
+        if (!fdt.property(node, "interrupts-extended", &ext))
+            return 0;
         // Each context is a (phandle, cause) pair of one cell each: the
         // local interrupt controllers have #interrupt-cells = 1.
+        int routes = 0;
         for (size_t ctx = 0; (ctx + 1) * 8 <= ext.size(); ctx++) {
             u32 phandle = Fdt::be32(ext.data() + ctx * 8);
             u32 cause = Fdt::be32(ext.data() + ctx * 8 + 4);
-            if (cause != IRQ_S_EXTERNAL)
+            if (cause != IRQ_S_EXTERNAL || phandle == 0)
                 continue;
-            for (int h = 0; h < board->hart_count; h++)
-                if (board->harts[h].intc_phandle == phandle && board->harts[h].intc_phandle != 0)
-                    board->harts[h].plic_s_context = int(ctx);
+            for (int h = 0; h < board->hart_count; h++) {
+                if (board->harts[h].intc_phandle != phandle)
+                    continue;
+                routes++;
+                if (record)
+                    board->harts[h].irq_context = int(ctx);
+            }
+        }
+        return routes;
+    }
+
+    // The IMSIC that an APLIC domain in MSI mode delivers to.
+    const ControllerNode* msi_parent(Fdt::Node aplic)
+    {
+        u32 phandle = fdt.property_u32(aplic, "msi-parent", 0);
+        for (int i = 0; i < imsics.count && phandle; i++)
+            if (fdt.property_u32(imsics.nodes[i].node, "phandle", 0) == phandle)
+                return &imsics.nodes[i];
+        return nullptr;
+    }
+
+    void use_controller(IrqChipKind kind, const ControllerNode& c, u32 sources, Fdt::Node routes)
+    {
+        board->irqchip.kind = kind;
+        board->irqchip.base = c.base;
+        board->irqchip.size = c.size;
+        board->irqchip.sources = sources;
+        s_mode_routes(routes, true);
+    }
+
+    void resolve_interrupt_routes()
+    {
+        for (int i = 0; i < plics.count; i++) {
+            if (s_mode_routes(plics.nodes[i].node, false)) {
+                const ControllerNode& c = plics.nodes[i];
+                use_controller(IrqChipKind::Plic, c, fdt.property_u32(c.node, "riscv,ndev", 0), c.node);
+                return;
+            }
+        }
+        for (int i = 0; i < aplics.count; i++) {
+            const ControllerNode& c = aplics.nodes[i];
+            u32 sources = fdt.property_u32(c.node, "riscv,num-sources", 0);
+            if (s_mode_routes(c.node, false)) {
+                use_controller(IrqChipKind::Aplic, c, sources, c.node);
+                return;
+            }
+            const ControllerNode* imsic = msi_parent(c.node);
+            if (imsic && s_mode_routes(imsic->node, false)) {
+                use_controller(IrqChipKind::AplicMsi, c, sources, imsic->node);
+                board->irqchip.msi_ids = fdt.property_u32(imsic->node, "riscv,num-ids", 0);
+                return;
+            }
+        }
+    }
+
+    void decide_usable_harts()
+    {
+        for (int h = 0; h < board->hart_count; h++) {
+            HartInfo& hart = board->harts[h];
+            if (!enabled[h])
+                hart.why_unusable = HartUnusable::Disabled;
+            else if (!has_mmu[h])
+                hart.why_unusable = HartUnusable::NoMmu;
+            else if (board->irqchip.kind != IrqChipKind::None && hart.irq_context < 0)
+                hart.why_unusable = HartUnusable::NoInterruptContext;
+            else
+                hart.why_unusable = HartUnusable::No;
+            hart.usable = hart.why_unusable == HartUnusable::No;
         }
     }
 };
@@ -255,10 +376,32 @@ const HartInfo* BoardInfo::find_hart(u32 hart_id) const
     return nullptr;
 }
 
-Result<void> board_from_fdt(const Fdt& fdt, BoardInfo* board)
+const char* hart_unusable_reason(HartUnusable why)
+{
+    switch (why) {
+    case HartUnusable::No: return "usable";
+    case HartUnusable::Disabled: return "disabled in the device tree";
+    case HartUnusable::NoMmu: return "no MMU (a monitor core)";
+    case HartUnusable::NoInterruptContext: return "no S-mode interrupt context";
+    }
+    return "?";
+}
+
+const char* irqchip_name(IrqChipKind kind)
+{
+    switch (kind) {
+    case IrqChipKind::None: return "none";
+    case IrqChipKind::Plic: return "plic";
+    case IrqChipKind::Aplic: return "aplic";
+    case IrqChipKind::AplicMsi: return "aplic+imsic";
+    }
+    return "?";
+}
+
+Result<void> board_from_fdt(const Fdt& fdt, BoardInfo* board, u32 boot_hart)
 {
     *board = BoardInfo();
-    Walker w{fdt, board, Fdt::Node{}, false, StringView(), false};
+    Walker w{fdt, board, boot_hart};
     Fdt::Node chosen;
     if (fdt.find_path("/chosen", &chosen))
         w.stdout_path = fdt.property_string(chosen, "stdout-path");
@@ -295,7 +438,8 @@ Result<void> board_from_fdt(const Fdt& fdt, BoardInfo* board)
         memcpy(path + 1, cname.data(), len - 1);
         w.visit(child, ac, sc, path, len, 1);
     }
-    w.resolve_plic_contexts();
+    w.resolve_interrupt_routes();
+    w.decide_usable_harts();
 
     if (board->memory_count == 0 || board->timebase_hz == 0)
         return Error(ERR_INVAL);

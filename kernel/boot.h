@@ -7,6 +7,10 @@
 
 extern BoardInfo g_board;
 
+// Applies the mem= boot argument to board->memory, and drops a RAM disk
+// that does not lie in RAM, saying why on the console.
+void settle_memory_map(BoardInfo* board);
+
 // Finds the usable RAM, sets up the page allocator's descriptors and frees
 // every page not taken by the kernel, the device tree, the initrd or the
 // firmware.

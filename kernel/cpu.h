@@ -13,7 +13,11 @@
 #include "../riscv/arch.h"
 #include "lib/atomic.h"
 
-constexpr int MAX_CPUS = 8;
+// Harts the kernel runs on (64-core boards such as the SG2042 exist). Sets
+// of CPUs are 64-bit masks indexed by CPU number (AddressSpace's
+// loaded-on set, TLB shootdowns), so 64 is also the ceiling.
+constexpr int MAX_CPUS = 64;
+static_assert(MAX_CPUS <= 64, "CPU sets are u64 masks");
 constexpr int MAX_HELD_SPINLOCKS = 16;
 
 struct Proc;

@@ -1,5 +1,5 @@
 /*
- * Interrupt handling common to every hart: the PLIC dispatch table, the
+ * Interrupt handling common to every hart: the device interrupt table, the
  * periodic timer tick, and inter-processor interrupts.
  */
 #include "boot.h"
@@ -10,7 +10,7 @@
 #include "trap.h"
 
 namespace {
-constexpr u32 MAX_IRQ = 128;
+constexpr u32 MAX_IRQ = 1024; // the PLIC and APLIC allow sources 1..1023
 struct IrqSlot {
     IrqHandler handler;
     void* context;
@@ -23,7 +23,7 @@ void irq_register(u32 irq, IrqHandler handler, void* context)
     if (irq == 0 || irq >= MAX_IRQ)
         return;
     g_irqs[irq] = IrqSlot{handler, context};
-    arch::plic_enable(irq);
+    arch::irqchip_enable(this_cpu()->id, irq);
 }
 
 void handle_device_interrupt(u32 irq)

@@ -4,6 +4,15 @@
  *
  * CPU numbers are dense: the boot hart is CPU 0, then every other usable
  * hart in device-tree order, up to MAX_CPUS.
+ *
+ * A hart the firmware agreed to start may still never arrive (it died
+ * switching to S-mode, or the host is too loaded to run it). The boot
+ * waits HART_ONLINE_TIMEOUT_S for each, then goes on without it. Whether a
+ * late hart may still join is settled by one compare-and-swap on a ticket
+ * at the base of its boot stack: it joins only if it claims the ticket
+ * before the boot hart gives it up. An abandoned hart's stack is never
+ * freed (it may still be running on it), and it parks without touching any
+ * kernel state, so its CPU slot can go to the next hart.
  */
 #include "../riscv/kernel_map.h"
 #include "boot.h"
@@ -20,6 +29,17 @@ int g_cpu_count = 1;
 void start_timer_on_this_cpu();
 
 namespace {
+constexpr u64 HART_ONLINE_TIMEOUT_S = 5;
+
+enum : u32 { TICKET_STARTING, TICKET_CLAIMED, TICKET_ABANDONED };
+
+// At the base of a secondary hart's boot stack.
+struct BootTicket {
+    u64 no_process; // every kernel stack starts with its process (current_proc): none here
+    Cpu* cpu;
+    Atomic<u32> state;
+};
+
 // Work posted by run_on_every_cpu: harts waiting in wait_for_boot_work run
 // it when the generation changes.
 void (*volatile g_work)(int) = nullptr;
@@ -41,57 +61,102 @@ Atomic<bool> g_scheduler_started{false};
         g_work_done.fetch_add(1, MemoryOrder::AcqRel);
     }
 }
+
+// Starts `hart` as CPU number g_cpu_count and waits until it is online or
+// the timeout passes. Returns true if it came online.
+bool start_one_hart(const HartInfo& hart)
+{
+    paddr_t stack = alloc_pages(KERNEL_STACK_ORDER, PageUse::Kernel);
+    if (!stack)
+        panic("no memory for a boot stack");
+    Cpu& cpu = g_cpus[g_cpu_count];
+    cpu.id = u32(g_cpu_count);
+    cpu.hart_id = hart.hart_id;
+    BootTicket* ticket = phys_to_ptr<BootTicket>(stack);
+    ticket->no_process = 0;
+    ticket->cpu = &cpu;
+    ticket->state.store(TICKET_STARTING, MemoryOrder::Release);
+    u64 top = uptr(phys_to_virt(stack)) + KERNEL_STACK_SIZE;
+    if (!arch::start_hart(hart.hart_id, top)) {
+        kprintf("hart %u did not start\n", hart.hart_id);
+        free_pages(stack);
+        return false;
+    }
+    // Wait for it, so that CPU numbers and the banner are deterministic,
+    // and a hart that never arrives is named on the console.
+    u64 now = arch::time_now(), hz = arch::timebase_hz();
+    u64 complain_at = now + hz, give_up_at = now + HART_ONLINE_TIMEOUT_S * hz;
+    while (!cpu.online.load(MemoryOrder::Acquire)) {
+        now = arch::time_now();
+        if (complain_at && now >= complain_at) {
+            kprintf("still waiting for hart %u to come online\n", hart.hart_id);
+            complain_at = 0;
+        }
+        u32 expected = TICKET_STARTING;
+        if (now >= give_up_at && ticket->state.compare_exchange(expected, TICKET_ABANDONED)) {
+            kprintf("hart %u did not come online within %lu s: going on without it\n", hart.hart_id,
+                    HART_ONLINE_TIMEOUT_S);
+            return false; // its stack stays allocated: it may still be running on it
+        }
+        arch::cpu_relax();
+    }
+    return true;
+}
+
+// A test hook: the boot argument test_hart_stall=<hart id> makes that hart
+// behave as one that never arrives (the usertests-virt-4-hartstall run).
+bool told_to_stall(u64 hart_id)
+{
+    char text[16];
+    if (!bootarg_value("test_hart_stall", text, sizeof(text)))
+        return false;
+    u64 id = 0;
+    for (const char* p = text; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        id = id * 10 + u64(*p - '0');
+    }
+    return id == hart_id;
+}
 } // namespace
 
 void start_secondary_harts()
 {
     const BoardInfo& board = g_board;
-    for (int i = 0; i < board.hart_count && g_cpu_count < MAX_CPUS; i++) {
+    int over_limit = 0;
+    for (int i = 0; i < board.hart_count; i++) {
         const HartInfo& hart = board.harts[i];
         if (!hart.usable || hart.hart_id == g_cpus[0].hart_id)
             continue;
-        paddr_t stack = alloc_pages(KERNEL_STACK_ORDER, PageUse::Kernel);
-        if (!stack)
-            panic("no memory for a boot stack");
-        Cpu& cpu = g_cpus[g_cpu_count];
-        cpu.id = u32(g_cpu_count);
-        cpu.hart_id = hart.hart_id;
-        g_cpu_count++;
-        *phys_to_ptr<u64>(stack) = 0; // no process runs on a boot stack (current_proc)
-        u64 top = uptr(phys_to_virt(stack)) + KERNEL_STACK_SIZE;
-        if (!arch::start_hart(hart.hart_id, top)) {
-            kprintf("hart %u did not start\n", hart.hart_id);
-            g_cpu_count--;
-            free_pages(stack);
+        if (g_cpu_count >= MAX_CPUS) {
+            over_limit++;
             continue;
         }
-        // Wait for it, so that CPU numbers and the banner are deterministic.
-        // A hart that never arrives would hang the boot before the banner
-        // with nothing on the console; say which one it is.
-        u64 complain_at = arch::time_now() + 2 * arch::timebase_hz();
-        while (!cpu.online.load(MemoryOrder::Acquire)) {
-            if (complain_at && arch::time_now() >= complain_at) {
-                kprintf("still waiting for hart %u to come online\n", hart.hart_id);
-                complain_at = 0;
-            }
-            arch::cpu_relax();
-        }
+        if (start_one_hart(hart))
+            g_cpu_count++;
     }
+    if (over_limit)
+        kprintf("%d usable harts left out: the kernel runs on at most %d (MAX_CPUS, kernel/cpu.h)\n", over_limit,
+                MAX_CPUS);
 }
 
-extern "C" [[noreturn]] void secondary_main(u64 hart_id)
+// Secondary harts arrive here from entry.S, on the boot stack whose top
+// start_one_hart passed to the firmware.
+extern "C" [[noreturn]] void secondary_main(u64 hart_id, u64 stack_top)
 {
-    Cpu* cpu = nullptr;
-    for (int i = 0; i < MAX_CPUS; i++)
-        if (g_cpus[i].hart_id == hart_id && (i == 0 || g_cpus[i].id != 0))
-            cpu = &g_cpus[i];
-    if (!cpu)
+    BootTicket* ticket = reinterpret_cast<BootTicket*>(stack_top - KERNEL_STACK_SIZE);
+    u32 expected = TICKET_STARTING;
+    if (told_to_stall(hart_id) || !ticket->state.compare_exchange(expected, TICKET_CLAIMED)) {
+        // Too late: the boot went on without this hart. Touch nothing.
         for (;;)
             arch::wait_for_interrupt();
+    }
+    Cpu* cpu = ticket->cpu;
     arch::set_cpu_local(cpu);
     activate_kernel_map();
     arch::trap_init_hart();
-    arch::plic_init_hart(u32(hart_id));
+    if (!arch::irqchip_init_hart(cpu->id, u32(hart_id)))
+        kprintf("hart %lu has no S-mode interrupt context: it takes no device interrupts\n", hart_id);
     start_timer_on_this_cpu();
     cpu->online.store(true, MemoryOrder::Release);
     arch::irq_enable();

@@ -93,8 +93,9 @@ inline void fence() { asm volatile("fence rw, rw" ::: "memory"); }
 inline void fence_i() { asm volatile("fence.i" ::: "memory"); }
 inline void flush_tlb_all() { asm volatile("sfence.vma" ::: "memory"); }
 inline void flush_tlb_page(vaddr_t va) { asm volatile("sfence.vma %0" ::"r"(va) : "memory"); }
-// Flushes va on the harts in hart_mask (hart ids, not CPU numbers).
-void flush_tlb_remote(u64 hart_mask, vaddr_t va, u64 size);
+// Flushes [va, va + size) from the TLBs of the CPUs in cpu_mask (bit n is
+// CPU number n, not a hart id) and waits until they have.
+void flush_tlb_remote(u64 cpu_mask, vaddr_t va, u64 size);
 // Switches address space. The fence.i is for real cores with their own
 // instruction caches (QEMU has none to keep coherent): a page frame may have
 // held other code when this hart last ran it, and the new address space may
@@ -131,11 +132,18 @@ void timer_init_hart(u32 hart_id);
 void timer_set(u64 deadline);
 bool timer_uses_sstc();
 
-void plic_init(const BoardInfo& board);
-void plic_init_hart(u32 hart_id);
-void plic_enable(u32 irq);
-u32 plic_claim(u32 hart_id);
-void plic_complete(u32 hart_id, u32 irq);
+// Device interrupts (riscv/irqchip.cc: a PLIC, or the AIA's APLIC and
+// IMSIC). `cpu` is the dense CPU number of the calling hart.
+// irqchip_init returns false if the board has no controller it can drive.
+bool irqchip_init(const BoardInfo& board);
+// Makes the calling hart take device interrupts; false if it has no
+// S-mode route to the controller.
+bool irqchip_init_hart(u32 cpu, u32 hart_id);
+void irqchip_enable(u32 cpu, u32 irq);
+// The next pending device interrupt of the calling hart (0 when none), and
+// the end of its handling.
+u32 irqchip_claim(u32 cpu);
+void irqchip_complete(u32 cpu, u32 irq);
 
 void send_ipi(u32 hart_id);
 void clear_ipi();

@@ -206,6 +206,7 @@ secondary_entry:
 secondary_high:
     mv      sp, s1
     mv      a0, s0
+    mv      a1, s1                  /* the stack top: secondary_main finds its ticket below it */
     li      fp, 0
     call    secondary_main
 6:  wfi

@@ -8,6 +8,7 @@
  * system-reset extension.
  */
 #include "../kernel/board.h"
+#include "../kernel/cpu.h"
 #include "../kernel/mm/phys.h"
 #include "arch.h"
 #include "sbi.h"
@@ -35,10 +36,26 @@ void arch::send_ipi(u32 hart_id) { sbi_send_ipi(1, hart_id); }
 
 void arch::clear_ipi() { csr_clear(sip, SIE_SSIE); }
 
-void arch::flush_tlb_remote(u64 hart_mask, vaddr_t va, u64 size)
+void arch::flush_tlb_remote(u64 cpu_mask, vaddr_t va, u64 size)
 {
-    if (hart_mask)
-        sbi_remote_sfence_vma(hart_mask, 0, va, size);
+    // SBI names harts by a 64-bit mask above a base hart id; hart ids may
+    // be anything, so gather them in windows of 64 from the lowest one
+    // still pending, one call per window (one call in all on most boards).
+    while (cpu_mask) {
+        u32 base = ~0u;
+        for (int cpu = 0; cpu < MAX_CPUS; cpu++)
+            if (cpu_mask & (u64(1) << cpu))
+                base = min(base, g_cpus[cpu].hart_id);
+        u64 harts = 0;
+        for (int cpu = 0; cpu < MAX_CPUS; cpu++) {
+            u32 offset = g_cpus[cpu].hart_id - base;
+            if ((cpu_mask & (u64(1) << cpu)) && offset < 64) {
+                harts |= u64(1) << offset;
+                cpu_mask &= ~(u64(1) << cpu);
+            }
+        }
+        sbi_remote_sfence_vma(harts, base, va, size);
+    }
 }
 
 void arch::power_init(const BoardInfo& board)

@@ -44,6 +44,13 @@ Result<void> map_device(PageTable& table, u64 base, u64 size)
 {
     if (size == 0)
         return {};
+    // Devices are reached through the direct map, which covers the first
+    // DIRECT_MAP_SIZE of physical space. Registers beyond it (the TH1520's
+    // at 1 TiB) would wrap around into the user half: refuse clearly.
+    if (base >= DIRECT_MAP_SIZE || size > DIRECT_MAP_SIZE - base)
+        panic("device registers at %p lie beyond the %lu GiB of physical space the direct map covers "
+              "(DIRECT_MAP_SIZE, riscv/memlayout.h; see docs/porting.md)",
+              reinterpret_cast<void*>(base), u64(DIRECT_MAP_SIZE) >> 30);
     u64 start = page_round_down(base), end = page_round_up(base + size);
     return table.map_range(DIRECT_MAP_BASE + start, start, end - start, PERM_READ | PERM_WRITE | PERM_GLOBAL, false);
 }
@@ -84,8 +91,7 @@ Result<void> build_kernel_map(const BoardInfo& board)
     }
 
     TRY(map_device(table, board.uart.base, board.uart.size));
-    if (board.plic.present)
-        TRY(map_device(table, board.plic.base, board.plic.size));
+    TRY(map_device(table, board.irqchip.base, board.irqchip.size));
     for (int i = 0; i < board.virtio_count; i++)
         TRY(map_device(table, board.virtio[i].base, board.virtio[i].size));
     TRY(map_device(table, board.power.base, board.power.size));

@@ -59,10 +59,10 @@ bool handle_interrupt(u64 cause)
         arch::flush_tlb_all();
         return true;
     case IRQ_S_EXT: {
-        u32 hart = this_cpu()->hart_id;
-        for (u32 irq; (irq = arch::plic_claim(hart)) != 0;) {
+        u32 cpu = this_cpu()->id;
+        for (u32 irq; (irq = arch::irqchip_claim(cpu)) != 0;) {
             handle_device_interrupt(irq);
-            arch::plic_complete(hart, irq);
+            arch::irqchip_complete(cpu, irq);
         }
         return false;
     }

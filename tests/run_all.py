@@ -40,6 +40,7 @@ from typing import List, Optional
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run_qemu  # noqa: E402
 import reboot_test  # noqa: E402
+import trees  # noqa: E402
 from fuzz import run_host_fuzz  # noqa: E402
 import uboot  # noqa: E402
 from progress import Progress  # noqa: E402
@@ -61,7 +62,7 @@ MAX_PARALLEL_QEMU = 2
 class GuestRun:
     """One in-guest run of the table."""
     name: str
-    group: str                        # ktest, panic, console, user, uboot, sifive_u, nosstc
+    group: str                        # ktest, panic, console, user, uboot, sifive_u, nosstc, icicle, irqchip, manyharts, memory
     kind: str = "suite"               # suite, boot or panic (see run_qemu.py), reboot (reboot_test.py); image: the header check; gdb (gdb_test.py); doc-host (doctests/extract.py), figures (docs/figures), first-build (first_build_test.py)
     boot: str = "direct"              # direct (QEMU loads the ELF) or uboot (booti from an SD image)
     uboot_high: bool = False          # uboot: device tree and RAM disk moved above 4 GiB
@@ -82,13 +83,16 @@ class GuestRun:
     # checked as one extra case, <name>-banner. They catch a run that passes
     # for the wrong reason, such as ktest on fewer harts than asked for.
     log_checks: List[str] = field(default_factory=list)
+    # A device tree recipe of tests/trees.py to boot with (-dtb) instead of
+    # QEMU's own tree.
+    tree: Optional[str] = None
 
     def config(self, timeout_scale: float = 1.0) -> QemuConfig:
         return QemuConfig(name=self.name, machine=self.machine, smp=self.smp, memory=self.memory,
                           extra_args=list(self.qemu_args), append=self.append,
                           disk="build/fs.img" if self.disk else None, timeout=self.timeout * timeout_scale,
-                          suite=self.suite, poweroff=self.machine != "sifive_u", boot=self.boot,
-                          uboot_high=self.uboot_high)
+                          suite=self.suite, poweroff=self.machine not in run_qemu.NO_POWEROFF_MACHINES,
+                          boot=self.boot, uboot_high=self.uboot_high)
 
     def missing(self) -> Optional[str]:
         """Why this run cannot happen yet, or None."""
@@ -130,6 +134,32 @@ def sifive_u_suite(name: str, harts: int = 4, timeout: float = 300.0) -> GuestRu
     return GuestRun(f"{name}-sifive_u-{harts + 1}", "sifive_u", machine="sifive_u", smp=harts + 1,
                     append=f"run={name}", suite=name, timeout=timeout, program=name,
                     log_checks=[harts_online(harts), r"timer: sbi", r"console sifive,uart0", ON_RAMDISK])
+
+
+def icicle_suite(name: str, tree: str = "icicle", console: str = "ns16550a", timeout: float = 300.0) -> GuestRun:
+    """A suite on QEMU's microchip-icicle-kit (PolarFire SoC) with Linux's
+    tree, the rehearsal for a VisionFive 2 (docs/porting.md): 16550 console
+    with 32-bit registers 4 bytes apart named through an alias, hart 0 a
+    monitor core (so -smp 5 for 4 usable harts), a boot hart that changes
+    from run to run, firmware without power-off, and RAM in two banks 62
+    GiB apart. The banner must show nearly all of the 2 GiB fitted free
+    (before descriptors were kept per bank, 640 MiB of it described the
+    hole)."""
+    suffix = "" if tree == "icicle" else "-" + tree.removeprefix("icicle-").replace("-", "")
+    return GuestRun(f"{name}-icicle-5{suffix}", "icicle", machine="microchip-icicle-kit", smp=5, memory="3G",
+                    tree=tree, append=f"run={name}", suite=name, timeout=timeout, program=name,
+                    log_checks=[harts_online(4), rf"console {console} @ 0x20100000 irq 91", r"timer: sbi",
+                                r"memory: 2048 MiB, 5[01]\d{4} pages free of 51\d{4}\n", ON_RAMDISK])
+
+
+def aia_suite(name: str, aia: str, smp: int = 4, timeout: float = 300.0) -> GuestRun:
+    """A suite on QEMU virt with the Advanced Interrupt Architecture instead
+    of a PLIC: the APLIC in direct mode (aia=aplic), or the APLIC sending
+    MSIs to each hart's IMSIC (aia=aplic-imsic)."""
+    chip = {"aplic": r"aplic", "aplic-imsic": r"aplic\+imsic"}[aia]
+    return GuestRun(f"{name}-virt-{smp}-{aia}", "irqchip", machine=f"virt,aia={aia}", smp=smp, append=f"run={name}",
+                    suite=name, timeout=timeout, program=name,
+                    log_checks=[harts_online(smp), rf", {chip} @ 0xd000000,"])
 
 
 def nosstc_suite(name: str, smp: int = 4, timeout: float = 300.0) -> GuestRun:
@@ -201,6 +231,47 @@ RUNS: List[GuestRun] = [
     nosstc_suite("shmtests", 4),
     nosstc_suite("synctests", 1),
     nosstc_suite("synctests", 4),
+    # ---- a third board, many harts, other interrupt controllers, memory sizes (issue 16) ----
+    # The Icicle Kit with Linux's tree, and with its console UART made a
+    # DesignWare one (the VisionFive 2's).
+    icicle_suite("usertests"),
+    icicle_suite("shmtests"),
+    icicle_suite("usertests", tree="icicle-dw-uart", console="snps,dw-apb-uart"),
+    icicle_suite("shmtests", tree="icicle-dw-uart", console="snps,dw-apb-uart"),
+    # The AIA: APLIC in direct mode, and APLIC with IMSICs.
+    aia_suite("usertests", "aplic"),
+    aia_suite("shmtests", "aplic"),
+    aia_suite("usertests", "aplic-imsic"),
+    aia_suite("shmtests", "aplic-imsic"),
+    # 48 QEMU harts, the first 16 disabled in the tree: OpenSBI boots on a
+    # hart beyond them, and the kernel brings up the other 31.
+    *[GuestRun(f"{suite}-virt-48-first16off", "manyharts", smp=48, memory="256M", tree="virt-first16-off",
+               append=f"run={suite}" if suite != "ktest" else "ktest", suite=suite, disk=suite != "ktest",
+               program=None if suite == "ktest" else suite, timeout=300,
+               log_checks=[harts_online(32), r"harts online: 32 \(hart ids (1[6-9]|[2-4]\d) ",
+                           r"harts left out, disabled in the device tree: 16 \(hart ids 0 1 2 .* 15\)"])
+      for suite in ("ktest", "usertests")],
+    # A hart that never comes online (test_hart_stall makes hart 2 act
+    # dead): the boot goes on without it after 5 s and says so.
+    GuestRun("usertests-virt-4-hartstall", "manyharts", smp=4, append="run=usertests test_hart_stall=2",
+             suite="usertests", program="usertests", timeout=300,
+             log_checks=[harts_online(3), r"hart 2 did not come online within 5 s: going on without it"]),
+    # No interrupt controller the kernel can drive: a clear panic, not a hang at the disk.
+    GuestRun("noirqchip-virt-2", "irqchip", kind="panic", smp=2, tree="virt-no-irqchip", disk=False, timeout=60,
+             backtrace=["boot_main"], log_checks=[r"panic on hart \d+ \(cpu 0\): no interrupt controller with "
+                                                  r"S-mode contexts in the device tree"]),
+    # Small and large memory: 64 MiB (a bank that ends inside a 128 MiB
+    # section), and 3 GiB (RAM beyond 4 GiB of physical address space).
+    GuestRun("usertests-virt-4-64M", "memory", smp=4, memory="64M", append="run=usertests", suite="usertests",
+             program="usertests", timeout=300, log_checks=[harts_online(4), r"memory: 64 MiB, "]),
+    GuestRun("usertests-virt-4-3G", "memory", smp=4, memory="3G", append="run=usertests", suite="usertests",
+             program="usertests", timeout=300,
+             log_checks=[harts_online(4), r"memory: 3072 MiB, 77\d{4} pages free of 77\d{4}\n"]),
+    # mem= caps RAM; an initrd the tree places outside RAM is refused, not read.
+    GuestRun("console-virt-2-memlimit", "memory", kind="boot", smp=2, memory="3G", append="mem=1G",
+             tree="virt-bad-initrd", timeout=60, wait_for=r"\$ ", send="echo still here\r", expect=r"still here",
+             log_checks=[r"mem=1G: using 1024 MiB of the 3072 MiB the device tree describes",
+                         r"memory: 1024 MiB, ", r"initrd: \[0x8000000, 0x9000000\) is not in RAM; ignoring it"]),
     # Memory-mapped files (docs/mmap.md): the suite, and data that survives
     # a power-off, booting twice on one disk (tests/reboot_test.py).
     *user_suite("mmaptests"),
@@ -433,6 +504,14 @@ def run_guest(run: GuestRun, scale: float) -> RunResult:
     if run.kind == "image":
         return check_image_header(run)
     cfg = run.config(scale)
+    if run.tree:
+        try:
+            cfg.dtb = trees.build(run.tree, f"build/trees/{run.name}.dtb", run.machine.split(",")[0], run.smp,
+                                  run.memory)
+        except (RuntimeError, OSError) as e:
+            result = RunResult(name=run.name, problem=f"could not build its device tree: {e}")
+            result.cases.append(Case(run.name, False, result.problem))
+            return result
     if run.kind == "boot":
         result = run_qemu.run_boot_check(cfg, run.wait_for, run.send, run.expect)
     elif run.kind == "panic":
@@ -518,6 +597,7 @@ def describe(r: GuestRun) -> str:
     text = f"{r.machine} -smp {r.smp}" + (f" -m {r.memory}" if r.memory != "128M" else "")
     text += (f" -append {r.append}" if r.append and r.boot == "direct" else "")
     text += (" " + " ".join(r.qemu_args) if r.qemu_args else "")
+    text += f" -dtb <{r.tree}>" if r.tree else ""
     if r.boot == "uboot":
         text += " via U-Boot booti" + (f", bootargs {r.append}" if r.append else "")
         text += ", device tree and RAM disk above 4 GiB" if r.uboot_high else ""

@@ -19,7 +19,9 @@ after its summary. QEMU always ends up killed, with its whole process group.
 
 Two ways in (QemuConfig.boot):
   direct   (default) QEMU loads build/kernel.elf itself (-kernel); the disk
-           is a virtio-blk device on virt and an -initrd RAM disk on sifive_u
+           is a virtio-blk device on virt and an -initrd RAM disk on
+           sifive_u and microchip-icicle-kit (which also needs a device
+           tree, -dtb: see tests/trees.py)
   uboot    the real-board path: QEMU virt boots Debian's S-mode U-Boot; the
            runner types U-Boot commands on the console to load build/Image
            and the disk image (as a RAM disk) from an SD-card-like disk and
@@ -69,6 +71,13 @@ SUMMARY_RE = re.compile(r"^\s*(?P<suite>[\w.+-]+): (?P<passed>\d+) passed, (?P<f
 PANIC_MARK = "panic on hart"
 TRAP_MARK = "kernel trap:"
 
+# Boards whose firmware cannot power off (see QemuConfig.poweroff).
+NO_POWEROFF_MACHINES = ("sifive_u", "microchip-icicle-kit")
+# The kernel's word that power-off cannot work (riscv/sbi.cc), unless a
+# test finisher is there instead.
+NO_SRST_MARK = "lacks the SRST extension"
+FINISHER_MARK = "test finisher @"
+
 # Lines of the log quoted in a failure report.
 TAIL_LINES = 12
 # How long a machine may take to power off after its summary line, and to
@@ -81,7 +90,7 @@ PANIC_GRACE = 5.0
 class QemuConfig:
     """Everything that defines one QEMU run."""
     name: str
-    machine: str = "virt"            # virt or sifive_u
+    machine: str = "virt"            # virt, sifive_u or microchip-icicle-kit
     smp: int = 4                     # QEMU's -smp (sifive_u: hart 0 is the monitor core)
     memory: str = "128M"
     extra_args: List[str] = field(default_factory=list)
@@ -92,9 +101,14 @@ class QemuConfig:
     suite: Optional[str] = None      # expected summary name; None accepts any
     log_dir: str = "build/test-logs"
     # Whether the machine can power itself off after the summary. QEMU's
-    # sifive_u has no shutdown device (OpenSBI reports none), so there the
-    # runner ends QEMU itself once the summary is in.
+    # sifive_u has no shutdown device (OpenSBI reports none), and the
+    # Icicle Kit's firmware has no reset extension at all, so there the
+    # runner ends QEMU itself once the summary is in. (It also stops
+    # waiting for a power-off whenever the kernel reports that the firmware
+    # lacks SRST and the board has no test finisher.)
     poweroff: bool = True
+    # A device tree to boot with instead of QEMU's own (-dtb).
+    dtb: Optional[str] = None
     # "direct" (QEMU loads `kernel`) or "uboot" (U-Boot loads `image` and
     # `disk` from an SD-card image and runs booti; virt only).
     boot: str = "direct"
@@ -158,9 +172,17 @@ def qemu_command(cfg: QemuConfig, disk_copy: Optional[str]) -> List[str]:
     # kernel that resets (on purpose, or by a fatal fault) cannot loop until
     # the timeout, and a reboot can serve as power-off where there is none.
     cmd = [QEMU, "-machine", cfg.machine, "-bios", "default", "-m", cfg.memory,
-           "-smp", str(cfg.smp), "-nographic", "-no-reboot", "-kernel", cfg.kernel]
+           "-smp", str(cfg.smp), "-no-reboot", "-kernel", cfg.kernel]
+    if cfg.machine == "microchip-icicle-kit":
+        # The N-th -serial is MMUART N; the console is MMUART1 (MMUART0 is
+        # disabled in the tree).
+        cmd += ["-display", "none", "-monitor", "none", "-serial", "null", "-serial", "stdio"]
+    else:
+        cmd += ["-nographic"]
+    if cfg.dtb:
+        cmd += ["-dtb", cfg.dtb]
     if disk_copy:
-        if cfg.machine == "virt":
+        if cfg.machine.split(",")[0] == "virt":  # also virt,aia=...
             cmd += ["-global", "virtio-mmio.force-legacy=false",
                     "-drive", f"file={disk_copy},if=none,format=raw,id=disk0",
                     "-device", "virtio-blk-device,drive=disk0,bus=virtio-mmio-bus.0"]
@@ -449,7 +471,7 @@ def _watch_suite(cfg: QemuConfig, session: "QemuSession", state: dict, result: R
             problem = f"timeout after {cfg.timeout:.0f} s without a summary line (hang?)"
         else:
             problem = f"QEMU exited with status {session.exit_code} before the summary line"
-    elif not cfg.poweroff:
+    elif not cfg.poweroff or (NO_SRST_MARK in session.text and FINISHER_MARK not in session.text):
         # Nothing more to wait for; only a late crash report could follow.
         session.wait_until(lambda: _panic_or_trap(session) is not None, time.monotonic() + 0.5)
         crash = _panic_or_trap(session)
@@ -659,13 +681,17 @@ def main(argv=None) -> int:
                "        --send 'hello\\r' --expect hello\n"
                "  tests/run_qemu.py --name panic --append ktest_panic --panic --backtrace panic_test_inner\n"
                "  tests/run_qemu.py --name ub --uboot --memory 256M --append run=usertests --suite usertests\n"
+               "  tests/trees.py icicle build/trees/icicle.dtb && tests/run_qemu.py --name icicle \\\n"
+               "        --machine microchip-icicle-kit --smp 5 --memory 3G --dtb build/trees/icicle.dtb \\\n"
+               "        --append run=usertests --suite usertests\n"
                "\n"
                "--uboot boots like a real board: QEMU virt runs Debian's S-mode U-Boot, and the runner types\n"
                "the commands that load build/Image and the disk image (as a RAM disk) from an SD-card image\n"
                "and start them with booti; --append becomes U-Boot's bootargs. See tests/uboot.py.\n",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--name", default="run", help="name of the run: log file name, failure case name")
-    parser.add_argument("--machine", default="virt", choices=["virt", "sifive_u"], help="QEMU board (default virt)")
+    parser.add_argument("--machine", default="virt", choices=["virt", "sifive_u", "microchip-icicle-kit"],
+                        help="QEMU board (default virt); microchip-icicle-kit needs --dtb")
     parser.add_argument("--smp", type=int, default=4,
                         help="QEMU -smp (default 4); on sifive_u hart 0 is a monitor core the kernel never uses")
     parser.add_argument("--memory", default=None, help=f"QEMU -m (default 128M; {uboot.UBOOT_MEMORY} with --uboot)")
@@ -673,6 +699,8 @@ def main(argv=None) -> int:
                         "(e.g. \"-cpu rv64,sstc=false\")")
     parser.add_argument("--append", default="", help="kernel command line, e.g. ktest or run=usertests")
     parser.add_argument("--kernel", default="build/kernel.elf", help="kernel ELF (default build/kernel.elf)")
+    parser.add_argument("--dtb", default=None,
+                        help="boot with this device tree (-dtb), e.g. one built by tests/trees.py")
     parser.add_argument("--disk", default="build/fs.img",
                         help="disk image (default build/fs.img): virtio disk on virt, -initrd on sifive_u, "
                              "the RAM disk on the SD-card image with --uboot; a private copy is used")
@@ -713,7 +741,8 @@ def main(argv=None) -> int:
                      extra_args=shlex.split(args.qemu_args), append=args.append, kernel=args.kernel,
                      disk=None if args.no_disk else args.disk, timeout=args.timeout, suite=args.suite,
                      log_dir=args.log_dir,
-                     poweroff=not args.no_poweroff and args.machine != "sifive_u",
+                     poweroff=not args.no_poweroff and args.machine not in NO_POWEROFF_MACHINES,
+                     dtb=args.dtb,
                      boot="uboot" if args.uboot or args.uboot_high else "direct", image=args.image,
                      uboot_high=args.uboot_high)
 

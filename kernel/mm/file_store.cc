@@ -26,22 +26,16 @@ void shoot_down(u64 cpus)
 {
     if (!cpus)
         return;
-    u64 harts = 0;
     {
         InterruptsDisabled no_migration;
-        u32 me = this_cpu()->id;
-        for (int c = 0; c < g_cpu_count; c++) {
-            if (!(cpus & (u64(1) << c)))
-                continue;
-            if (u32(c) == me)
-                arch::flush_tlb_all();
-            else if (g_cpus[c].hart_id < 64)
-                harts |= u64(1) << g_cpus[c].hart_id;
-        }
+        u64 me = u64(1) << this_cpu()->id;
+        if (cpus & me)
+            arch::flush_tlb_all();
+        cpus &= ~me;
     }
     // Synchronous: when it returns, those harts have flushed, and any store
     // they made through the old entry is in the page.
-    arch::flush_tlb_remote(harts, 0, ~u64(0));
+    arch::flush_tlb_remote(cpus, 0, ~u64(0));
 }
 
 // Pages one write-back transaction may carry. Each page may need its data

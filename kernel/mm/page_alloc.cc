@@ -1,8 +1,12 @@
 /*
- * Binary buddy allocator. A free block of order k at page index i has its
- * buddy at index i ^ 2^k; when both are free they merge into one block of
- * order k + 1. Indexes are counted from g_base, which is aligned to the
- * largest block, so buddies are also physically aligned.
+ * Binary buddy allocator over spans of page descriptors.
+ *
+ * A free block of order k at frame f has its buddy at frame f ^ 2^k; when
+ * both are free they merge into one block of order k + 1. Every span
+ * starts and ends on a PAGE_MAX_BLOCK boundary, so a block and its buddy
+ * always lie in the same span, and frame numbers can be used directly.
+ * Blocks are linked through their first page's descriptor; splitting a
+ * block walks descriptors by pointer, merging looks the buddy up by frame.
  */
 #include "page_alloc.h"
 #include "../lib/kstring.h"
@@ -12,90 +16,123 @@
 
 namespace {
 
+constexpr u64 SECTION_COUNT = PAGE_PHYS_LIMIT >> PAGE_SECTION_SHIFT;
+constexpr u64 FRAMES_PER_SECTION_SHIFT = PAGE_SECTION_SHIFT - PAGE_SHIFT;
+
+struct Span {
+    Page* pages = nullptr; // the descriptor of first_pfn
+    u64 first_pfn = 0;
+    u64 end_pfn = 0;
+};
+
 Spinlock g_page_lock("page_alloc", LockRank::PageAlloc);
-Page* g_pages = nullptr;
-paddr_t g_base = 0;   // physical address of g_pages[0]
-size_t g_count = 0;   // descriptors
+Span g_spans[PAGE_MAX_SPANS];
+int g_span_count = 0;
+// For each section of physical space: 1 + the index of the span that
+// describes (part of) it, or 0. Written only while booting.
+u8 g_section_span[SECTION_COUNT];
 IntrusiveList<Page, &Page::link> g_free[PAGE_MAX_ORDER + 1];
 u64 g_total = 0;
 u64 g_free_pages = 0;
 u64 g_used_by[u32(PageUse::Count)];
 
-size_t index_of(const Page* p) { return size_t(p - g_pages); }
-
-void push_free(size_t index, unsigned order)
+inline Page* descriptor_of(u64 pfn)
 {
-    Page& p = g_pages[index];
-    p.order = u8(order);
-    p.is_free_head = true;
-    p.use = PageUse::Free;
-    g_free[order].push_front(&p);
+    u64 section = pfn >> FRAMES_PER_SECTION_SHIFT;
+    if (section >= SECTION_COUNT || g_section_span[section] == 0)
+        return nullptr;
+    const Span& span = g_spans[g_section_span[section] - 1];
+    // The section may be only partly inside the span (a bank that ends
+    // mid-section).
+    if (pfn < span.first_pfn || pfn >= span.end_pfn)
+        return nullptr;
+    return span.pages + (pfn - span.first_pfn);
 }
 
-// Frees the block at `index` of `order`, merging with free buddies.
+void push_free(Page* p, unsigned order)
+{
+    p->order = u8(order);
+    p->is_free_head = true;
+    p->use = PageUse::Free;
+    g_free[order].push_front(p);
+}
+
+// Frees the block headed by `p` of `order`, merging with free buddies.
 // Caller holds g_page_lock.
-void free_block_locked(size_t index, unsigned order)
+void free_block_locked(Page* p, unsigned order)
 {
     g_free_pages += size_t(1) << order;
+    u64 pfn = p->pfn;
     while (order < PAGE_MAX_ORDER) {
-        size_t buddy = index ^ (size_t(1) << order);
-        if (buddy + (size_t(1) << order) > g_count)
+        u64 buddy_pfn = pfn ^ (u64(1) << order);
+        Page* b = descriptor_of(buddy_pfn);
+        // A free head of this order was freed whole, so it lies in a span.
+        if (!b || !b->is_free_head || b->order != order)
             break;
-        Page& b = g_pages[buddy];
-        if (!b.is_free_head || b.order != order)
-            break;
-        g_free[order].remove(&b);
-        b.is_free_head = false;
-        index = min(index, buddy);
+        g_free[order].remove(b);
+        b->is_free_head = false;
+        if (buddy_pfn < pfn) {
+            pfn = buddy_pfn;
+            p = b;
+        }
         order++;
     }
-    push_free(index, order);
+    push_free(p, order);
 }
 
 } // namespace
 
-size_t page_descriptor_count(paddr_t lowest, paddr_t highest)
+void page_alloc_reset()
 {
-    paddr_t base = align_down(lowest, PAGE_SIZE << PAGE_MAX_ORDER);
-    return size_t((page_round_up(highest) - base) / PAGE_SIZE);
-}
-
-void page_alloc_init(paddr_t lowest, paddr_t highest, Page* descriptors)
-{
-    g_base = align_down(lowest, PAGE_SIZE << PAGE_MAX_ORDER);
-    g_count = page_descriptor_count(lowest, highest);
-    g_pages = descriptors;
-    for (size_t i = 0; i < g_count; i++)
-        new (&g_pages[i]) Page();
+    g_span_count = 0;
+    memset(g_section_span, 0, sizeof(g_section_span));
     for (auto& list : g_free)
         new (&list) IntrusiveList<Page, &Page::link>();
     g_total = g_free_pages = 0;
     memset(g_used_by, 0, sizeof(g_used_by));
 }
 
+bool page_alloc_add_span(paddr_t start, paddr_t end, Page* descriptors)
+{
+    if (start >= end || end > PAGE_PHYS_LIMIT || !is_aligned(start, PAGE_MAX_BLOCK) ||
+        !is_aligned(end, PAGE_MAX_BLOCK) || g_span_count >= PAGE_MAX_SPANS || !descriptors)
+        return false;
+    u64 first_section = start >> PAGE_SECTION_SHIFT, last_section = (end - 1) >> PAGE_SECTION_SHIFT;
+    for (u64 s = first_section; s <= last_section; s++)
+        if (g_section_span[s])
+            return false;
+    Span& span = g_spans[g_span_count++];
+    span.pages = descriptors;
+    span.first_pfn = start >> PAGE_SHIFT;
+    span.end_pfn = end >> PAGE_SHIFT;
+    for (u64 i = 0; i < span.end_pfn - span.first_pfn; i++) {
+        new (&descriptors[i]) Page();
+        descriptors[i].pfn = u32(span.first_pfn + i);
+    }
+    for (u64 s = first_section; s <= last_section; s++)
+        g_section_span[s] = u8(g_span_count);
+    return true;
+}
+
 void page_add_free_range(paddr_t start, paddr_t end)
 {
-    start = page_round_up(start);
-    end = page_round_down(end);
-    if (start < g_base)
-        start = g_base;
-    paddr_t limit = g_base + g_count * PAGE_SIZE;
-    if (end > limit)
-        end = limit;
-    if (start >= end)
-        return;
+    u64 first = page_round_up(start) >> PAGE_SHIFT;
+    u64 last = page_round_down(end) >> PAGE_SHIFT;
     SpinlockGuard guard(g_page_lock);
-    size_t i = (start - g_base) / PAGE_SIZE;
-    size_t last = (end - g_base) / PAGE_SIZE;
-    while (i < last) {
-        // The largest aligned block that fits.
-        unsigned order = 0;
-        while (order < PAGE_MAX_ORDER && (i & ((size_t(2) << order) - 1)) == 0 &&
-               i + (size_t(2) << order) <= last)
-            order++;
-        g_total += size_t(1) << order;
-        free_block_locked(i, order);
-        i += size_t(1) << order;
+    for (int s = 0; s < g_span_count; s++) {
+        const Span& span = g_spans[s];
+        u64 pfn = max(first, span.first_pfn);
+        u64 stop = min(last, span.end_pfn);
+        while (pfn < stop) {
+            // The largest aligned block that fits. Spans start on a
+            // maximal block, so frame alignment is alignment in the span.
+            unsigned order = 0;
+            while (order < PAGE_MAX_ORDER && (pfn & ((u64(2) << order) - 1)) == 0 && pfn + (u64(2) << order) <= stop)
+                order++;
+            g_total += u64(1) << order;
+            free_block_locked(span.pages + (pfn - span.first_pfn), order);
+            pfn += u64(1) << order;
+        }
     }
 }
 
@@ -116,18 +153,17 @@ static paddr_t alloc_pages_or_fail(unsigned order, PageUse use)
         return 0;
     Page* p = g_free[k].pop_front();
     p->is_free_head = false;
-    size_t index = index_of(p);
     // Split, returning upper halves to the free lists.
     while (k > order) {
         k--;
-        push_free(index + (size_t(1) << k), k);
+        push_free(p + (size_t(1) << k), k);
     }
     p->order = u8(order);
     p->use = use;
     p->refcount.store(1, MemoryOrder::Relaxed);
     g_free_pages -= size_t(1) << order;
     g_used_by[u32(use)] += size_t(1) << order;
-    return g_base + index * PAGE_SIZE;
+    return page_address(p);
 }
 
 paddr_t alloc_pages(unsigned order, PageUse use)
@@ -166,18 +202,10 @@ void free_pages(paddr_t pa)
     p->slab_class = 0;
     p->slab_in_use = 0;
     p->slab_free = nullptr;
-    free_block_locked(index_of(p), p->order);
+    free_block_locked(p, p->order);
 }
 
-Page* page_of(paddr_t pa)
-{
-    if (pa < g_base)
-        return nullptr;
-    size_t i = (pa - g_base) / PAGE_SIZE;
-    return i < g_count ? &g_pages[i] : nullptr;
-}
-
-paddr_t page_address(const Page* page) { return g_base + index_of(page) * PAGE_SIZE; }
+Page* page_of(paddr_t pa) { return descriptor_of(pa >> PAGE_SHIFT); }
 
 void page_get(paddr_t pa)
 {

@@ -2,6 +2,14 @@
  * The physical page allocator: a binary buddy allocator over every usable
  * page of RAM, with a descriptor (Page) per page frame.
  *
+ * Descriptors exist only where there is RAM: each memory bank gets its own
+ * array (a "span"), so a board whose banks lie far apart (the PolarFire
+ * SoC's are 62 GiB apart) does not pay for describing the hole. A small
+ * table with one byte per 128 MiB section of physical space says which span
+ * describes that section, so page_of() is a shift, a table load and a range
+ * check, whatever the number of banks; page_address() reads the frame
+ * number kept in the descriptor.
+ *
  * Blocks are 2^order pages, order 0..PAGE_MAX_ORDER, aligned to their size.
  * Every allocated block carries a reference count in its first page's
  * descriptor; page_put() frees the block when the count reaches zero, which
@@ -20,6 +28,14 @@
 #include "../lib/result.h"
 
 constexpr unsigned PAGE_MAX_ORDER = 10; // blocks of up to 4 MiB
+constexpr u64 PAGE_MAX_BLOCK = PAGE_SIZE << PAGE_MAX_ORDER;
+// The physical space the allocator can describe: the kernel's direct map
+// (riscv/memlayout.h) covers 128 GiB.
+constexpr u64 PAGE_PHYS_LIMIT = u64(1) << 37;
+// The granule of the physical-address-to-span table, and how many spans
+// (memory banks, after merging banks that share a section) there may be.
+constexpr unsigned PAGE_SECTION_SHIFT = 27; // 128 MiB
+constexpr int PAGE_MAX_SPANS = 8;
 
 // What an allocated page is used for, for meminfo.
 enum class PageUse : u8 {
@@ -42,8 +58,10 @@ struct Page {
     PageUse use = PageUse::Reserved;
     u8 slab_class = 0;        // kmalloc size class, valid when use == Slab
     u16 slab_in_use = 0;      // kmalloc objects allocated from this page
+    u32 pfn = 0;              // the frame this describes (physical address >> PAGE_SHIFT)
     void* slab_free = nullptr; // kmalloc free list within this page
 };
+static_assert((PAGE_PHYS_LIMIT >> PAGE_SHIFT) <= (u64(1) << 32), "Page::pfn must hold every frame number");
 
 struct PageStats {
     u64 total_pages;   // pages under the allocator's management
@@ -51,11 +69,18 @@ struct PageStats {
     u64 used_by[u32(PageUse::Count)];
 };
 
-// Prepares descriptors for frames [lowest, highest). `descriptors` must have
-// room for page_descriptor_count(lowest, highest) entries. All frames start
-// out reserved; page_add_free_range() makes usable ones available.
-size_t page_descriptor_count(paddr_t lowest, paddr_t highest);
-void page_alloc_init(paddr_t lowest, paddr_t highest, Page* descriptors);
+// Forgets every span and free block (boot, and the host tests).
+void page_alloc_reset();
+// Descriptors needed for the frames [start, end).
+inline size_t page_span_descriptor_count(paddr_t start, paddr_t end) { return size_t((end - start) >> PAGE_SHIFT); }
+// Describes frames [start, end) with `descriptors` (room for
+// page_span_descriptor_count entries). start and end must be multiples of
+// PAGE_MAX_BLOCK below PAGE_PHYS_LIMIT, and no other span may touch the
+// same 128 MiB sections (plan_descriptor_spans in memory_map.h arranges
+// both). All frames start out reserved. Returns false, changing nothing,
+// if the span breaks these rules or the span table is full.
+bool page_alloc_add_span(paddr_t start, paddr_t end, Page* descriptors);
+// Hands the pages of [start, end) that lie in spans to the allocator.
 void page_add_free_range(paddr_t start, paddr_t end);
 
 // Allocates 2^order contiguous pages, refcount 1; returns 0 when out of memory.
@@ -70,8 +95,9 @@ paddr_t alloc_page_zeroed(PageUse use);
 // Frees a block regardless of its reference count.
 void free_pages(paddr_t pa);
 
+// The descriptor of the frame holding pa, or nullptr if no span describes it.
 Page* page_of(paddr_t pa);
-paddr_t page_address(const Page* page);
+inline paddr_t page_address(const Page* page) { return paddr_t(page->pfn) << PAGE_SHIFT; }
 void page_get(paddr_t pa);
 // Drops a reference; frees the block and returns true when it was the last.
 bool page_put(paddr_t pa);

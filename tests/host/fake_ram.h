@@ -35,10 +35,12 @@ public:
         // Garbage, not zeros: code that forgets to clear a page shows it.
         memset(m_memory, 0xA5, bytes);
         g_direct_map_offset = uptr(m_memory) - base;
-        size_t count = page_descriptor_count(base, base + bytes);
+        paddr_t span_start = align_down(base, PAGE_MAX_BLOCK), span_end = align_up(base + bytes, PAGE_MAX_BLOCK);
+        size_t count = page_span_descriptor_count(span_start, span_end);
         m_descriptors = static_cast<Page*>(aligned_alloc(alignof(Page), align_up(count * sizeof(Page), 64)));
         REQUIRE(m_descriptors != nullptr);
-        page_alloc_init(base, base + bytes, m_descriptors);
+        page_alloc_reset();
+        REQUIRE(page_alloc_add_span(span_start, span_end, m_descriptors));
         page_add_free_range(free_start ? free_start : base, free_end ? free_end : base + bytes);
     }
 

@@ -50,6 +50,10 @@ public:
     FdtBuilder& prop_empty(const std::string& name) { return prop(name, {}); }
     FdtBuilder& prop_cells(const std::string& name, std::initializer_list<u32> cells)
     {
+        return prop_cells(name, std::vector<u32>(cells));
+    }
+    FdtBuilder& prop_cells(const std::string& name, const std::vector<u32>& cells)
+    {
         std::vector<u8> v;
         for (u32 c : cells)
             append_be32(v, c);

@@ -9,7 +9,8 @@
 # that appends to HOST_KERNEL_SRCS (and, if it must, HOST_CXXFLAGS); every
 # such fragment is included below. Test files are picked up by wildcard.
 # The device trees the FDT tests read are produced here too: dumped from
-# QEMU's own boards and compiled from tests/host/visionfive2.dts.
+# QEMU's own boards, and compiled from tests/host/visionfive2.dts and from
+# the real boards' trees in tests/trees/ (see tests/trees/README.md).
 
 HOST_DIR := $(B)/host
 HOST_TEST_BIN := $(HOST_DIR)/unit_tests
@@ -40,8 +41,11 @@ $(HOST_TEST_BIN): $(HOST_OBJS)
 # also needs something to load as kernel and initrd, so that /chosen gets
 # linux,initrd-start/end and bootargs.
 
+HOST_TREES := $(wildcard tests/trees/*.dts)
 HOST_DTBS := $(HOST_DIR)/virt.dtb $(HOST_DIR)/virt1.dtb $(HOST_DIR)/sifive_u.dtb \
-	$(HOST_DIR)/virt_nosstc_initrd.dtb $(HOST_DIR)/visionfive2.dtb
+	$(HOST_DIR)/virt_nosstc_initrd.dtb $(HOST_DIR)/visionfive2.dtb \
+	$(HOST_DIR)/virt_aplic.dtb $(HOST_DIR)/virt_aplic_imsic.dtb \
+	$(patsubst tests/trees/%.dts,$(HOST_DIR)/%.dtb,$(HOST_TREES))
 HOST_DUMPDTB = $(QEMU) $(1) -machine dumpdtb=$@ >$@.log 2>&1 || { cat $@.log; rm -f $@; exit 1; }
 
 $(HOST_DIR)/virt.dtb: tests/host/host.mk
@@ -51,6 +55,14 @@ $(HOST_DIR)/virt.dtb: tests/host/host.mk
 $(HOST_DIR)/virt1.dtb: tests/host/host.mk
 	@mkdir -p $(dir $@)
 	$(call HOST_DUMPDTB,-machine virt -smp 1)
+
+$(HOST_DIR)/virt_aplic.dtb: tests/host/host.mk
+	@mkdir -p $(dir $@)
+	$(call HOST_DUMPDTB,-machine virt$(comma)aia=aplic -smp 4 -m 128M)
+
+$(HOST_DIR)/virt_aplic_imsic.dtb: tests/host/host.mk
+	@mkdir -p $(dir $@)
+	$(call HOST_DUMPDTB,-machine virt$(comma)aia=aplic-imsic -smp 4 -m 128M)
 
 $(HOST_DIR)/sifive_u.dtb: tests/host/host.mk
 	@mkdir -p $(dir $@)
@@ -71,6 +83,11 @@ $(HOST_DIR)/virt_nosstc_initrd.dtb: $(HOST_DIR)/dummy_kernel.bin $(HOST_DIR)/dum
 		-append "console=hvc0 run=usertests")
 
 $(HOST_DIR)/visionfive2.dtb: tests/host/visionfive2.dts
+	@mkdir -p $(dir $@)
+	dtc -q -I dts -O dtb -o $@ $<
+
+# Some trees /include/ another one beside them.
+$(HOST_DIR)/%.dtb: tests/trees/%.dts $(HOST_TREES)
 	@mkdir -p $(dir $@)
 	dtc -q -I dts -O dtb -o $@ $<
 

@@ -127,7 +127,7 @@ TEST_CASE("board: QEMU virt with 4 harts")
         CHECK(b.harts[h].has_sstc); // QEMU 7.2's rv64 advertises _sstc
         CHECK(b.harts[h].intc_phandle != 0);
         // Contexts come in (M, S) pairs per hart on virt.
-        CHECK(b.harts[h].plic_s_context == 2 * h + 1);
+        CHECK(b.harts[h].irq_context == 2 * h + 1);
     }
     CHECK(b.find_hart(2) == &b.harts[2]);
     CHECK(b.find_hart(4) == nullptr);
@@ -141,10 +141,10 @@ TEST_CASE("board: QEMU virt with 4 harts")
     CHECK(b.uart.clock_hz == 3686400);
     CHECK_FALSE(b.uart.designware);
 
-    CHECK(b.plic.present);
-    CHECK(b.plic.base == 0xc000000);
-    CHECK(b.plic.size == 0x600000);
-    CHECK(b.plic.ndev == 96);
+    CHECK(b.irqchip.kind == IrqChipKind::Plic);
+    CHECK(b.irqchip.base == 0xc000000);
+    CHECK(b.irqchip.size == 0x600000);
+    CHECK(b.irqchip.sources == 96);
 
     REQUIRE(b.virtio_count == 8);
     for (u32 i = 1; i <= 8; i++) {
@@ -163,7 +163,7 @@ TEST_CASE("board: QEMU virt with 1 hart")
     REQUIRE(b.hart_count == 1);
     CHECK(b.harts[0].usable);
     CHECK(b.harts[0].hart_id == 0);
-    CHECK(b.harts[0].plic_s_context == 1);
+    CHECK(b.harts[0].irq_context == 1);
     CHECK(b.usable_hart_count() == 1);
     CHECK(b.uart.base == 0x10000000);
     CHECK(b.virtio_count == 8);
@@ -201,7 +201,7 @@ TEST_CASE("board: QEMU sifive_u with 5 harts")
     // Hart 0 is the E51 monitor core: no MMU, never used.
     CHECK(b.harts[0].hart_id == 0);
     CHECK_FALSE(b.harts[0].usable);
-    CHECK(b.harts[0].plic_s_context == -1);
+    CHECK(b.harts[0].irq_context == -1);
     CHECK(b.usable_hart_count() == 4);
     for (int h = 1; h < 5; h++) {
         CAPTURE(h);
@@ -209,7 +209,7 @@ TEST_CASE("board: QEMU sifive_u with 5 harts")
         CHECK(b.harts[h].usable);
         CHECK_FALSE(b.harts[h].has_sstc);
         // Hart 0 has only an M context, so hart h's S context is 2h.
-        CHECK(b.harts[h].plic_s_context == 2 * h);
+        CHECK(b.harts[h].irq_context == 2 * h);
     }
 
     CHECK(b.uart.kind == UartKind::SifiveUart);
@@ -217,9 +217,9 @@ TEST_CASE("board: QEMU sifive_u with 5 harts")
     CHECK(b.uart.irq == 4);
     CHECK(b.uart.reg_shift == 0);
     CHECK(b.uart.reg_io_width == 1);
-    CHECK(b.plic.present);
-    CHECK(b.plic.base == 0xc000000);
-    CHECK(b.plic.ndev == 53);
+    CHECK(b.irqchip.kind == IrqChipKind::Plic);
+    CHECK(b.irqchip.base == 0xc000000);
+    CHECK(b.irqchip.sources == 53);
     CHECK(b.virtio_count == 0);
     CHECK(b.power.kind == PowerKind::None);
 }
@@ -253,14 +253,14 @@ TEST_CASE("board: VisionFive 2 layout")
 
     REQUIRE(b.hart_count == 5);
     CHECK_FALSE(b.harts[0].usable); // the S7 has no mmu-type
-    CHECK(b.harts[0].plic_s_context == -1);
+    CHECK(b.harts[0].irq_context == -1);
     CHECK(b.usable_hart_count() == 4);
     for (int h = 1; h <= 4; h++) {
         CAPTURE(h);
         CHECK(b.harts[h].hart_id == u32(h));
         CHECK(b.harts[h].usable);
         CHECK_FALSE(b.harts[h].has_sstc);
-        CHECK(b.harts[h].plic_s_context == 2 * h);
+        CHECK(b.harts[h].irq_context == 2 * h);
     }
 
     CHECK(b.uart.kind == UartKind::Ns16550);
@@ -272,10 +272,10 @@ TEST_CASE("board: VisionFive 2 layout")
     CHECK(b.uart.clock_hz == 24000000);
     CHECK(b.uart.designware);
 
-    CHECK(b.plic.present);
-    CHECK(b.plic.base == 0xc000000);
-    CHECK(b.plic.size == 0x4000000);
-    CHECK(b.plic.ndev == 136);
+    CHECK(b.irqchip.kind == IrqChipKind::Plic);
+    CHECK(b.irqchip.base == 0xc000000);
+    CHECK(b.irqchip.size == 0x4000000);
+    CHECK(b.irqchip.sources == 136);
     CHECK(b.virtio_count == 0);
     CHECK(b.power.kind == PowerKind::None);
 }
@@ -355,7 +355,7 @@ TEST_CASE("board: VisionFive 2 as U-Boot hands it over")
         CHECK(b.harts[h].usable);
         CHECK(b.harts[h].hart_id == u32(h));
         CHECK_FALSE(b.harts[h].has_sstc); // so the kernel takes the SBI timer
-        CHECK(b.harts[h].plic_s_context == 2 * h);
+        CHECK(b.harts[h].irq_context == 2 * h);
     }
     CHECK(b.timebase_hz == 4000000);
 
@@ -367,8 +367,8 @@ TEST_CASE("board: VisionFive 2 as U-Boot hands it over")
     CHECK(b.uart.reg_io_width == 4);
     CHECK(b.uart.irq == 32);
     CHECK(b.uart.clock_hz == 0); // clocks only: the driver keeps U-Boot's baud rate
-    CHECK(b.plic.present);
-    CHECK(b.plic.ndev == 136);
+    CHECK(b.irqchip.kind == IrqChipKind::Plic);
+    CHECK(b.irqchip.sources == 136);
     CHECK(b.virtio_count == 0);
     CHECK(b.power.kind == PowerKind::None); // power-off goes through SBI SRST
 
@@ -1002,7 +1002,8 @@ TEST_CASE("fdt: the structure block is not closed")
 
 TEST_CASE("fdt: random corruption of real trees never crashes the reader")
 {
-    const char* names[] = {"virt.dtb", "sifive_u.dtb", "visionfive2.dtb", "virt_nosstc_initrd.dtb"};
+    const char* names[] = {"virt.dtb", "sifive_u.dtb", "visionfive2.dtb", "virt_nosstc_initrd.dtb", "virt_aplic_imsic.dtb",
+                           "mpfs-icicle-kit.dtb", "jh7110-starfive-u-boot-visionfive2-handover.dtb"};
     Random rng(20240601);
     for (const char* name : names) {
         CAPTURE(name);

@@ -5,8 +5,11 @@
  * The property that matters most is conservation: whatever is allocated
  * and freed, in whatever order, the free count comes back and the blocks
  * merge back into the largest ones, so a test can prove a leak by counting.
+ * The last tests give the allocator banks far apart (memory with holes).
  */
 #include <doctest/doctest.h>
+
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <set>
@@ -15,6 +18,7 @@
 #include "fake_ram.h"
 #include "host_support.h"
 #include "kernel/lib/random.h"
+#include "kernel/mm/memory_map.h"
 
 namespace {
 
@@ -345,4 +349,176 @@ TEST_CASE("page_alloc: the lock is released on every path")
     (void)page_stats();
     CHECK(host::spinlocks_held() == 0);
     CHECK(host::irq_off_depth() == 0);
+}
+
+// ---- memory with holes ---------------------------------------------------------------------
+
+namespace {
+
+// Several banks of fake RAM far apart in physical space, as on the
+// PolarFire SoC: the host reserves address space (no memory) for the whole
+// span and makes only the banks readable, so the direct map works and a
+// touch of the hole crashes. Descriptors come from plan_descriptor_spans,
+// as at boot.
+class FakeBanks {
+public:
+    explicit FakeBanks(std::vector<MemRange> banks) : m_banks(std::move(banks))
+    {
+        paddr_t low = ~paddr_t(0), high = 0;
+        for (const MemRange& b : m_banks) {
+            low = std::min(low, align_down(b.base, PAGE_MAX_BLOCK));
+            high = std::max(high, align_up(b.end(), PAGE_MAX_BLOCK));
+        }
+        m_low = low;
+        m_bytes = high - low;
+        m_window = mmap(nullptr, m_bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        REQUIRE(m_window != MAP_FAILED);
+        g_direct_map_offset = uptr(m_window) - low;
+        for (const MemRange& b : m_banks)
+            REQUIRE(mprotect(phys_to_virt(b.base), b.size, PROT_READ | PROT_WRITE) == 0);
+
+        MemRange spans[PAGE_MAX_SPANS];
+        m_span_count = plan_descriptor_spans(m_banks.data(), int(m_banks.size()), spans, PAGE_MAX_SPANS);
+        page_alloc_reset();
+        for (int s = 0; s < m_span_count; s++) {
+            size_t count = page_span_descriptor_count(spans[s].base, spans[s].end());
+            m_descriptor_count += count;
+            m_descriptors.push_back(static_cast<Page*>(calloc(count, sizeof(Page))));
+            REQUIRE(page_alloc_add_span(spans[s].base, spans[s].end(), m_descriptors.back()));
+        }
+        for (const MemRange& b : m_banks)
+            page_add_free_range(b.base, b.end());
+    }
+
+    ~FakeBanks()
+    {
+        page_alloc_reset();
+        for (Page* p : m_descriptors)
+            free(p);
+        munmap(m_window, m_bytes);
+        g_direct_map_offset = 0;
+    }
+
+    FakeBanks(const FakeBanks&) = delete;
+    FakeBanks& operator=(const FakeBanks&) = delete;
+
+    int span_count() const { return m_span_count; }
+    size_t descriptor_count() const { return m_descriptor_count; }
+    int bank_of(paddr_t pa, size_t bytes = 1) const
+    {
+        for (size_t i = 0; i < m_banks.size(); i++)
+            if (pa >= m_banks[i].base && pa + bytes <= m_banks[i].end())
+                return int(i);
+        return -1;
+    }
+    u64 pages() const
+    {
+        u64 n = 0;
+        for (const MemRange& b : m_banks)
+            n += b.size / PAGE_SIZE;
+        return n;
+    }
+
+private:
+    std::vector<MemRange> m_banks;
+    void* m_window = nullptr;
+    paddr_t m_low = 0;
+    size_t m_bytes = 0;
+    int m_span_count = 0;
+    size_t m_descriptor_count = 0;
+    std::vector<Page*> m_descriptors;
+};
+
+} // namespace
+
+TEST_CASE("page_alloc: two banks 62 GiB apart are described bank by bank")
+{
+    // The Icicle Kit's layout, scaled down: 8 MiB at 2 GiB, 12 MiB at 65 GiB.
+    FakeBanks ram({{0x80000000, 8 * MIB}, {0x1040000000, 12 * MIB}});
+    CHECK(ram.span_count() == 2);
+    // Descriptors for the banks only, not for the 62 GiB between them.
+    CHECK(ram.descriptor_count() == (20 * MIB) / PAGE_SIZE);
+    CHECK(page_stats().total_pages == ram.pages());
+
+    // Every page comes out once, from one bank or the other; blocks never
+    // straddle the hole.
+    std::vector<paddr_t> pages = drain();
+    CHECK(pages.size() == ram.pages());
+    std::set<paddr_t> unique(pages.begin(), pages.end());
+    CHECK(unique.size() == pages.size());
+    int in_bank[2] = {0, 0};
+    for (paddr_t pa : pages) {
+        int bank = ram.bank_of(pa, PAGE_SIZE);
+        REQUIRE(bank >= 0);
+        in_bank[bank]++;
+        CHECK(page_address(page_of(pa)) == pa);
+        *phys_to_ptr<u64>(pa) = pa; // the direct map reaches both banks
+    }
+    CHECK(in_bank[0] == int(8 * MIB / PAGE_SIZE));
+    CHECK(in_bank[1] == int(12 * MIB / PAGE_SIZE));
+    for (paddr_t pa : pages)
+        free_pages(pa);
+    CHECK(free_page_count() == ram.pages());
+
+    // Freed pages merged back into maximal blocks: 2 + 3 of them.
+    std::vector<paddr_t> blocks;
+    for (paddr_t pa; (pa = alloc_pages(PAGE_MAX_ORDER, PageUse::Kernel)) != 0;) {
+        CHECK(ram.bank_of(pa, PAGE_MAX_BLOCK) >= 0);
+        blocks.push_back(pa);
+    }
+    CHECK(blocks.size() == 5);
+    for (paddr_t pa : blocks)
+        free_pages(pa);
+
+    // The hole, and beyond the banks, have no descriptors.
+    for (paddr_t pa : {paddr_t(0x80000000 + 8 * MIB), paddr_t(0x800000000), paddr_t(0x1040000000 - PAGE_SIZE),
+                       paddr_t(0x1040000000 + 12 * MIB), PAGE_PHYS_LIMIT, ~paddr_t(0)}) {
+        CAPTURE(pa);
+        CHECK(page_of(pa) == nullptr);
+        CHECK(page_refcount(pa) == 0);
+        free_pages(pa); // ignored
+    }
+    CHECK(page_of(0x1040000000) != nullptr);
+    CHECK(free_page_count() == ram.pages());
+}
+
+TEST_CASE("page_alloc: banks that meet in one 128 MiB section share a span, and the gap stays out")
+{
+    // 8 MiB, a 4 MiB gap, 4 MiB: one span of 16 MiB; the gap is described
+    // but never free.
+    FakeBanks ram({{0x80000000, 8 * MIB}, {0x80c00000, 4 * MIB}});
+    CHECK(ram.span_count() == 1);
+    CHECK(ram.descriptor_count() == (16 * MIB) / PAGE_SIZE);
+    std::vector<paddr_t> pages = drain();
+    CHECK(pages.size() == ram.pages());
+    for (paddr_t pa : pages)
+        CHECK(ram.bank_of(pa, PAGE_SIZE) >= 0);
+    for (paddr_t pa : pages)
+        free_pages(pa);
+    CHECK(page_of(0x80800000) != nullptr);          // described...
+    CHECK(page_of(0x80800000)->use == PageUse::Reserved); // ...but never handed out
+    CHECK(free_page_count() == ram.pages());
+}
+
+TEST_CASE("page_alloc: spans must be whole maximal blocks in their own sections")
+{
+    std::vector<Page> descriptors(4 * PAGE_MAX_BLOCK / PAGE_SIZE);
+    page_alloc_reset();
+    CHECK_FALSE(page_alloc_add_span(0x80001000, 0x80400000, descriptors.data())); // unaligned start
+    CHECK_FALSE(page_alloc_add_span(0x80000000, 0x80401000, descriptors.data())); // unaligned end
+    CHECK_FALSE(page_alloc_add_span(0x80400000, 0x80400000, descriptors.data())); // empty
+    CHECK_FALSE(page_alloc_add_span(PAGE_PHYS_LIMIT, PAGE_PHYS_LIMIT + PAGE_MAX_BLOCK, descriptors.data()));
+    CHECK_FALSE(page_alloc_add_span(0x80000000, 0x80400000, nullptr));
+    REQUIRE(page_alloc_add_span(0x80000000, 0x80400000, descriptors.data()));
+    // Another span in the same section would make page_of ambiguous.
+    CHECK_FALSE(page_alloc_add_span(0x80800000, 0x80c00000, descriptors.data() + 1024));
+    for (int i = 1; i < PAGE_MAX_SPANS; i++)
+        CHECK(page_alloc_add_span(0x100000000 + u64(i) * 0x10000000, 0x100400000 + u64(i) * 0x10000000,
+                                  descriptors.data()));
+    CHECK_FALSE(page_alloc_add_span(0x200000000, 0x200400000, descriptors.data())); // table full
+    CHECK(page_of(0x80000000) == &descriptors[0]);
+    CHECK(page_of(0x803ff000) == &descriptors[1023]);
+    CHECK(page_of(0x80400000) == nullptr);
+    CHECK(page_stats().total_pages == 0); // nothing was freed into them
+    page_alloc_reset();
 }
