@@ -53,10 +53,10 @@ struct Walker {
     const Fdt& fdt;
     BoardInfo* board;
     u32 boot_hart;
-    StringView stdout_path;
+    StringView stdout_path = {};
     bool uart_from_stdout = false;
     bool boot_hart_recorded = false;
-    ControllerList plics, aplics, imsics;
+    ControllerList plics = {}, aplics = {}, imsics = {};
     // Per recorded hart, from its node; turned into usable/why_unusable
     // once the interrupt routes are known.
     bool enabled[BOARD_MAX_HARTS] = {};

@@ -26,11 +26,9 @@ Result<void> PageCacheStore::init(u64 pages, u64 max_pages)
         return Error(ERR_INVAL);
     m_max_pages = max_pages;
     m_leaf_count = (max_pages + LEAF_ENTRIES - 1) / LEAF_ENTRIES;
-    if (m_leaf_count) {
-        m_leaves = static_cast<Atomic<paddr_t*>*>(kzalloc(m_leaf_count * sizeof(paddr_t*)));
-        if (!m_leaves)
-            return Error(ERR_NOMEM);
-    }
+    // The array of leaf pointers comes with the first page: a region (or a
+    // shared mapping) nobody touches costs no kernel memory beyond its own
+    // object, however large it may grow.
     m_pages.store(pages);
     return {};
 }
@@ -40,7 +38,8 @@ Result<paddr_t> PageCacheStore::get_page(u64 index)
     if (index >= m_pages.load(MemoryOrder::Acquire))
         return Error(ERR_RANGE);
     u64 leaf_index = index / LEAF_ENTRIES, slot = index % LEAF_ENTRIES;
-    paddr_t* leaf = m_leaves[leaf_index].load(MemoryOrder::Acquire);
+    Atomic<paddr_t*>* leaves = m_leaves.load(MemoryOrder::Acquire);
+    paddr_t* leaf = leaves ? leaves[leaf_index].load(MemoryOrder::Acquire) : nullptr;
     if (leaf) {
         paddr_t pa = __atomic_load_n(&leaf[slot], __ATOMIC_ACQUIRE);
         if (pa) {
@@ -51,12 +50,19 @@ Result<paddr_t> PageCacheStore::get_page(u64 index)
     SpinlockGuard guard(m_lock);
     if (index >= m_pages.load(MemoryOrder::Relaxed))
         return Error(ERR_RANGE);
-    leaf = m_leaves[leaf_index].load(MemoryOrder::Relaxed);
+    leaves = m_leaves.load(MemoryOrder::Relaxed);
+    if (!leaves) {
+        leaves = static_cast<Atomic<paddr_t*>*>(kzalloc(m_leaf_count * sizeof(paddr_t*)));
+        if (!leaves)
+            return Error(ERR_NOMEM);
+        m_leaves.store(leaves, MemoryOrder::Release);
+    }
+    leaf = leaves[leaf_index].load(MemoryOrder::Relaxed);
     if (!leaf) {
         leaf = static_cast<paddr_t*>(kzalloc(PAGE_SIZE));
         if (!leaf)
             return Error(ERR_NOMEM);
-        m_leaves[leaf_index].store(leaf, MemoryOrder::Release);
+        leaves[leaf_index].store(leaf, MemoryOrder::Release);
     }
     paddr_t pa = leaf[slot];
     if (!pa) {
@@ -72,8 +78,9 @@ Result<paddr_t> PageCacheStore::get_page(u64 index)
 
 void PageCacheStore::free_pages_from(u64 first)
 {
-    for (u64 li = first / LEAF_ENTRIES; li < m_leaf_count; li++) {
-        paddr_t* leaf = m_leaves[li].load(MemoryOrder::Relaxed);
+    Atomic<paddr_t*>* leaves = m_leaves.load(MemoryOrder::Relaxed);
+    for (u64 li = first / LEAF_ENTRIES; leaves && li < m_leaf_count; li++) {
+        paddr_t* leaf = leaves[li].load(MemoryOrder::Relaxed);
         if (!leaf)
             continue;
         u64 start = li == first / LEAF_ENTRIES ? first % LEAF_ENTRIES : 0;
@@ -85,7 +92,7 @@ void PageCacheStore::free_pages_from(u64 first)
             }
         }
         if (start == 0) {
-            m_leaves[li].store(nullptr, MemoryOrder::Relaxed);
+            leaves[li].store(nullptr, MemoryOrder::Relaxed);
             kfree(leaf);
         }
     }
@@ -105,9 +112,8 @@ Result<void> PageCacheStore::resize(u64 pages)
 
 void PageCacheStore::release()
 {
-    if (m_leaves)
-        free_pages_from(0);
-    kfree(m_leaves);
+    free_pages_from(0);
+    kfree(m_leaves.load(MemoryOrder::Relaxed));
     ::destroy(this); // the virtual destructor runs the subclass's part
 }
 

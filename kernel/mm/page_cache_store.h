@@ -44,6 +44,7 @@ private:
     Atomic<u64> m_pages{0};
     u64 m_max_pages = 0;
     Atomic<u64> m_resident{0};
-    Atomic<paddr_t*>* m_leaves = nullptr; // m_max_pages / LEAF_ENTRIES leaf pointers
+    // m_leaf_count leaf pointers, allocated with the first page.
+    Atomic<Atomic<paddr_t*>*> m_leaves{nullptr};
     u64 m_leaf_count = 0;
 };

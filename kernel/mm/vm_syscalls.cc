@@ -11,6 +11,7 @@
 #include "address_space.h"
 #include "mem_store.h"
 #include "mmap_sources.h"
+#include "page_alloc.h"
 
 namespace {
 constexpr u32 ALL_PROT = PROT_READ | PROT_WRITE | PROT_EXEC;
@@ -60,6 +61,10 @@ long sys_mmap(const SyscallArgs& args)
         shape.kind = RegionKind::Anonymous;
         if (shape.shared) {
             // Shared anonymous memory is an unnamed store that fork shares.
+            // Its index grows with its length: one bigger than the machine's
+            // memory could never be backed anyway (as sbrk, docs/kernel.md).
+            if (length > page_stats().total_pages * PAGE_SIZE)
+                return ERR_NOMEM;
             auto store = create_anonymous_store(length / PAGE_SIZE);
             if (store.is_error())
                 return store.error_code();

@@ -58,6 +58,7 @@ const struct test_case g_cases[] = {
     SEC_CASE(sbrk_leaves_readonly_file_view_alone),
     SEC_CASE(sbrk_shrink_spares_foreign_mapping),
     SEC_CASE(sbrk_refuses_more_than_memory),
+    SEC_CASE(untouched_requests_pin_no_kernel_memory),
 };
 
 } // namespace

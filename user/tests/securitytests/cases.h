@@ -63,3 +63,4 @@ void sbrk_leaves_readonly_region_view_alone();
 void sbrk_leaves_readonly_file_view_alone();
 void sbrk_shrink_spares_foreign_mapping();
 void sbrk_refuses_more_than_memory();
+void untouched_requests_pin_no_kernel_memory();

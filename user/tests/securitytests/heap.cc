@@ -197,3 +197,37 @@ void sbrk_refuses_more_than_memory()
     check(intptr_t(sbrk(half)) == intptr_t(brk), "sbrk(half of memory)");
     check(intptr_t(sbrk(-half)) == intptr_t(brk + half), "and back");
 }
+
+// Requests that cost nothing until touched must pin no kernel memory for
+// their size: a page index for a huge shared mapping, or one sized for the
+// largest region in every empty region, once did (issue 13).
+void untouched_requests_pin_no_kernel_memory()
+{
+    struct meminfo mi;
+    require_eq(meminfo(&mi), ERR_OK);
+    void* huge = mmap(nullptr, size_t(128) << 30, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    check_eq(long(intptr_t(huge)), ERR_NOMEM); // more than the machine has
+    size_t half = size_t(mi.total_pages / 2) * PAGE;
+    uint64_t before = test_available_pages();
+    void* big = mmap(nullptr, half, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    require(!mmap_failed(big), "a shared mapping of half of memory: %s", errname(int(intptr_t(big))));
+    uint64_t after = test_available_pages();
+    check(before - after <= 2, "an untouched shared mapping took %lu pages", (unsigned long)(before - after));
+    check_eq(munmap(big, half), ERR_OK);
+
+    constexpr int REGIONS = 256;
+    char name[32];
+    before = test_available_pages();
+    for (int i = 0; i < REGIONS; i++) {
+        snprintf(name, sizeof name, "sec.empty.%d", i);
+        require_eq(createSharedRegion(name, PAGE, RS_PERSIST), ERR_OK);
+    }
+    after = test_available_pages();
+    // The region's own objects only (about 700 bytes each, 42 pages for
+    // these), not also an index for 256 MiB (a KiB each, 64 pages more).
+    check(before - after < REGIONS / 4, "%d empty regions took %lu pages", REGIONS, (unsigned long)(before - after));
+    for (int i = 0; i < REGIONS; i++) {
+        snprintf(name, sizeof name, "sec.empty.%d", i);
+        check_eq(destroySharedRegion(name), ERR_OK);
+    }
+}
