@@ -44,7 +44,12 @@ Pte* walk(paddr_t root, vaddr_t va, int level, bool create)
         paddr_t next = alloc_page_zeroed(PageUse::PageTable);
         if (!next)
             return nullptr;
-        entry = make_pte(next, PTE_V);
+        // Another hart may walk this tree meanwhile (a file's write-back
+        // revoking write access in our views): the zeros must be visible
+        // before the link to them is. A release store (fence rw,w) orders
+        // them; the walker's reads through the link are ordered by their
+        // address dependency (RVWMO), so they need no fence of their own.
+        __atomic_store_n(&entry, make_pte(next, PTE_V), __ATOMIC_RELEASE);
         table = table_at(next);
     }
     return &table[vpn(va, level)];
