@@ -4,7 +4,9 @@
 #   make qemu       boot in QEMU (CPUS=4 MEM=128M BOARD=virt by default)
 #   make qemu-gdb   the same, waiting for gdb-multiarch -x .gdbinit (docs/debugging.md)
 #   make test       every host and in-guest test; ends with "N passed, N failed"
-#   make grade      the lab grader's scores
+#   make grade      the grader's scores (LAB=<lab>: one lab of the course)
+#   make lab LAB=<lab> DEST=<dir>   write a lab's starter (docs/labs/README.md);
+#                   make handin, make grade-class: hand-ins (same page)
 #   make image      the U-Boot-bootable Image
 #   make bench      run shmbench (BENCHMARKS.md); bench-compare: against Linux
 #   make figures    remake the SVG figures of docs/figures (needs Graphviz)

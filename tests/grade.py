@@ -12,6 +12,10 @@ built earns nothing either.
 The output is one line per test with its score, the failed cases below
 it, and finally "Score: X/Y". The exit status is 0 only for a full score.
 Logs of every run are in build/test-logs/.
+
+With --lab NAME (make grade LAB=NAME) it grades one lab of the course
+instead (tests/labs/labs.py, docs/labs/); in a lab's starter that lab is
+the default.
 """
 
 import argparse
@@ -23,7 +27,10 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "labs"))
+import labs  # noqa: E402
 import run_all  # noqa: E402
+import scoring  # noqa: E402
 from run_qemu import RunResult  # noqa: E402
 
 HOST = "host"  # the run name that means the host unit tests
@@ -71,6 +78,32 @@ def score(grade: Grade, result: Optional[RunResult]) -> float:
     return round(grade.points * result.passed / len(result.cases), 1)
 
 
+def grade_lab(lab, args) -> int:
+    """Runs the lab's graded runs and prints its score, in the same format."""
+    started = time.monotonic()
+    by_name = {r.name: r for r in run_all.RUNS}
+    names = list(dict.fromkeys(t.run for t in lab.tests))
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        print(f"grade.py: lab {lab.name} names runs not in run_all.RUNS: {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    print(f"Lab {lab.order}: {lab.title} ({lab.handout})", flush=True)
+    results = {}
+    wanted = []
+    for name in names:
+        why = "the kernel did not build" if "kernel" in args.build_failed else by_name[name].missing()
+        if not why:
+            wanted.append(by_name[name])
+    for run, result in zip(wanted, run_all.run_many(wanted, args.jobs, args.timeout_scale)):
+        results[run.name] = result
+    earned, total, report = scoring.score_lab(lab, results)
+    for line in report:
+        print(line)
+    print(f"(logs in build/test-logs/, {time.monotonic() - started:.0f} s)")
+    print(f"Score: {earned:g}/{total:g}")
+    return 0 if earned == total else 1
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description="Grade Tandem like an xv6 lab: run every graded suite (build first: make grade does) "
@@ -87,8 +120,17 @@ def main(argv=None) -> int:
     parser.add_argument("--build-failed", action="append", default=[], choices=["kernel", "host"],
                         help="the build of this part failed (make grade passes it): its tests score 0")
     parser.add_argument("--verbose", "-v", action="store_true", help="show every case, not only failures")
+    parser.add_argument("--lab", help="grade this lab of the course (default in a lab's starter: its lab): "
+                        + ", ".join(l.name for l in labs.LABS))
+    parser.add_argument("--course", action="store_true", help="in a starter: the whole grading table, not the lab")
     args = parser.parse_args(argv)
     os.chdir(run_all.REPO)
+    lab = labs.find(args.lab) if args.lab else (None if args.course else labs.current_lab())
+    if args.lab and not lab:
+        print(f"grade.py: no lab '{args.lab}' (labs: {', '.join(l.name for l in labs.LABS)})", file=sys.stderr)
+        return 2
+    if lab:
+        return grade_lab(lab, args)
 
     grades = [g for g in GRADES if not args.only or any(
         fnmatch.fnmatch(g.title, p) or fnmatch.fnmatch(g.run, p) for p in args.only)]

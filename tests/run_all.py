@@ -26,6 +26,7 @@ again from the next case, so one broken case cannot hide the others.
 """
 
 import argparse
+import json
 import concurrent.futures
 import fnmatch
 import os
@@ -45,6 +46,12 @@ from fuzz import run_host_fuzz  # noqa: E402
 import uboot  # noqa: E402
 from progress import Progress  # noqa: E402
 import gdb_test  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "labs"))
+import labs  # noqa: E402
+try:
+    import check_starters  # noqa: E402  (the main tree only: starters do not have it)
+except ImportError:
+    check_starters = None
 from doctests import extract as doc_extract  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "figures"))
 import make_figures  # noqa: E402
@@ -86,6 +93,7 @@ class GuestRun:
     # A device tree recipe of tests/trees.py to boot with (-dtb) instead of
     # QEMU's own tree.
     tree: Optional[str] = None
+    lab: Optional[str] = None         # kind "lab": the lab whose starter is checked (tests/labs/)
 
     def config(self, timeout_scale: float = 1.0) -> QemuConfig:
         return QemuConfig(name=self.name, machine=self.machine, smp=self.smp, memory=self.memory,
@@ -311,6 +319,10 @@ RUNS: List[GuestRun] = [
     # The gdb helpers of .gdbinit (docs/debugging.md), run by gdb-multiarch
     # at two stops inside gdbprobe's shared-memory system calls.
     GuestRun("gdb-helpers", "debug", kind="gdb", smp=4, timeout=240, program="gdbprobe"),
+    # The labs (docs/labs/): each starter is cut from this tree, built,
+    # booted and graded (tests/labs/check_starters.py). Not in a starter.
+    *[GuestRun(f"lab-{lab.name}", "labs", kind="lab", lab=lab.name, timeout=1800)
+      for lab in (labs.LABS if check_starters and labs.current_lab() is None else [])],
 ]
 
 
@@ -525,6 +537,8 @@ def run_guest(run: GuestRun, scale: float) -> RunResult:
         for name, ok, why in checks:
             result.cases.append(Case(name, ok, why))
         result.seconds = time.monotonic() - started
+    elif run.kind == "lab":
+        result = check_starters.check_starter(labs.find(run.lab), scale)
     elif run.kind == "gdb":
         result = gdb_test.run(smp=run.smp, timeout=run.timeout * scale)
     elif run.kind == "fuzz-host":
@@ -640,6 +654,8 @@ def main(argv=None) -> int:
                         help="count a run whose user program is not built as a failure, not a skip")
     parser.add_argument("--verbose", "-v", action="store_true", help="list passing cases too")
     parser.add_argument("--list", action="store_true", help="list the in-guest runs and exit")
+    parser.add_argument("--results-json", metavar="PATH",
+                        help="also write every run's cases to PATH as JSON (the lab checks read it)")
     args = parser.parse_args(argv)
 
     os.chdir(REPO)
@@ -705,6 +721,18 @@ def main(argv=None) -> int:
             finally:
                 out.progress.close()
                 out.progress = None
+
+    # The main tree scores full on every lab whose graded runs were run.
+    if check_starters and labs.current_lab() is None:
+        scores = check_starters.scores_in_tree({r.name: r for r in results})
+        if scores.cases:
+            labels[id(scores)] = "lab scores in this tree"
+            out.result("lab scores in this tree", scores)
+            results.append(scores)
+    if args.results_json:
+        os.makedirs(os.path.dirname(os.path.abspath(args.results_json)), exist_ok=True)
+        with open(args.results_json, "w") as f:
+            json.dump([r.to_json() for r in results], f, indent=1)
 
     total_pass = sum(r.passed for r in results)
     total_fail = sum(r.failed for r in results)

@@ -34,10 +34,32 @@ ktest: check-deps
 	$(MAKE) --no-print-directory $(B)/kernel.elf || failed="--build-failed=kernel"; \
 	$(PYTHON) tests/run_all.py --no-host --group ktest --group panic $$failed $(TEST_ARGS)
 
+# In a lab's starter, or with LAB=<lab>, make grade scores that lab only
+# (and needs no host unit tests); otherwise the whole grading table.
 grade: check-deps
 	@failed=; \
 	$(MAKE) --no-print-directory all image || failed="$$failed --build-failed=kernel"; \
-	$(MAKE) --no-print-directory host-tests-build || failed="$$failed --build-failed=host"; \
-	$(PYTHON) tests/grade.py $$failed $(TEST_ARGS)
+	if [ -z "$(LAB)" ] && [ ! -f .lab ]; then \
+		$(MAKE) --no-print-directory host-tests-build || failed="$$failed --build-failed=host"; fi; \
+	$(PYTHON) tests/grade.py $$failed $(if $(LAB),--lab $(LAB)) $(TEST_ARGS)
 
-.PHONY: test ktest grade
+# ---- the labs (docs/labs/README.md) --------------------------------------------
+#   make lab LAB=<lab> DEST=<dir>     write a lab's starter (a one-commit git repository)
+#   make handin                       in a starter: pack the changes and the write-up
+#   make grade-class LAB=<lab> HANDINS=<dir> [STARTER=<dir>]   grade a class's hand-ins
+lab:
+	@if [ -z "$(LAB)" ] || [ -z "$(DEST)" ]; then \
+		echo "usage: make lab LAB=<lab> DEST=<dir>; the labs:"; $(PYTHON) tests/labs/make_starter.py --list; exit 2; fi
+	@if [ ! -f tests/labs/make_starter.py ]; then echo "make lab: starters are made from the main tree"; exit 2; fi
+	@$(PYTHON) tests/labs/make_starter.py $(LAB) $(DEST)
+
+handin:
+	@$(PYTHON) tests/labs/handin.py
+
+grade-class: check-deps
+	@if [ -z "$(LAB)" ] || [ -z "$(HANDINS)" ]; then \
+		echo "usage: make grade-class LAB=<lab> HANDINS=<dir> [STARTER=<dir>]"; exit 2; fi
+	@if [ ! -f tests/labs/grade_class.py ]; then echo "make grade-class: run it in the main tree"; exit 2; fi
+	@$(PYTHON) tests/labs/grade_class.py --lab $(LAB) $(if $(STARTER),--starter $(STARTER)) $(HANDINS)
+
+.PHONY: test ktest grade lab handin grade-class

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""The labs of the Tandem course: one table, read by the starter generator
+(make_starter.py), the grader (tests/grade.py --lab), the hand-in packer
+(handin.py), the batch grader (grade_class.py) and the checks `make test`
+runs on every starter (check_starters.py). docs/labs/README.md explains
+them for instructors; docs/labs/<lab>.md is each lab's handout.
+
+A lab's graded tests are runs of tests/run_all.py's table (RUNS), each
+scored as a whole or per case; `cases` narrows a run to some of its cases
+(globs), which is how a lab grades the cases of a big suite that concern
+it. `lab_cases` lists every case the lab's starter may fail (globs over
+"<run>:<case>"): the starter must pass everything else.
+"""
+
+import os
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+# At the top of a starter: which lab it is (make grade, make handin).
+CURRENT_LAB_FILE = ".lab"
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@dataclass
+class LabTest:
+    title: str
+    points: float
+    run: str                                         # a run of run_all.RUNS
+    cases: List[str] = field(default_factory=list)   # globs over its case names; empty: all
+    per_case: bool = True
+
+
+@dataclass
+class Lab:
+    name: str
+    order: int
+    title: str
+    tests: List[LabTest]
+    # Cases (globs over "<run>:<case>") the starter may fail; every other
+    # case of the starter's checked runs must pass.
+    lab_cases: List[str]
+    # Runs of RUNS the starter check boots besides the graded ones: they
+    # show that everything outside the lab still works.
+    other_runs: List[str] = field(default_factory=lambda: list(OTHER_RUNS))
+    questions: List[str] = field(default_factory=list)  # the write-up's questions
+
+    @property
+    def handout(self) -> str:
+        return f"docs/labs/{self.name}.md"
+
+    @property
+    def answers_file(self) -> str:
+        return f"answers-{self.name}.md"
+
+    def total_points(self) -> float:
+        return sum(t.points for t in self.tests)
+
+    def answers_template(self) -> str:
+        lines = [f"# Lab {self.order}: {self.title} - write-up", "",
+                 "Name:", "", "Answer each question in a few sentences; `make handin` packs this file "
+                 "with your changes.", ""]
+        for i, q in enumerate(self.questions, 1):
+            lines += [f"## {i}. {q}", "", "", ""]
+        return "\n".join(lines)
+
+
+# Suites outside every lab, booted in each starter (4 harts, the quick ones).
+OTHER_RUNS = ["usertests-virt-4", "shmtests-virt-4", "synctests-virt-4", "mmaptests-virt-4",
+              "securitytests-virt-4"]
+
+LABS: List[Lab] = []
+
+
+def find(name: str) -> Optional[Lab]:
+    return next((l for l in LABS if l.name == name), None)
+
+
+def current_lab(repo: str = REPO) -> Optional[Lab]:
+    """The lab a starter belongs to, or None in the main tree."""
+    path = os.path.join(repo, CURRENT_LAB_FILE)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return find(f.read().strip())
