@@ -579,6 +579,141 @@ void bench_create_destroy_loaded()
     }
 }
 
+// ---- scaling: P processes at once (BENCHMARKS.md) ---------------------------
+// Each of P processes (P = 1, 2, 4) waits at a start line in shared memory,
+// then does its share; the parent times from the start signal until every
+// child is reaped. Reported as total throughput, higher is better. The
+// choices follow the Linux anchor's (shared/anchors/linux/shmbench_linux.c).
+
+constexpr int SCALE_CD = 400, SCALE_ITERS = 40;
+constexpr uint64_t SCALE_PAGES = MiB / PAGE;
+
+struct StartLine {
+    volatile uint32_t ready;
+    volatile uint32_t go;
+};
+StartLine* g_line;
+int g_scale_shared_fd = -1; // scale_shared_fault: one 4 MiB region
+
+void wait_start()
+{
+    __atomic_fetch_add(&g_line->ready, 1, __ATOMIC_SEQ_CST);
+    while (!__atomic_load_n(&g_line->go, __ATOMIC_ACQUIRE))
+        ;
+}
+
+// Maps a MiB of fd at offset, writes a byte in every page, unmaps; iters times.
+int touch_views(int fd, uint64_t offset, int iters)
+{
+    for (int i = 0; i < iters; i++) {
+        void* m = mmap(0, MiB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (long)offset);
+        if (mmap_failed(m))
+            return -1;
+        volatile char* v = (volatile char*)m;
+        for (uint64_t pg = 0; pg < SCALE_PAGES; pg++)
+            v[pg * PAGE] = (char)i;
+        munmap(m, MiB);
+    }
+    return 0;
+}
+
+void scale_create_destroy_child(void* arg)
+{
+    int id = (int)(intptr_t)arg;
+    char name[64];
+    wait_start();
+    for (int i = 0; i < SCALE_CD; i++) {
+        snprintf(name, sizeof name, "/sc_%d_%d", id, i);
+        if (create_destroy_one(name) < 0)
+            exit(1);
+    }
+}
+
+void scale_fault_child(void* arg)
+{
+    int id = (int)(intptr_t)arg;
+    char name[64];
+    snprintf(name, sizeof name, "/sf_%d", id);
+    int fd;
+    void* p = region(name, MiB, &fd);
+    if (!p)
+        exit(1);
+    munmap(p, MiB);
+    if (touch_views(fd, 0, 2) < 0) // warm-up: the pages exist
+        exit(1);
+    wait_start();
+    int bad = touch_views(fd, 0, SCALE_ITERS);
+    close(fd);
+    shm_unlink(name);
+    if (bad)
+        exit(1);
+}
+
+void scale_shared_fault_child(void* arg)
+{
+    int id = (int)(intptr_t)arg;
+    wait_start();
+    if (touch_views(g_scale_shared_fd, (uint64_t)id * MiB, SCALE_ITERS) < 0)
+        exit(1);
+}
+
+// Runs P children of fn; seconds from the start signal to the last reap, or -1.
+double scale_run(void (*fn)(void*), int P)
+{
+    int pids[4];
+    g_line->ready = 0;
+    g_line->go = 0;
+    for (int i = 0; i < P; i++)
+        pids[i] = spawn(fn, (void*)(intptr_t)i);
+    while (__atomic_load_n(&g_line->ready, __ATOMIC_ACQUIRE) < (uint32_t)P)
+        ;
+    double t0 = now_ns();
+    __atomic_store_n(&g_line->go, 1, __ATOMIC_RELEASE);
+    int bad = 0;
+    for (int i = 0; i < P; i++)
+        bad |= pids[i] < 0 || reap(pids[i]) < 0;
+    return bad ? -1 : (now_ns() - t0) / 1e9;
+}
+
+void bench_scaling()
+{
+    static const int ps[] = {1, 2, 4};
+    char name[64];
+    g_line = (StartLine*)mmap(0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    void* shared = region("/scale_shared", 4 * MiB, &g_scale_shared_fd);
+    if (mmap_failed(g_line) || !shared) {
+        fail("scale", "setup");
+        return;
+    }
+    munmap(shared, 4 * MiB);
+    for (int k = 0; k < 4; k++) // warm-up: every page of the region exists
+        touch_views(g_scale_shared_fd, (uint64_t)k * MiB, 1);
+    for (int P : ps) {
+        double s;
+        snprintf(name, sizeof name, "scale_create_destroy_%d", P);
+        s = scale_run(scale_create_destroy_child, P);
+        if (s < 0)
+            fail(name, "child failed");
+        else
+            result(name, P * SCALE_CD / s / 1e3, 2, "kops/s");
+        snprintf(name, sizeof name, "scale_fault_%d", P);
+        s = scale_run(scale_fault_child, P);
+        if (s < 0)
+            fail(name, "child failed");
+        else
+            result(name, P * SCALE_ITERS * SCALE_PAGES / s / 1e3, 1, "kpages/s");
+        snprintf(name, sizeof name, "scale_shared_fault_%d", P);
+        s = scale_run(scale_shared_fault_child, P);
+        if (s < 0)
+            fail(name, "child failed");
+        else
+            result(name, P * SCALE_ITERS * SCALE_PAGES / s / 1e3, 1, "kpages/s");
+    }
+    close(g_scale_shared_fd);
+    shm_unlink("/scale_shared");
+    munmap(g_line, PAGE);
+}
+
 struct Workload {
     const char* name;
     void (*run)();
@@ -595,6 +730,7 @@ const Workload WORKLOADS[] = {
     {"map_touch_unmap", bench_map_touch_unmap}, // also reports fault_per_page
     {"create_destroy", bench_create_destroy},
     {"create_destroy_loaded", bench_create_destroy_loaded},
+    {"scaling", bench_scaling}, // scale_create_destroy_P, scale_fault_P, scale_shared_fault_P
 };
 
 } // namespace
