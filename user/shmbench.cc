@@ -688,26 +688,27 @@ void bench_scaling()
     munmap(shared, 4 * MiB);
     for (int k = 0; k < 4; k++) // warm-up: every page of the region exists
         touch_views(g_scale_shared_fd, (uint64_t)k * MiB, 1);
+    struct Scaling {
+        const char* name;
+        void (*child)(void*);
+        double work_per_child; // thousands of operations or pages
+        int decimals;
+        const char* unit;
+    };
+    static const Scaling kinds[] = {
+        {"scale_create_destroy", scale_create_destroy_child, SCALE_CD / 1e3, 2, "kops/s"},
+        {"scale_fault", scale_fault_child, SCALE_ITERS * SCALE_PAGES / 1e3, 1, "kpages/s"},
+        {"scale_shared_fault", scale_shared_fault_child, SCALE_ITERS * SCALE_PAGES / 1e3, 1, "kpages/s"},
+    };
     for (int P : ps) {
-        double s;
-        snprintf(name, sizeof name, "scale_create_destroy_%d", P);
-        s = scale_run(scale_create_destroy_child, P);
-        if (s < 0)
-            fail(name, "child failed");
-        else
-            result(name, P * SCALE_CD / s / 1e3, 2, "kops/s");
-        snprintf(name, sizeof name, "scale_fault_%d", P);
-        s = scale_run(scale_fault_child, P);
-        if (s < 0)
-            fail(name, "child failed");
-        else
-            result(name, P * SCALE_ITERS * SCALE_PAGES / s / 1e3, 1, "kpages/s");
-        snprintf(name, sizeof name, "scale_shared_fault_%d", P);
-        s = scale_run(scale_shared_fault_child, P);
-        if (s < 0)
-            fail(name, "child failed");
-        else
-            result(name, P * SCALE_ITERS * SCALE_PAGES / s / 1e3, 1, "kpages/s");
+        for (const Scaling& k : kinds) {
+            snprintf(name, sizeof name, "%s_%d", k.name, P);
+            double s = scale_run(k.child, P);
+            if (s < 0)
+                fail(name, "child failed");
+            else
+                result(name, P * k.work_per_child / s, k.decimals, k.unit);
+        }
     }
     close(g_scale_shared_fd);
     shm_unlink("/scale_shared");
