@@ -30,6 +30,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import labs  # noqa: E402
 import make_starter  # noqa: E402
 
+# Paths a hand-in may not change for grading: restored from the starter.
+PROTECTED = ["tests", "user/tests", "user/include/test.h", "user/lib/test.cc", "user/lib/test_children.cc"]
 SCORE_RE = re.compile(r"^Score: ([0-9.]+)/([0-9.]+)\s*$", re.M)
 
 
@@ -87,6 +89,10 @@ def grade_one(lab, starter, student, patch, work_root, logs, timeout):
         f.write(patch)
     if patch.strip() and run(["git", "apply", "--whitespace=nowarn", patch_file], tree, log, 60) != 0:
         return 0.0, lab.total_points(), "patch does not apply (see log)"
+    # The tests and the grader are the starter's, whatever the patch did to
+    # them: a hand-in cannot grade itself.
+    if run(["git", "checkout", "HEAD", "--", *PROTECTED], tree, log, 60) != 0:
+        return 0.0, lab.total_points(), "could not restore the tests (see log)"
     if run(["make", "-j2", "all", "image"], tree, log, timeout) != 0:
         return 0.0, lab.total_points(), "build failed (see log)"
     run([sys.executable, "tests/grade.py", "--lab", lab.name], tree, log, timeout)

@@ -122,6 +122,11 @@ def main(argv=None) -> int:
     if not args.dest:
         print("make_starter: give a destination directory (make lab LAB=... DEST=...)", file=sys.stderr)
         return 2
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                           stdout=subprocess.PIPE, text=True).stdout.strip()
+    if dirty:
+        print("make_starter: note: the tree has uncommitted changes, and the starter takes the files as "
+              "they are now; cut starters to hand out from a clean checkout", file=sys.stderr)
     try:
         write_starter(lab, os.path.abspath(args.dest))
     except markers.MarkerError as e:

@@ -4,11 +4,12 @@ starter is cut from it (docs/labs/README.md, "Markers").
 
 A lab's solution is a block between two marker lines, in whatever comment
 syntax the file uses (C and C++ `//`, Python, make and shell `#`, Markdown
-and HTML `<!-- ... -->`):
+and HTML `<!-- ... -->`). Written here with "@" for the comment leader, so
+that this file holds no marker itself:
 
-    // LAB(cow) begin: fork_copies_pages
+    @ LAB(cow) begin: fork_copies_pages
     ... the solution ...
-    // LAB(cow) end
+    @ LAB(cow) end
 
 In the starter of lab `cow`, the block is replaced by the snippet named after
 the colon (tests/labs/cow/snippets.txt; no name: the block is simply left
@@ -16,8 +17,8 @@ out). In every other starter and in the main tree the block stays, and the
 marker lines themselves are dropped from every starter. A file that is all
 solution carries one marker on its first line instead:
 
-    // LAB(trace) file
-    // LAB(trace) file: trace_stub        (replaced by that snippet)
+    @ LAB(syscall) file                  (left out of that lab's starter)
+    @ LAB(syscall) file: strace_stub     (replaced by that snippet)
 
 Blocks do not nest and never span files. Any marker this module cannot
 parse, an unclosed block or a snippet that does not exist is an error, so a
