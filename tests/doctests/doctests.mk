@@ -8,7 +8,7 @@
 # user/tests/doctests/*.cc into /bin/doctests, a run of make test).
 # programs.mk, also generated, names the programs; make re-reads it.
 
-DOC_SOURCES := README.md $(wildcard docs/*.md)
+DOC_SOURCES := README.md $(wildcard docs/*.md docs/*/*.md)
 DOC_DIR := $(B)/doc
 DOC_EXTRACT := tests/doctests/extract.py
 # Examples are read by students: no warnings, but a fragment may leave a

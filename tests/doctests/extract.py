@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Doc tests: every code example in docs/*.md and README.md, extracted so
+"""Doc tests: every code example in docs/ (and its subfolders' .md files)
+and README.md, extracted so
 that `make test` builds and runs it (the way Rust runs its doc comments).
 The convention is docs/testing.md's "Examples in the docs are tests";
 in short, by the fence's language:
@@ -412,10 +413,14 @@ def check_host(docs: List[str]):
 
 
 def doc_sources() -> List[str]:
-    """README.md and docs/*.md, as tests/doctests/doctests.mk lists them."""
+    """README.md, docs/*.md and docs/*/*.md, as tests/doctests/doctests.mk lists them."""
     docs_dir = os.path.join(REPO, "docs")
-    return [os.path.join(REPO, "README.md")] + sorted(
-        os.path.join(docs_dir, f) for f in os.listdir(docs_dir) if f.endswith(".md"))
+    found = []
+    for root, _, files in os.walk(docs_dir):
+        if os.path.relpath(root, docs_dir).count(os.sep) > 0:
+            continue  # docs/ and its direct subfolders only
+        found += [os.path.join(root, f) for f in files if f.endswith(".md")]
+    return [os.path.join(REPO, "README.md")] + sorted(found)
 
 
 def main(argv=None) -> int:
