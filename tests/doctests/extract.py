@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
-"""Doc tests: every code example in docs/ (and its subfolders' .md files)
-and README.md, extracted so
-that `make test` builds and runs it (the way Rust runs its doc comments).
+"""Doc tests: every code example in README.md, docs/*.md and docs/*/*.md,
+extracted so that `make test` builds and runs it (the way Rust runs its doc comments).
 The convention is docs/testing.md's "Examples in the docs are tests";
 in short, by the fence's language:
 
