@@ -296,6 +296,12 @@ RUNS: List[GuestRun] = [
     *user_suite("killtests"),
     *user_suite("exhausttests"),
     *user_suite("securitytests"),
+    # Lab 1 (docs/labs/syscall.md): the trace call and strace; the console
+    # must show the trace of tracetests' known write.
+    *[GuestRun(f"tracetests-virt-{n}", "user", smp=n, append="run=tracetests", suite="tracetests", timeout=120,
+               program="tracetests",
+               log_checks=[harts_online(n), r"\[pid \d+ tracetests\] write\(0x1, 0x[0-9a-f]+, 0x1b\) = 27\n"])
+      for n in (1, 4)],
     # The stress and fuzz runs, and one pass of the main suites, run with the
     # address-space invariant checker on (vmcheck: a violation panics).
     *[GuestRun(f"shmstress-virt-{n}", "stress", smp=n, append="vmcheck run=shmstress args=-t,25", suite="shmstress",

@@ -106,6 +106,9 @@ void free_process_slot(Proc* p)
     p->pid = 0;
     p->pgid = 0;
     p->parent = nullptr;
+    // LAB(syscall) begin
+    p->traced = false;
+    // LAB(syscall) end
     p->name[0] = 0;
     SpinlockGuard guard(p->lock);
     p->state = ProcState::Unused;
@@ -153,6 +156,9 @@ int do_fork()
     // A forked child does not inherit robust-mutex ownership: its list
     // starts empty and the library registers a new one.
     child->robust_list = 0;
+    // LAB(syscall) begin
+    child->traced = parent->traced;
+    // LAB(syscall) end
 
     int pid;
     {

@@ -63,6 +63,9 @@ struct Proc {
     u64 robust_list = 0;        // user address of the robust-mutex list head
     ListNode shm_created;       // regions whose creator reference it holds (g_shm_lock)
     u64 slice_end = 0;          // when its time slice ends (timebase ticks)
+    // LAB(syscall) begin
+    bool traced = false;        // trace(): print each system call (copied by fork, kept by exec)
+    // LAB(syscall) end
     // The sleep locks it holds, outermost first, for debuggers
     // (kernel/scripts/gdb/tandem.py: tandem-locks); kept by sleeplock.cc.
     static constexpr int MAX_HELD_SLEEP_LOCKS = 8;

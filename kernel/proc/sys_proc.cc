@@ -49,6 +49,23 @@ long sys_kill(const SyscallArgs& args) { return to_syscall_return(do_kill(args.a
 
 long sys_setpgid(const SyscallArgs& args) { return to_syscall_return(do_setpgid(args.as_int(0), args.as_int(1))); }
 
+// LAB(syscall) begin
+// trace(on): system-call tracing of the caller on (1) or off (0); returns
+// the previous setting. Only the process itself changes the flag, and only
+// its own system-call path reads it, so it needs no lock (fork copies it
+// while the parent is in fork).
+long sys_trace(const SyscallArgs& args)
+{
+    int on = args.as_int(0);
+    if (on != 0 && on != 1)
+        return ERR_INVAL;
+    Proc* p = current_proc();
+    bool was = p->traced;
+    p->traced = on;
+    return was ? 1 : 0;
+}
+// LAB(syscall) end
+
 long sys_getpid(const SyscallArgs&) { return current_proc()->pid; }
 
 long sys_getppid(const SyscallArgs&)

@@ -68,7 +68,24 @@ class Lab:
 OTHER_RUNS = ["usertests-virt-4", "shmtests-virt-4", "synctests-virt-4", "mmaptests-virt-4",
               "securitytests-virt-4"]
 
-LABS: List[Lab] = []
+LABS: List[Lab] = [
+    Lab("syscall", 1, "System calls end to end",
+        tests=[LabTest("tracetests, 1 hart (calls, fork, exec, strace, the console line)", 50, "tracetests-virt-1"),
+               LabTest("tracetests, 4 harts", 50, "tracetests-virt-4")],
+        lab_cases=["tracetests-*:*"],
+        questions=[
+            "Tandem keeps one table of system calls, and it generates the kernel's dispatch switch, the "
+            "handlers' declarations and the user stubs. What goes wrong, and when would you notice, if the "
+            "user stubs and the kernel were written by hand from two lists?",
+            "Your trace flag is read on every system call without a lock. Why is that safe here? What would "
+            "have to change if another process could turn tracing on for it?",
+            "The trace line is printed after the handler returns. What would a line printed before the handler "
+            "miss, and which two calls show the difference?",
+            "How much does tracing cost a process that is not traced? Point at the instructions.",
+            "What does the trace of a successful exec show, and why is the name in that line not the name of "
+            "the program that made the call?",
+        ]),
+]
 
 
 def find(name: str) -> Optional[Lab]:

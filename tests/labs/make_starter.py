@@ -45,9 +45,24 @@ def keep(path: str, lab: labs.Lab) -> bool:
 
 
 def write_starter(lab: labs.Lab, dest: str, quiet: bool = False) -> int:
-    """Writes the starter; returns the number of solution blocks cut."""
+    """Writes the starter; returns the number of solution blocks cut. On an
+    error nothing is left at dest."""
     if os.path.exists(dest) and os.listdir(dest):
         raise SystemExit(f"make_starter: {dest} exists and is not empty")
+    existed = os.path.exists(dest)
+    try:
+        return _write_starter(lab, dest, quiet)
+    except BaseException:
+        if existed:
+            for entry in os.listdir(dest):
+                path = os.path.join(dest, entry)
+                shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.remove(path)
+        else:
+            shutil.rmtree(dest, ignore_errors=True)
+        raise
+
+
+def _write_starter(lab: labs.Lab, dest: str, quiet: bool) -> int:
     snippets = markers.load_snippets(os.path.join(REPO, "tests", "labs", lab.name, "snippets.txt"))
     cut_blocks = 0
     used_snippets = set()

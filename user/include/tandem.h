@@ -28,6 +28,9 @@ int wait(int* status);                 /* any child; returns its pid */
 int waitpid(int pid, int* status);     /* a given child (-1: any) */
 int kill(int pid);                     /* pid < -1: every process of group -pid */
 int setpgid(int pid, int pgid);        /* pid 0: the caller; pgid 0: a new group numbered pid */
+// LAB(syscall) begin
+int trace(int on);                     /* system-call tracing of the caller: 1 on, 0 off; the previous setting */
+// LAB(syscall) end
 int exec(const char* path, char* const argv[]); /* ERR_TXTBSY: the file is open for writing */
 int getpid(void);
 int getppid(void);
