@@ -33,7 +33,7 @@ def main() -> int:
     env = dict(os.environ, GIT_INDEX_FILE=index)
     try:
         subprocess.run(["git", "read-tree", "HEAD"], cwd=labs.REPO, check=True, env=env)
-        subprocess.run(["git", "add", "-A", "--", ".", ":!build", ":!handin-*"], cwd=labs.REPO, check=True,
+        subprocess.run(["git", "add", "-A", "--", ".", ":(exclude)handin-*"], cwd=labs.REPO, check=True,
                        env=env)
         patch = subprocess.run(["git", "diff", "--cached", "--binary", first], cwd=labs.REPO, check=True,
                                stdout=subprocess.PIPE, env=env).stdout
