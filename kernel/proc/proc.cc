@@ -86,6 +86,9 @@ Proc* allocate_process()
         p->name[0] = 0;
         p->fp_state = FpState{};
         p->robust_list = 0;
+        // LAB(syscall) begin
+        p->traced = false;
+        // LAB(syscall) end
         p->last_cpu = -1;
         p->syscall_count.store(0);
         p->page_fault_count.store(0);
@@ -106,9 +109,6 @@ void free_process_slot(Proc* p)
     p->pid = 0;
     p->pgid = 0;
     p->parent = nullptr;
-    // LAB(syscall) begin
-    p->traced = false;
-    // LAB(syscall) end
     p->name[0] = 0;
     SpinlockGuard guard(p->lock);
     p->state = ProcState::Unused;
