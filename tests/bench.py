@@ -24,10 +24,10 @@ from progress import Progress  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH_LINE = re.compile(r"^bench (\S+) (\S+)(?: (.*))?$")
 
-# Lower is better for times; higher for rates. The targets of issue 6:
-# (workload, how the ratio Tandem/Linux must compare, bound).
+# Lower is better for times; higher for rates. The targets against Linux
+# (issues 6 and 18): (workload, how the ratio Tandem/Linux must compare, bound).
 TARGETS = {
-    "null_syscall": ("<=", 0.5),
+    "null_syscall": ("<=", 1.0),
     "lock_uncontended": ("<=", 1.0),
     "lock_pingpong": ("<=", 0.5),
     "lock_contended": ("<=", 1.0),
@@ -36,10 +36,32 @@ TARGETS = {
     "map_touch_unmap": ("<=", 0.25),
     "fault_per_page": ("<=", 0.25),
     "create_destroy": ("<=", 0.5),
+    # Scaling: at least Linux's throughput at the same P (issue 18).
+    **{f"{kind}_{p}": (">=", 1.0) for kind in ("scale_create_destroy", "scale_fault", "scale_shared_fault")
+       for p in (1, 2, 4)},
 }
-ORDER = ["null_syscall", "memcpy_bandwidth", "lock_uncontended", "lock_pingpong", "lock_contended",
+SCALING = ["scale_create_destroy", "scale_fault", "scale_shared_fault"]
+ORDER = ["trap_floor", "null_syscall", "memcpy_bandwidth", "lock_uncontended", "lock_pingpong", "lock_contended",
          "shm_bandwidth", "pipe_bandwidth", "map_touch_unmap", "fault_per_page", "create_destroy",
-         "create_destroy_loaded"]
+         "create_destroy_loaded"] + [f"{kind}_{p}" for p in (1, 2, 4) for kind in SCALING]
+
+
+def own_targets(median):
+    """Tandem against itself (issue 18): [(description, value, op, bound)]."""
+    out = []
+
+    def ratio(a, b):
+        x, y = median(a), median(b)
+        return x / y if x is not None and y else None
+
+    out.append(("null_syscall / trap_floor", ratio("null_syscall", "trap_floor"), "<=", 1.3))
+    out.append(("fault_per_page / null_syscall", ratio("fault_per_page", "null_syscall"), "<=", 3.0))
+    for kind in SCALING:
+        out.append((f"{kind}_2 / {kind}_1", ratio(f"{kind}_2", f"{kind}_1"), ">=", 1.6))
+    out.append(("create_destroy_loaded / create_destroy", ratio("create_destroy_loaded", "create_destroy"),
+                "<=", 1.2))
+    out.append(("shm_bandwidth / memcpy_bandwidth", ratio("shm_bandwidth", "memcpy_bandwidth"), ">=", 0.8))
+    return out
 
 
 def parse(lines):
@@ -130,13 +152,14 @@ def compare(rounds, anchor, timeout):
         fmt = lambda v: f"{v:12.2f}" if v is not None else f"{'-':>12}"
         rs = f"{ratio:7.2f}" if ratio is not None else f"{'-':>7}"
         print(f"{name:24} {unit(name):14} {fmt(t)} {fmt(l)} {rs}  {target}")
-    cd, cdl = median(tandem_runs, "create_destroy"), median(tandem_runs, "create_destroy_loaded")
-    if cd and cdl:
-        print(f"create_destroy_loaded / create_destroy (tandem) = {cdl / cd:.2f} (target <= 1.2)")
-    mc, sb = median(tandem_runs, "memcpy_bandwidth"), median(tandem_runs, "shm_bandwidth")
-    if mc and sb:
-        print(f"shm_bandwidth / memcpy_bandwidth (tandem) = {sb / mc:.2f} (target >= 0.8)")
-    print(f"rounds: {rounds}; values are medians")
+    for what, value, op, bound in own_targets(lambda name: median(tandem_runs, name)):
+        if value is None:
+            print(f"{what} (tandem) = - (target {op} {bound})")
+            continue
+        met = value <= bound if op == "<=" else value >= bound
+        missed += not met
+        print(f"{what} (tandem) = {value:.2f} (target {op} {bound}: {'met' if met else 'MISSED'})")
+    print(f"rounds: {rounds}; values are medians; targets missed: {missed}")
     return 0
 
 
