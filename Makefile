@@ -35,7 +35,7 @@ DEBIAN_PACKAGES := make g++ python3 g++-riscv64-linux-gnu gcc-riscv64-linux-gnu 
 
 # ---- kernel ----------------------------------------------------------------
 
-KERNEL_DIRS := riscv kernel kernel/lib kernel/mm kernel/sync kernel/drivers kernel/proc kernel/fs kernel/shm
+KERNEL_DIRS := riscv kernel/boot kernel/board kernel/console kernel/cpu kernel/trap kernel/lib kernel/mm kernel/sync kernel/drivers kernel/proc kernel/fs kernel/shm
 KERNEL_CC_SRCS := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.cc))
 KERNEL_S_SRCS := $(wildcard riscv/*.S)
 KERNEL_OBJS := $(patsubst %,$(B)/k/%.o,$(KERNEL_CC_SRCS) $(KERNEL_S_SRCS))

@@ -7,8 +7,8 @@
  * success, or 0x3333 | code << 16 for failure); otherwise it uses the SBI
  * system-reset extension.
  */
-#include "../kernel/board.h"
-#include "../kernel/cpu.h"
+#include "../kernel/board/board.h"
+#include "../kernel/cpu/cpu.h"
 #include "../kernel/mm/phys.h"
 #include "arch.h"
 #include "sbi.h"

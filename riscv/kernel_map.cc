@@ -14,9 +14,9 @@
  * this table is copied into every user page table and never changes after
  * boot.
  */
-#include "../kernel/board.h"
+#include "../kernel/board/board.h"
 #include "../kernel/mm/memory_map.h"
-#include "../kernel/printk.h"
+#include "../kernel/console/printk.h"
 #include "arch.h"
 #include "kernel_map.h"
 #include "sv39.h"

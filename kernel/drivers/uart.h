@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include "../board.h"
+#include "../board/board.h"
 
 bool uart16550_probe(const UartInfo& info);
 bool sifive_uart_probe(const UartInfo& info);

@@ -16,9 +16,9 @@
  * asserted forever. Its FIFO depth is a build option of the IP, read from
  * its component parameter register rather than assumed to be 16.
  */
-#include "../console.h"
+#include "../console/console.h"
 #include "../mm/phys.h"
-#include "../trap.h"
+#include "../trap/interrupts.h"
 #include "uart.h"
 
 namespace {

@@ -4,9 +4,9 @@
  * full), rxdata (bit 31 = FIFO empty), txctrl/rxctrl (bit 0 = enable),
  * ie/ip (bit 1 = receive watermark).
  */
-#include "../console.h"
+#include "../console/console.h"
 #include "../mm/phys.h"
-#include "../trap.h"
+#include "../trap/interrupts.h"
 #include "uart.h"
 
 namespace {

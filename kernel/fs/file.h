@@ -64,6 +64,10 @@ constexpr u16 NDEV = 16; // majors 1 .. NDEV-1
 void register_device(u16 major, const DeviceOps* ops);
 // The driver of a major, or nullptr if none is registered.
 const DeviceOps* device_ops(u16 major);
+// The devices every file system has (device.cc, console_device.cc),
+// registered at mount.
+void register_null_device();
+void register_console_device();
 
 // The current process's descriptor table.
 Result<int> fd_install(File* f);      // lowest free slot; ERR_MFILE if full

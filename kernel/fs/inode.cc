@@ -19,7 +19,7 @@
  * SleepLock guards the rest and is held across disk reads of the inode.
  */
 #include "../lib/kstring.h"
-#include "../printk.h"
+#include "../console/printk.h"
 #include "../uapi/fcntl.h"
 #include "bcache.h"
 #include "inode.h"

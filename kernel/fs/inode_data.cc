@@ -27,7 +27,7 @@
  * file never needs to write.
  */
 #include "../lib/kstring.h"
-#include "../printk.h"
+#include "../console/printk.h"
 #include "../uapi/fcntl.h"
 #include "bcache.h"
 #include "inode.h"

@@ -8,7 +8,7 @@
  * Locks: none of their own; see file.cc.
  */
 #include "../mm/uaccess.h"
-#include "../syscall.h"
+#include "../trap/syscall.h"
 #include "file.h"
 #include "pipe.h"
 

@@ -10,7 +10,7 @@
  */
 #include "../mm/uaccess.h"
 #include "../proc/proc.h"
-#include "../syscall.h"
+#include "../trap/syscall.h"
 #include "dir.h"
 #include "file.h"
 #include "log.h"

@@ -9,12 +9,12 @@
  * flush only the local hart, which is the only one that may use them.
  */
 #include "address_space.h"
-#include "../cpu.h"
-#include "../printk.h"
+#include "../cpu/cpu.h"
+#include "../console/printk.h"
 #include "kmalloc.h"
 #include "mem_store.h"
 #include "page_alloc.h"
-#include "../proc/fs_glue.h"
+#include "../fs/fs_glue.h"
 
 
 bool MemRegion::tracks_writes() const { return shared && store && store->tracks_writes(); }

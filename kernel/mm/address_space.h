@@ -29,7 +29,7 @@
 #include "../lib/atomic.h"
 #include "../lib/list.h"
 #include "../sync/sleeplock.h"
-#include "../trap.h"
+#include "access.h"
 #include "../uapi/mman.h"
 #include "../uapi/shm.h"
 

@@ -18,14 +18,13 @@
  * its end): ERR_RANGE, the process's fault as well. The caller decides
  * whom to kill.
  */
-#include "../cpu.h"
+#include "../cpu/cpu.h"
+#include "../fs/fs_glue.h"
 #include "../lib/kstring.h"
 #include "address_space.h"
 #include "mem_store.h"
 #include "page_alloc.h"
 #include "phys.h"
-
-Result<size_t> fs_read_inode(Inode* ip, void* dst, u64 offset, size_t n);
 
 namespace {
 bool access_allowed(u32 prot, Access access)

@@ -9,12 +9,12 @@
  * page not in memory. Every access to it holds m_lock.
  */
 #include "file_store.h"
-#include "../cpu.h"
+#include "../cpu/cpu.h"
 #include "../fs/inode.h"
 #include "../fs/log.h"
 #include "../lib/kstring.h"
-#include "../printk.h"
-#include "../proc/fs_glue.h"
+#include "../console/printk.h"
+#include "../fs/fs_glue.h"
 #include "kmalloc.h"
 #include "page_alloc.h"
 #include "phys.h"

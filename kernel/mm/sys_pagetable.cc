@@ -13,7 +13,7 @@
 #include "../mm/kmalloc.h"
 #include "../mm/uaccess.h"
 #include "../proc/proc.h"
-#include "../syscall.h"
+#include "../trap/syscall.h"
 #include "../uapi/pagetable.h"
 #include "address_space.h"
 #include "page_alloc.h"

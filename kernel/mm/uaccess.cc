@@ -5,10 +5,11 @@
  */
 #include "uaccess.h"
 #include "../../riscv/memlayout.h"
-#include "../cpu.h"
-#include "../printk.h"
+#include "../cpu/cpu.h"
+#include "../console/printk.h"
 #include "../proc/proc.h"
 #include "address_space.h"
+#include "../trap/trap.h"
 
 extern "C" u64 arch_user_copy(void* dst, const void* src, u64 n);
 extern "C" u64 arch_user_clear(void* dst, u64 n);

@@ -22,7 +22,7 @@
  */
 #include "vm_check.h"
 #include "../mm/kmalloc.h"
-#include "../printk.h"
+#include "../console/printk.h"
 #include "../proc/proc.h"
 #include "address_space.h"
 #include "mem_store.h"

@@ -7,7 +7,7 @@
  * (ERR_NOMEM instead), so a mistake cannot silently destroy memory.
  */
 #include "../proc/proc.h"
-#include "../syscall.h"
+#include "../trap/syscall.h"
 #include "address_space.h"
 #include "mem_store.h"
 #include "mmap_sources.h"

@@ -11,16 +11,15 @@
  * with a0 = argc and a1 = argv.
  */
 #include "exec.h"
-#include "../elf.h"
+#include "elf.h"
 #include "../lib/kstring.h"
 #include "../mm/address_space.h"
 #include "../mm/kmalloc.h"
 #include "../mm/uaccess.h"
-#include "../syscall.h"
-#include "fs_glue.h"
+#include "../trap/syscall.h"
+#include "../fs/fs_glue.h"
+#include "../sync/futex.h"
 #include "proc.h"
-
-void robust_list_release(Proc* p);
 
 namespace {
 

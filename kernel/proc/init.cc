@@ -4,14 +4,12 @@
  * /bin/init with the kernel's boot arguments as its argv, so init can
  * honour "run=<program>".
  */
-#include "../boot.h"
-#include "../printk.h"
-#include "../trap.h"
+#include "../boot/boot.h"
+#include "../console/printk.h"
+#include "../trap/trap.h"
 #include "exec.h"
-#include "fs_glue.h"
+#include "../fs/fs_glue.h"
 #include "proc.h"
-
-void create_init_process_with(void (*kernel_entry)());
 
 namespace {
 constexpr int MAX_BOOT_WORDS = 16;

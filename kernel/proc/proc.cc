@@ -12,21 +12,21 @@
  * scheduling state. The table lock is always taken first.
  */
 #include "proc.h"
-#include "../cpu.h"
+#include "../cpu/cpu.h"
 #include "../fs/file.h"
+#include "../fs/fs_glue.h"
 #include "../mm/address_space.h"
 #include "../mm/kmalloc.h"
 #include "../mm/page_alloc.h"
 #include "../mm/phys.h"
-#include "../printk.h"
-#include "../sched.h"
+#include "../console/printk.h"
+#include "sched.h"
 #include "../shm/shared_region.h"
+#include "../sync/futex.h"
 #include "../sync/wait_queue.h"
+#include "../trap/trap.h"
 #include "../lib/kstring.h"
 
-void fs_inode_put(Inode* ip);
-Inode* fs_inode_dup(Inode* ip);
-void robust_list_release(Proc* p);
 
 Proc g_procs[NPROC];
 Spinlock g_proc_table_lock("proc_table", LockRank::ProcTable);

@@ -17,7 +17,7 @@
 
 #include "../../riscv/arch.h"
 #include "../lib/list.h"
-#include "../params.h"
+#include "../lib/params.h"
 #include "../sync/spinlock.h"
 #include "../uapi/proc.h"
 
@@ -111,8 +111,10 @@ inline bool current_killed() { return __atomic_load_n(&current_proc()->killed, _
 #endif
 void set_killed(Proc* p);
 
-// Creates the first process, which runs /init.
+// Creates the first process, which runs /init (init.cc); the process
+// starts in the kernel at kernel_entry (proc.cc).
 void create_init_process();
+void create_init_process_with(void (*kernel_entry)());
 
 int do_fork();
 [[noreturn]] void do_exit(int status);

@@ -7,11 +7,11 @@
  * other way round: the tick handler therefore moves expired entries off the
  * timer list first and takes each Proc::lock afterwards.
  */
-#include "../sched.h"
-#include "../cpu.h"
+#include "sched.h"
+#include "../cpu/cpu.h"
 #include "../mm/address_space.h"
-#include "../params.h"
-#include "../printk.h"
+#include "../lib/params.h"
+#include "../console/printk.h"
 #include "proc.h"
 
 namespace {

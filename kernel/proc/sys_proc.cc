@@ -2,19 +2,18 @@
  * System calls about processes, time and the machine.
  */
 #include "../../riscv/arch.h"
-#include "../cpu.h"
+#include "../cpu/cpu.h"
 #include "../lib/kstring.h"
 #include "../mm/kmalloc.h"
 #include "../mm/page_alloc.h"
 #include "../mm/uaccess.h"
 #include "../mm/address_space.h"
-#include "../printk.h"
-#include "../sched.h"
+#include "../shm/shared_region.h"
+#include "../console/printk.h"
+#include "sched.h"
 #include "../sync/wait_queue.h"
-#include "../syscall.h"
+#include "../trap/syscall.h"
 #include "proc.h"
-
-void shm_fill_meminfo(struct meminfo* info);
 
 long sys_fork(const SyscallArgs&) { return do_fork(); }
 

@@ -161,6 +161,10 @@ Result<void> region_lock_release(SharedRegion* r);
 // Releases the lock if `owner` holds it, marking it abandoned.
 void region_lock_abandon(SharedRegion* r, Proc* owner);
 
+// The shared-memory lines of meminfo (regions, quota).
+struct meminfo;
+void shm_fill_meminfo(struct meminfo* info);
+
 u64 shm_quota_used();
 u64 shm_quota_total();
 Result<void> shm_quota_charge(u64 bytes);

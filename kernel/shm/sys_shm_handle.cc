@@ -12,7 +12,7 @@
 #include "../mm/address_space.h"
 #include "../mm/uaccess.h"
 #include "../proc/proc.h"
-#include "../syscall.h"
+#include "../trap/syscall.h"
 #include "shared_region.h"
 #include "shm_common.h"
 #include "shm_open_common.h"

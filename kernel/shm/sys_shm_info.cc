@@ -11,7 +11,7 @@
 #include "../mm/kmalloc.h"
 #include "../mm/uaccess.h"
 #include "../proc/proc.h"
-#include "../syscall.h"
+#include "../trap/syscall.h"
 #include "shared_region.h"
 
 namespace {

@@ -29,7 +29,7 @@
  */
 #include "../mm/uaccess.h"
 #include "../proc/proc.h"
-#include "../syscall.h"
+#include "../trap/syscall.h"
 #include "../uapi/futex.h"
 #include "futex.h"
 

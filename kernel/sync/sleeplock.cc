@@ -4,7 +4,7 @@
  * waiter, which keeps the order fair and avoids a thundering herd.
  */
 #include "sleeplock.h"
-#include "../printk.h"
+#include "../console/printk.h"
 #include "../proc/proc.h"
 
 namespace {

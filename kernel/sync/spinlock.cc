@@ -5,9 +5,9 @@
  * memory model.
  */
 #include "spinlock.h"
-#include "../cpu.h"
-#include "../printk.h"
-#include "../sched.h"
+#include "../cpu/cpu.h"
+#include "../console/printk.h"
+#include "../proc/sched.h"
 
 void push_irq_off()
 {

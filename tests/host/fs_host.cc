@@ -21,7 +21,7 @@
 #include "kernel/fs/file.h"
 #include "kernel/fs/inode.h"
 #include "kernel/mm/uaccess.h"
-#include "kernel/printk.h"
+#include "kernel/console/printk.h"
 #include "kernel/proc/proc.h"
 
 namespace {

@@ -20,7 +20,7 @@ HOST_CXXFLAGS := -std=c++20 -g -O1 $(HOST_SANITIZE) -fno-omit-frame-pointer -fno
 	-Wall -Wextra -Wno-unused-parameter -I. -DTANDEM_DTB_DIR='"$(abspath $(HOST_DIR))"' -MMD -MP
 HOST_LDFLAGS := $(HOST_SANITIZE)
 
-HOST_KERNEL_SRCS := kernel/fdt.cc kernel/board.cc kernel/lib/format.cc kernel/lib/string.cc \
+HOST_KERNEL_SRCS := kernel/board/fdt.cc kernel/board/board.cc kernel/lib/format.cc kernel/lib/string.cc \
 	kernel/mm/page_alloc.cc kernel/mm/kmalloc.cc kernel/mm/memory_map.cc riscv/sv39.cc
 
 -include $(filter-out tests/host/host.mk,$(wildcard tests/host/*.mk))

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "host_support.h"
-#include "kernel/printk.h"
+#include "kernel/console/printk.h"
 #include "kernel/sync/sleeplock.h"
 #include "kernel/sync/spinlock.h"
 #include "kernel/sync/wait_queue.h"

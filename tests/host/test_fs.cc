@@ -31,7 +31,7 @@
 #undef WIFEXITED
 #undef WEXITSTATUS
 #include "kernel/proc/proc.h"
-#include "kernel/syscall.h"
+#include "kernel/trap/syscall.h"
 #include "mkfs/fsck.h"
 #include "mkfs/image.h"
 

@@ -471,7 +471,7 @@ class TandemLocks(TandemCommand):
 
 class TandemLog(TandemCommand):
     """tandem-log [BYTES]: the kernel's recent messages, from its ring of
-    the last 4 KiB of kprintf output (kernel/printk.h)."""
+    the last 4 KiB of kprintf output (kernel/console/printk.h)."""
     name = "tandem-log"
 
     def __init__(self):

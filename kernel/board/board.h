@@ -16,7 +16,7 @@
 constexpr int BOARD_MAX_MEMORY = 8;
 constexpr int BOARD_MAX_RESERVED = 16;
 // Harts recorded from the tree (the kernel runs on at most MAX_CPUS of
-// them, kernel/cpu.h); the boot hart is always among them.
+// them, kernel/cpu/cpu.h); the boot hart is always among them.
 constexpr int BOARD_MAX_HARTS = 128;
 constexpr int BOARD_MAX_VIRTIO = 8;
 constexpr size_t BOARD_BOOTARGS_MAX = 256;

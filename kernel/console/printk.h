@@ -8,7 +8,7 @@
  */
 #pragma once
 
-#include "lib/types.h"
+#include "../lib/types.h"
 
 void kprintf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -22,6 +22,11 @@ extern char g_kernel_log[KERNEL_LOG_SIZE];
 extern u64 g_kernel_log_bytes;
 void vkprintf(const char* fmt, va_list args);
 [[noreturn]] void panic(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+// The print lock, for console_write (console.cc): a chunk of program output
+// and a kernel message never interleave. After a panic it is not taken.
+void print_lock_acquire();
+void print_lock_release();
 
 // Prints a backtrace starting at the given frame pointer.
 void print_backtrace(u64 fp, u64 pc);

@@ -2,11 +2,12 @@
  * Interrupt handling common to every hart: the device interrupt table, the
  * periodic timer tick, and inter-processor interrupts.
  */
-#include "boot.h"
-#include "cpu.h"
-#include "params.h"
-#include "printk.h"
-#include "sched.h"
+#include "../boot/boot.h"
+#include "../cpu/cpu.h"
+#include "../lib/params.h"
+#include "../console/printk.h"
+#include "../proc/sched.h"
+#include "interrupts.h"
 #include "trap.h"
 
 namespace {
@@ -34,7 +35,7 @@ void handle_device_interrupt(u32 irq)
         kprintf("spurious interrupt %u\n", irq);
 }
 
-u64 tick_interval() { return arch::timebase_hz() / TICK_HZ; }
+static u64 tick_interval() { return arch::timebase_hz() / TICK_HZ; }
 
 void start_timer_on_this_cpu()
 {

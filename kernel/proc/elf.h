@@ -8,8 +8,8 @@
  */
 #pragma once
 
-#include "lib/result.h"
-#include "lib/string_view.h"
+#include "../lib/result.h"
+#include "../lib/string_view.h"
 
 constexpr int ELF_MAX_SEGMENTS = 8;
 

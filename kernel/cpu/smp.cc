@@ -14,19 +14,18 @@
  * freed (it may still be running on it), and it parks without touching any
  * kernel state, so its CPU slot can go to the next hart.
  */
-#include "../riscv/kernel_map.h"
-#include "boot.h"
+#include "../../riscv/kernel_map.h"
+#include "../boot/boot.h"
 #include "cpu.h"
-#include "mm/page_alloc.h"
-#include "mm/phys.h"
-#include "params.h"
-#include "printk.h"
-#include "sched.h"
+#include "../mm/page_alloc.h"
+#include "../mm/phys.h"
+#include "../lib/params.h"
+#include "../console/printk.h"
+#include "../proc/sched.h"
+#include "../trap/interrupts.h"
 
 constinit Cpu g_cpus[MAX_CPUS];
 int g_cpu_count = 1;
-
-void start_timer_on_this_cpu();
 
 namespace {
 constexpr u64 HART_ONLINE_TIMEOUT_S = 5;
@@ -136,7 +135,7 @@ void start_secondary_harts()
             g_cpu_count++;
     }
     if (over_limit)
-        kprintf("%d usable harts left out: the kernel runs on at most %d (MAX_CPUS, kernel/cpu.h)\n", over_limit,
+        kprintf("%d usable harts left out: the kernel runs on at most %d (MAX_CPUS, kernel/cpu/cpu.h)\n", over_limit,
                 MAX_CPUS);
 }
 

@@ -6,29 +6,27 @@
  * table before any device can be touched, and the console before the
  * banner.
  */
-#include "../riscv/kernel_map.h"
-#include "../riscv/sbi.h"
+#include "../../riscv/kernel_map.h"
+#include "../../riscv/sbi.h"
 #include "boot.h"
-#include "console.h"
-#include "cpu.h"
-#include "drivers/uart.h"
-#include "mm/page_alloc.h"
-#include "mm/file_store.h"
-#include "mm/phys.h"
-#include "mm/vm_check.h"
-#include "params.h"
-#include "printk.h"
-#include "proc/proc.h"
-#include "sched.h"
-#include "shm/shared_region.h"
+#include "../console/console.h"
+#include "../cpu/cpu.h"
+#include "../drivers/uart.h"
+#include "../fs/fs.h"
+#include "../mm/page_alloc.h"
+#include "../mm/file_store.h"
+#include "../mm/phys.h"
+#include "../mm/vm_check.h"
+#include "../lib/params.h"
+#include "../console/printk.h"
+#include "../proc/proc.h"
+#include "../proc/sched.h"
+#include "../shm/shared_region.h"
+#include "../trap/interrupts.h"
 
 BoardInfo g_board;
 
-void run_global_constructors();
-void start_timer_on_this_cpu();
-void release_secondaries_to_scheduler();
 extern "C" void arch_set_load_address(paddr_t pa);
-void probe_block_devices();
 
 namespace {
 

@@ -8,8 +8,8 @@
  */
 #pragma once
 
-#include "lib/result.h"
-#include "uapi/syscalls.h"
+#include "../lib/result.h"
+#include "../uapi/syscalls.h"
 
 struct SyscallArgs {
     u64 raw[6];

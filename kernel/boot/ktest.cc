@@ -6,18 +6,18 @@
  * timer interrupt arriving on every hart. Each case prints pass(<name>) or
  * FAIL(<name>): <reason>; the summary line is "ktest: N passed, N failed".
  */
-#include "../riscv/kernel_map.h"
+#include "../../riscv/kernel_map.h"
 #include "boot.h"
-#include "cpu.h"
-#include "lib/format.h"
-#include "lib/kstring.h"
-#include "lib/random.h"
-#include "mm/kmalloc.h"
-#include "mm/page_alloc.h"
-#include "mm/phys.h"
-#include "params.h"
-#include "printk.h"
-#include "sync/spinlock.h"
+#include "../cpu/cpu.h"
+#include "../lib/format.h"
+#include "../lib/kstring.h"
+#include "../lib/random.h"
+#include "../mm/kmalloc.h"
+#include "../mm/page_alloc.h"
+#include "../mm/phys.h"
+#include "../lib/params.h"
+#include "../console/printk.h"
+#include "../sync/spinlock.h"
 
 namespace {
 

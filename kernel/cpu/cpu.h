@@ -10,8 +10,8 @@
  */
 #pragma once
 
-#include "../riscv/arch.h"
-#include "lib/atomic.h"
+#include "../../riscv/arch.h"
+#include "../lib/atomic.h"
 
 // Harts the kernel runs on (64-core boards such as the SG2042 exist). Sets
 // of CPUs are 64-bit masks indexed by CPU number (AddressSpace's

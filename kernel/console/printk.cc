@@ -8,9 +8,10 @@
  */
 #include "printk.h"
 #include "console.h"
-#include "cpu.h"
-#include "lib/format.h"
-#include "sync/spinlock.h"
+#include "../cpu/cpu.h"
+#include "../lib/format.h"
+#include "../sync/spinlock.h"
+#include "../trap/interrupts.h"
 
 extern "C" {
 extern const u64 ksyms_count;
@@ -20,7 +21,6 @@ extern const char ksyms_names[];
 extern char _start[], _etext[];
 }
 
-void kernel_stop_other_harts();
 
 // The log ring (printk.h). Written under the print lock (or by the one
 // panicking hart), read by debuggers, so plain memory is enough.

@@ -7,7 +7,7 @@
  * beyond p_filesz are zero (the .bss).
  */
 #include "elf.h"
-#include "uapi/mman.h"
+#include "../uapi/mman.h"
 
 namespace {
 constexpr u16 ET_EXEC = 2;

@@ -9,8 +9,8 @@
  */
 #pragma once
 
-#include "lib/result.h"
-#include "lib/string_view.h"
+#include "../lib/result.h"
+#include "../lib/string_view.h"
 
 class Fdt {
 public:

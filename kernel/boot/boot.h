@@ -3,7 +3,7 @@
  */
 #pragma once
 
-#include "board.h"
+#include "../board/board.h"
 
 extern BoardInfo g_board;
 
@@ -16,8 +16,14 @@ void settle_memory_map(BoardInfo* board);
 // firmware.
 void init_physical_memory(const BoardInfo& board, paddr_t dtb, size_t dtb_size);
 
-// Starts every other usable hart (up to MAX_CPUS in all).
+// Runs the constructors of the kernel's global objects (cxxrt.cc).
+void run_global_constructors();
+
+// Starts every other usable hart (up to MAX_CPUS in all), and once the
+// first process exists sends them from their boot loop to the scheduler
+// (kernel/cpu/smp.cc).
 void start_secondary_harts();
+void release_secondaries_to_scheduler();
 
 // Runs fn(cpu) on every online hart, the caller's included, and waits until
 // all have returned. Only before the scheduler starts (kernel self-tests).

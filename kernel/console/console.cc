@@ -20,13 +20,11 @@
  * touching user memory.
  */
 #include "console.h"
-#include "../riscv/sbi.h"
-#include "mm/uaccess.h"
+#include "../../riscv/sbi.h"
+#include "../mm/uaccess.h"
 #include "printk.h"
-#include "sync/wait_queue.h"
+#include "../sync/wait_queue.h"
 
-void print_lock_acquire();
-void print_lock_release();
 
 namespace {
 const ConsoleDriver* g_driver = nullptr;

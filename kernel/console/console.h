@@ -11,7 +11,7 @@
  */
 #pragma once
 
-#include "lib/types.h"
+#include "../lib/types.h"
 
 struct ConsoleDriver {
     const char* name;
@@ -47,5 +47,5 @@ void console_irq();
 // Reads up to n bytes of input into user memory, sleeping (killably) until
 // a line is complete. Returns the count, 0 at end of file (^D at the start
 // of a line), ERR_INTR if killed, ERR_FAULT for a bad buffer.
-#include "lib/result.h"
+#include "../lib/result.h"
 Result<size_t> console_read(u64 user_dst, size_t n);

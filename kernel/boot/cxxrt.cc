@@ -2,7 +2,8 @@
  * The little C++ runtime support a freestanding kernel needs: running
  * global constructors, and the symbols GCC may reference.
  */
-#include "printk.h"
+#include "../console/printk.h"
+#include "boot.h"
 
 extern "C" {
 typedef void (*Constructor)();

@@ -3,7 +3,7 @@
  */
 #pragma once
 
-#include "lib/types.h"
+#include "types.h"
 
 constexpr u64 TICK_HZ = 100;                // timer interrupts per second per hart
 constexpr size_t KERNEL_STACK_ORDER = 2;    // kernel stacks are 2^2 pages (16 KiB)

@@ -10,7 +10,7 @@
  */
 #pragma once
 
-#include "lib/types.h"
+#include "../lib/types.h"
 
 struct Proc;
 

@@ -3,15 +3,15 @@
  * exceptions, and the checks on the way back to user mode (kill, time
  * slice, floating-point state).
  */
-#include "../cpu.h"
+#include "../cpu/cpu.h"
 #include "../mm/address_space.h"
 #include "../mm/vm_check.h"
 #include "../lib/format.h"
-#include "../printk.h"
-#include "../sched.h"
-#include "../syscall.h"
-#include "../trap.h"
-#include "proc.h"
+#include "../console/printk.h"
+#include "../proc/sched.h"
+#include "syscall.h"
+#include "trap.h"
+#include "../proc/proc.h"
 
 namespace {
 long dispatch(u64 number, const SyscallArgs& args)

@@ -5,9 +5,8 @@
  */
 #pragma once
 
-#include "../riscv/arch.h"
-
-enum class Access { Read, Write, Execute };
+#include "../../riscv/arch.h"
+#include "../mm/access.h"
 
 // Interrupts.
 void handle_timer_interrupt();
@@ -18,6 +17,9 @@ void handle_ipi();
 // and returns with them off (it turns them on for every call that may take
 // time); the others are entered with interrupts on.
 void handle_syscall(TrapFrame* frame);
+// The whole of a system call, entered from the trap entry (riscv/trap.S)
+// with interrupts off and returning with them off, ready to go back.
+extern "C" void user_syscall(TrapFrame* frame);
 void handle_user_page_fault(TrapFrame* frame, vaddr_t address, Access access);
 void handle_user_exception(TrapFrame* frame, const char* description);
 
@@ -32,7 +34,3 @@ void prepare_user_return(TrapFrame* frame, bool timer_expired);
 
 // Called after a kernel-mode interrupt; yields if the time slice ran out.
 void maybe_preempt_kernel(bool timer_expired);
-
-// Registers the handler of a PLIC interrupt source.
-using IrqHandler = void (*)(void* context);
-void irq_register(u32 irq, IrqHandler handler, void* context);

@@ -2,11 +2,11 @@
  * The file-system operations of fs_glue.h, on top of kernel/fs.
  */
 #include "fs_glue.h"
-#include "../fs/dir.h"
-#include "../fs/fs.h"
-#include "../fs/inode.h"
-#include "../fs/log.h"
-#include "../printk.h"
+#include "dir.h"
+#include "fs.h"
+#include "inode.h"
+#include "log.h"
+#include "../console/printk.h"
 #include "../uapi/fcntl.h"
 
 void fs_mount_root()

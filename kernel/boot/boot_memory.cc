@@ -13,13 +13,13 @@
  * device tree, the initrd, every /memreserve/ and /reserved-memory range
  * (OpenSBI protects its own memory there), and the descriptors themselves.
  */
-#include "../riscv/arch.h"
+#include "../../riscv/arch.h"
 #include "boot.h"
-#include "lib/kstring.h"
-#include "mm/memory_map.h"
-#include "mm/page_alloc.h"
-#include "mm/phys.h"
-#include "printk.h"
+#include "../lib/kstring.h"
+#include "../mm/memory_map.h"
+#include "../mm/page_alloc.h"
+#include "../mm/phys.h"
+#include "../console/printk.h"
 
 extern "C" char _start[], _end[];
 
