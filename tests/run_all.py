@@ -50,6 +50,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 import make_figures  # noqa: E402
 import first_build_test  # noqa: E402
 import progress_test  # noqa: E402
+import arch_check  # noqa: E402
 from run_qemu import Case, QemuConfig, RunResult  # noqa: E402
 
 REPO = run_qemu.REPO
@@ -63,7 +64,7 @@ class GuestRun:
     """One in-guest run of the table."""
     name: str
     group: str                        # ktest, panic, console, user, uboot, sifive_u, nosstc, icicle, irqchip, manyharts, memory
-    kind: str = "suite"               # suite, boot or panic (see run_qemu.py), reboot (reboot_test.py); image: the header check; gdb (gdb_test.py); doc-host (doctests/extract.py), figures (docs/figures), first-build (first_build_test.py)
+    kind: str = "suite"               # suite, boot or panic (see run_qemu.py), reboot (reboot_test.py); image: the header check; gdb (gdb_test.py); doc-host (doctests/extract.py), figures (docs/figures), first-build (first_build_test.py), arch-check (arch_check.py)
     boot: str = "direct"              # direct (QEMU loads the ELF) or uboot (booti from an SD image)
     uboot_high: bool = False          # uboot: device tree and RAM disk moved above 4 GiB
     machine: str = "virt"
@@ -308,6 +309,9 @@ RUNS: List[GuestRun] = [
     GuestRun("first-build", "docs", kind="first-build"),
     # Long runs show a status line on a terminal, plain lines in a log.
     GuestRun("progress", "docs", kind="progress"),
+    # The architecture boundary: kernel/ reaches RISC-V only through
+    # riscv/arch.h (docs/kernel.md).
+    GuestRun("arch-check", "structure", kind="arch-check"),
     # The gdb helpers of .gdbinit (docs/debugging.md), run by gdb-multiarch
     # at two stops inside gdbprobe's shared-memory system calls.
     GuestRun("gdb-helpers", "debug", kind="gdb", smp=4, timeout=240, program="gdbprobe"),
@@ -497,6 +501,7 @@ HOST_CHECKS = {
     "figures": make_figures.check,
     "first-build": first_build_test.run,
     "progress": progress_test.run,
+    "arch-check": arch_check.run,
 }
 
 
@@ -590,6 +595,8 @@ def describe(r: GuestRun) -> str:
         return "host: make without the compilers says what to run (tests/first_build_test.py)"
     if r.kind == "figures":
         return "host: docs/figures/*.svg made from their current sources (docs/figures/make_figures.py)"
+    if r.kind == "arch-check":
+        return "host: kernel/ uses no riscv/ header but arch.h, no assembly, no RISC-V names (tests/arch_check.py)"
     if r.kind == "doc-host":
         return "host: the make targets and script options of the docs' ```sh blocks"
     if r.kind == "gdb":

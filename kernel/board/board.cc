@@ -24,11 +24,11 @@
  * VisionFive 2's S7) is still left out, because it has no S-mode.
  */
 #include "board.h"
+#include "../../riscv/arch.h"
 
 namespace {
 
 constexpr u32 MAX_DEPTH = 16;
-constexpr u32 IRQ_S_EXTERNAL = 9;
 constexpr int MAX_CONTROLLER_NODES = 4;
 
 // An interrupt controller node seen during the walk.
@@ -284,7 +284,7 @@ struct Walker {
         for (size_t ctx = 0; (ctx + 1) * 8 <= ext.size(); ctx++) {
             u32 phandle = Fdt::be32(ext.data() + ctx * 8);
             u32 cause = Fdt::be32(ext.data() + ctx * 8 + 4);
-            if (cause != IRQ_S_EXTERNAL || phandle == 0)
+            if (cause != arch::SUPERVISOR_EXTERNAL_INTERRUPT || phandle == 0)
                 continue;
             for (int h = 0; h < board->hart_count; h++) {
                 if (board->harts[h].intc_phandle != phandle)

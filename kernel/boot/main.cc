@@ -6,8 +6,7 @@
  * table before any device can be touched, and the console before the
  * banner.
  */
-#include "../../riscv/kernel_map.h"
-#include "../../riscv/sbi.h"
+#include "../../riscv/arch.h"
 #include "boot.h"
 #include "../console/console.h"
 #include "../cpu/cpu.h"
@@ -26,7 +25,6 @@
 
 BoardInfo g_board;
 
-extern "C" void arch_set_load_address(paddr_t pa);
 
 namespace {
 
@@ -88,7 +86,7 @@ extern "C" [[noreturn]] void boot_main(u64 hart_id, paddr_t dtb, paddr_t load_ad
     cpu->id = 0;
     cpu->hart_id = u32(hart_id);
     arch::set_cpu_local(cpu);
-    arch_set_load_address(load_address);
+    arch::set_kernel_load_address(load_address);
 
     auto fdt = Fdt::from_blob(phys_to_virt(dtb), FDT_MAX_SIZE);
     if (fdt.is_error())
@@ -97,11 +95,11 @@ extern "C" [[noreturn]] void boot_main(u64 hart_id, paddr_t dtb, paddr_t load_ad
         panic("device tree lacks memory or timebase");
 
     settle_memory_map(&g_board);
-    early_map_ram(g_board);
+    arch::early_map_ram(g_board);
     init_physical_memory(g_board, dtb, fdt.value().total_size());
-    if (build_kernel_map(g_board).is_error())
+    if (arch::build_kernel_map(g_board).is_error())
         panic("out of memory building the kernel page table");
-    activate_kernel_map();
+    arch::activate_kernel_map();
 
     arch::trap_init_hart();
     // Before anything can panic for want of a device: a panic powers off

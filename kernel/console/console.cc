@@ -20,7 +20,7 @@
  * touching user memory.
  */
 #include "console.h"
-#include "../../riscv/sbi.h"
+#include "../../riscv/arch.h"
 #include "../mm/uaccess.h"
 #include "printk.h"
 #include "../sync/wait_queue.h"
@@ -108,7 +108,7 @@ void console_put_char(char c)
     if (g_driver)
         g_driver->put_char(c);
     else
-        sbi_console_putchar(c);
+        arch::firmware_putchar(c);
 }
 
 void console_write(const char* s, size_t n)

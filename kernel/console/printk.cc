@@ -2,8 +2,8 @@
  * kprintf, panic and symbolic backtraces.
  *
  * Backtraces follow the frame-pointer chain (the kernel is built with
- * -fno-omit-frame-pointer): on RISC-V a frame's return address sits at
- * fp - 8 and the caller's frame pointer at fp - 16. Function names come from
+ * -fno-omit-frame-pointer; arch::saved_frame knows where a frame keeps the
+ * return address and the caller's frame pointer). Function names come from
  * a table (ksyms) that the build links into the kernel in a second pass.
  */
 #include "printk.h"
@@ -115,14 +115,13 @@ void print_backtrace(u64 fp, u64 pc)
     for (int depth = 1; depth < 32; depth++) {
         if (fp < DIRECT_MAP_BASE || (fp & 7) || fp < 16)
             break;
-        u64 ra = reinterpret_cast<u64*>(fp)[-1];
-        u64 prev = reinterpret_cast<u64*>(fp)[-2];
-        if (ra < u64(_start) || ra >= u64(_etext))
+        arch::SavedFrame frame = arch::saved_frame(fp);
+        if (frame.return_address < u64(_start) || frame.return_address >= u64(_etext))
             break;
-        print_frame(depth, ra - 4); // the call, not the return point
-        if (prev <= fp)
+        print_frame(depth, arch::call_site(frame.return_address)); // the call, not the return point
+        if (frame.caller_fp <= fp)
             break;
-        fp = prev;
+        fp = frame.caller_fp;
     }
 }
 

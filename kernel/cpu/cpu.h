@@ -3,10 +3,9 @@
  * the order the kernel brought them up; the hart id the firmware uses may
  * have gaps (the VisionFive 2 never uses hart 0).
  *
- * In the kernel, tp (and always sscratch) holds the running hart's Cpu
- * pointer (see trap.S), so
- * this_cpu() is one register move. It is only meaningful while the caller
- * cannot migrate: with interrupts off or a spin lock held.
+ * The running hart's Cpu is its per-hart pointer (arch::cpu_local, one
+ * register), so this_cpu() is one register move. It is only meaningful
+ * while the caller cannot migrate: with interrupts off or a spin lock held.
  */
 #pragma once
 
@@ -25,11 +24,9 @@ struct AddressSpace;
 class Spinlock;
 
 struct Cpu {
-    // Read by trap.S; keep first (asm_offsets.h).
-    u64 kernel_sp; // top of the current thread's kernel stack
-    u64 user_sp;   // scratch for the user sp during trap entry
-    u64 scratch;   // scratch for t0 during trap entry
-    u64 entry_sstatus; // sstatus as the trap entry read it
+    // The trap entry's words (the top of the running thread's kernel
+    // stack among them); first, where the entry finds them.
+    TrapEntryState trap_entry;
 
     u32 id = 0;      // dense CPU number
     u32 hart_id = 0; // the firmware's hart id
@@ -56,10 +53,7 @@ struct Cpu {
     u64 next_tick = 0;         // deadline of the next timer interrupt
     AddressSpace* loaded_space = nullptr; // whose page table satp holds (nullptr: the kernel's)
 };
-static_assert(offsetof(Cpu, kernel_sp) == CPU_KERNEL_SP);
-static_assert(offsetof(Cpu, user_sp) == CPU_USER_SP);
-static_assert(offsetof(Cpu, scratch) == CPU_SCRATCH);
-static_assert(offsetof(Cpu, entry_sstatus) == CPU_ENTRY_SSTATUS);
+static_assert(offsetof(Cpu, trap_entry) == 0);
 
 extern Cpu g_cpus[MAX_CPUS];
 extern int g_cpu_count;

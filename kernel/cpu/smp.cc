@@ -14,7 +14,6 @@
  * freed (it may still be running on it), and it parks without touching any
  * kernel state, so its CPU slot can go to the next hart.
  */
-#include "../../riscv/kernel_map.h"
 #include "../boot/boot.h"
 #include "cpu.h"
 #include "../mm/page_alloc.h"
@@ -152,7 +151,7 @@ extern "C" [[noreturn]] void secondary_main(u64 hart_id, u64 stack_top)
     }
     Cpu* cpu = ticket->cpu;
     arch::set_cpu_local(cpu);
-    activate_kernel_map();
+    arch::activate_kernel_map();
     arch::trap_init_hart();
     if (!arch::irqchip_init_hart(cpu->id, u32(hart_id)))
         kprintf("hart %lu has no S-mode interrupt context: it takes no device interrupts\n", hart_id);

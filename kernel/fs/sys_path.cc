@@ -272,57 +272,55 @@ Result<void> change_directory(const char* path)
 
 } // namespace
 
-long sys_open(const SyscallArgs& args)
+Result<long> sys_open(const SyscallArgs& args)
 {
     PathBuffer path;
-    if (auto r = get_path(args[0], path); r.is_error())
-        return r.error_code();
-    return to_syscall_return(open_path(path, args.as_int(1)));
+    TRY(get_path(args[0], path));
+    return TRY(open_path(path, args.as_int(1)));
 }
 
-long sys_mkdir(const SyscallArgs& args)
+Result<long> sys_mkdir(const SyscallArgs& args)
 {
     PathBuffer path;
-    if (auto r = get_path(args[0], path); r.is_error())
-        return r.error_code();
-    return to_syscall_return(make_node(path, T_DIR, 0, 0));
+    TRY(get_path(args[0], path));
+    TRY(make_node(path, T_DIR, 0, 0));
+    return 0;
 }
 
-long sys_mknod(const SyscallArgs& args)
+Result<long> sys_mknod(const SyscallArgs& args)
 {
     PathBuffer path;
-    if (auto r = get_path(args[0], path); r.is_error())
-        return r.error_code();
+    TRY(get_path(args[0], path));
     // The user prototype passes shorts: look only at their 16 bits.
     i16 major = i16(args[1]);
     u16 minor = u16(args[2]);
     if (major <= 0 || major >= i16(NDEV))
-        return ERR_INVAL;
-    return to_syscall_return(make_node(path, T_DEVICE, u16(major), minor));
+        return Error(ERR_INVAL);
+    TRY(make_node(path, T_DEVICE, u16(major), minor));
+    return 0;
 }
 
-long sys_link(const SyscallArgs& args)
+Result<long> sys_link(const SyscallArgs& args)
 {
     PathBuffer existing, new_path;
-    if (auto r = get_path(args[0], existing); r.is_error())
-        return r.error_code();
-    if (auto r = get_path(args[1], new_path); r.is_error())
-        return r.error_code();
-    return to_syscall_return(link_path(existing, new_path));
+    TRY(get_path(args[0], existing));
+    TRY(get_path(args[1], new_path));
+    TRY(link_path(existing, new_path));
+    return 0;
 }
 
-long sys_unlink(const SyscallArgs& args)
+Result<long> sys_unlink(const SyscallArgs& args)
 {
     PathBuffer path;
-    if (auto r = get_path(args[0], path); r.is_error())
-        return r.error_code();
-    return to_syscall_return(unlink_path(path));
+    TRY(get_path(args[0], path));
+    TRY(unlink_path(path));
+    return 0;
 }
 
-long sys_chdir(const SyscallArgs& args)
+Result<long> sys_chdir(const SyscallArgs& args)
 {
     PathBuffer path;
-    if (auto r = get_path(args[0], path); r.is_error())
-        return r.error_code();
-    return to_syscall_return(change_directory(path));
+    TRY(get_path(args[0], path));
+    TRY(change_directory(path));
+    return 0;
 }

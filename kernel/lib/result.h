@@ -49,16 +49,6 @@ private:
     int m_error;
 };
 
-// Converts a Result<T> into a system-call return value: the value itself
-// (which must fit in a long) or the negative error code.
-template <typename T> long to_syscall_return(Result<T>&& r)
-{
-    if (r.is_error())
-        return r.error_code();
-    return long(r.release_value());
-}
-inline long to_syscall_return(Result<void>&& r) { return r.error_code(); }
-
 #define TRY(expr)                                   \
     ({                                              \
         auto _try_result = (expr);                  \

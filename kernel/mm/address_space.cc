@@ -203,22 +203,21 @@ struct UnmapContext {
     vaddr_t pages[FLUSH_ONE_BY_ONE]; // the first ones unmapped
 };
 
-void unmap_leaf(vaddr_t va, sv39::Pte* slot, void* context)
+MappingChange unmap_one(const PageMapping& m, void* context)
 {
     auto* ctx = static_cast<UnmapContext*>(context);
-    paddr_t pa = sv39::pte_address(*slot);
-    *slot = 0;
-    page_put(pa);
+    page_put(m.pa);
     if (ctx->unmapped < FLUSH_ONE_BY_ONE)
-        ctx->pages[ctx->unmapped] = va;
+        ctx->pages[ctx->unmapped] = m.va;
     ctx->unmapped++;
+    return MappingChange::remove();
 }
 } // namespace
 
 void AddressSpace::unmap_pages(vaddr_t start, vaddr_t end)
 {
     UnmapContext ctx;
-    m_table.for_each_leaf(start, end, unmap_leaf, &ctx);
+    m_table.update_mappings(start, end, unmap_one, &ctx);
     m_resident -= ctx.unmapped;
     if (ctx.unmapped) {
         InterruptsDisabled no_migration;
@@ -325,19 +324,19 @@ struct ProtectContext {
     bool tracked; // a shared view of a store that tracks writes (a file)
 };
 
-void protect_leaf(vaddr_t, sv39::Pte* slot, void* context)
+MappingChange protect_one(const PageMapping& m, void* context)
 {
     auto* ctx = static_cast<ProtectContext*>(context);
     u32 perms = ctx->perms;
     // A private page shared copy-on-write must stay read-only until its
     // first write copies it; so must a private page still owned by a store.
-    if (!ctx->shared && (perms & PERM_WRITE) && page_refcount(sv39::pte_address(*slot)) > 1)
+    if (!ctx->shared && (perms & PERM_WRITE) && page_refcount(m.pa) > 1)
         perms &= ~PERM_WRITE;
     // A file page becomes writable only through a write fault, which marks
     // it dirty (mem_store.h).
     if (ctx->tracked)
         perms &= ~PERM_WRITE;
-    *slot = sv39::make_pte(sv39::pte_address(*slot), PageTable::flags_for(perms));
+    return MappingChange::set_perms(perms);
 }
 } // namespace
 
@@ -375,7 +374,7 @@ Result<void> AddressSpace::protect_range(vaddr_t start, u64 length, u32 prot)
             continue;
         r->prot = prot;
         ProtectContext ctx{prot_to_perms(prot), r->shared, prot, r->tracks_writes()};
-        m_table.for_each_leaf(r->start, r->end, protect_leaf, &ctx);
+        m_table.update_mappings(r->start, r->end, protect_one, &ctx);
     }
     InterruptsDisabled no_migration;
     if (this_cpu()->loaded_space == this)
@@ -458,30 +457,29 @@ struct ForkContext {
     bool tracked; // a shared view of a store that tracks writes (a file)
 };
 
-void fork_leaf(vaddr_t va, sv39::Pte* slot, void* context)
+MappingChange fork_one(const PageMapping& m, void* context)
 {
     auto* ctx = static_cast<ForkContext*>(context);
     if (ctx->failed)
-        return;
-    paddr_t pa = sv39::pte_address(*slot);
-    u32 perms = PageTable::perms_for(*slot);
+        return MappingChange::keep();
+    u32 perms = m.perms;
+    MappingChange parent = MappingChange::keep();
     if (!ctx->region->shared && (perms & PERM_WRITE)) {
         // Copy-on-write: both sides read-only until one of them writes.
         perms &= ~PERM_WRITE;
-        *slot = sv39::make_pte(pa, PageTable::flags_for(perms));
+        parent = MappingChange::set_perms(perms);
     }
     // The child's first write to a file page faults and marks it dirty
     // (mem_store.h); copying a writable PTE could race with a write-back.
     if (ctx->tracked)
         perms &= ~PERM_WRITE;
-    sv39::Pte* child_slot = ctx->child->page_table().leaf_slot(va, true);
-    if (!child_slot) {
+    if (ctx->child->page_table().map_page(m.va, m.pa, perms).is_error()) {
         ctx->failed = true;
-        return;
+        return parent;
     }
-    page_get(pa);
-    *child_slot = sv39::make_pte(pa, PageTable::flags_for(perms));
+    page_get(m.pa);
     ctx->copied++;
+    return parent;
 }
 } // namespace
 
@@ -521,7 +519,7 @@ Result<AddressSpace*> AddressSpace::fork_copy()
         if (copy->store)
             copy->store->on_view_added(child, copy);
         ForkContext ctx{child, r, false, 0, r->tracks_writes()};
-        m_table.for_each_leaf(r->start, r->end, fork_leaf, &ctx);
+        m_table.update_mappings(r->start, r->end, fork_one, &ctx);
         child->m_resident += ctx.copied;
         if (ctx.failed) {
             failed = true;

@@ -306,15 +306,8 @@ u64 FileStore::revoke_writes_locked(u64 index, paddr_t pa)
         if (!v->shared || offset < v->store_offset || offset - v->store_offset >= v->end - v->start)
             continue;
         vaddr_t va = v->start + (offset - v->store_offset);
-        sv39::Pte* slot = v->space->page_table().leaf_slot(va, false);
-        if (!slot)
-            continue;
-        sv39::Pte pte = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-        if (!(pte & sv39::PTE_V) || !(pte & sv39::PTE_W) || sv39::pte_address(pte) != pa)
-            continue;
-        // Atomic: the owner may be clearing this very PTE (munmap) meanwhile.
-        __atomic_fetch_and(slot, ~sv39::Pte(sv39::PTE_W), __ATOMIC_SEQ_CST);
-        cpus |= v->space->loaded_cpu_mask();
+        if (v->space->page_table().revoke_write(va, pa))
+            cpus |= v->space->loaded_cpu_mask();
     }
     return cpus;
 }

@@ -36,10 +36,9 @@ constexpr int MAX_BOOT_WORDS = 16;
         while (*s && *s != ' ')
             s++;
     }
-    auto r = exec_image("/bin/init", argv, argc);
+    auto r = exec_image("/bin/init", argv, argc); // sets main's arguments too
     if (r.is_error())
         panic("cannot run /bin/init (error %d)", r.error_code());
-    p->trap_frame()->a0 = u64(r.value());
     arch::irq_disable();
     prepare_user_return(p->trap_frame(), false);
     enter_user(p->trap_frame());

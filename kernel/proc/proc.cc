@@ -76,9 +76,7 @@ Proc* allocate_process()
         p->exit_status = 0;
         p->kernel_stack = phys_to_ptr<u8>(stack);
         *reinterpret_cast<Proc**>(p->kernel_stack) = p; // see current_proc()
-        p->context = Context{};
-        p->context.ra = u64(&first_return_to_user);
-        p->context.sp = uptr(p->trap_frame()); // below the trap frame
+        p->context.start_at(first_return_to_user, uptr(p->trap_frame())); // below the trap frame
         p->address_space = nullptr;
         for (File*& f : p->files)
             f = nullptr;
@@ -120,27 +118,27 @@ void create_init_process_with(void (*kernel_entry)())
     p->pgid = p->pid;
     strlcpy(p->name, "init", sizeof p->name);
     // init starts in the kernel, which mounts the file system and execs /bin/init.
-    p->context.ra = u64(kernel_entry);
+    p->context.start_at(kernel_entry, uptr(p->trap_frame()));
     SpinlockGuard guard(p->lock);
     make_runnable(p);
 }
 
-int do_fork()
+Result<int> do_fork()
 {
     Proc* parent = current_proc();
     Proc* child = allocate_process();
     if (!child)
-        return ERR_NORES;
+        return Error(ERR_NORES);
     auto space = parent->address_space->fork_copy();
     if (space.is_error()) {
         SpinlockGuard table(g_proc_table_lock);
         free_process_slot(child);
-        return space.error_code();
+        return space.error();
     }
     child->address_space = space.release_value();
     child->address_space->owner = child;
     *child->trap_frame() = *parent->trap_frame();
-    child->trap_frame()->a0 = 0; // fork returns 0 in the child
+    child->trap_frame()->set_syscall_return(0); // fork returns 0 in the child
     for (int fd = 0; fd < NOFILE; fd++)
         if (parent->files[fd])
             child->files[fd] = file_dup(parent->files[fd]);

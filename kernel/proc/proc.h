@@ -96,13 +96,11 @@ bool current_killed();
 // The process running on this hart, or nullptr in the scheduler.
 // A thread's kernel stack is KERNEL_STACK_SIZE-aligned and starts with its
 // Proc pointer: this stays right even if the thread migrates between
-// reading sp and loading, unlike this_cpu()->current. Inline, because it
-// is on every system call's path.
+// reading the stack pointer and loading, unlike this_cpu()->current.
+// Inline, because it is on every system call's path.
 inline Proc* current_proc()
 {
-    u64 sp;
-    asm volatile("mv %0, sp" : "=r"(sp));
-    return *reinterpret_cast<Proc**>(sp & ~(u64(KERNEL_STACK_SIZE) - 1));
+    return *reinterpret_cast<Proc**>(arch::stack_pointer() & ~(u64(KERNEL_STACK_SIZE) - 1));
 }
 
 // True if the current process has been killed (polled by long loops). A
@@ -116,7 +114,8 @@ void set_killed(Proc* p);
 void create_init_process();
 void create_init_process_with(void (*kernel_entry)());
 
-int do_fork();
+// Creates a child that is a copy of the caller; returns its pid.
+Result<int> do_fork();
 [[noreturn]] void do_exit(int status);
 // Waits for a child (pid -1 = any); stores its status; returns its pid.
 Result<int> do_wait(int pid, int* status);

@@ -110,9 +110,65 @@ inline bool shm_may_write(const SharedRegion* r, int pid)
 // One-time setup: the name table and the quota (a share of RAM).
 void shm_init(u64 total_ram_pages);
 
+// Takes / drops a transient reference (a system call's, while it works on
+// a region). The drop may free the region, so it must happen without
+// g_shm_lock held; RegionRef below does it for the caller.
+void shm_ref_locked(SharedRegion* r);
+void shm_unref(SharedRegion* r);
+
+// A transient reference to a region, dropped when the holder goes. The
+// drop takes g_shm_lock, so a holder must go after any guard of that lock:
+// declare it before the guard, and leaving the scope (a return included)
+// releases the lock first, then the reference.
+class [[nodiscard]] RegionRef {
+public:
+    RegionRef() = default;
+    RegionRef(const RegionRef&) = delete;
+    RegionRef& operator=(const RegionRef&) = delete;
+    RegionRef(RegionRef&& other) : m_region(other.m_region) { other.m_region = nullptr; }
+    RegionRef& operator=(RegionRef&& other)
+    {
+        if (this != &other) {
+            reset();
+            m_region = other.m_region;
+            other.m_region = nullptr;
+        }
+        return *this;
+    }
+    ~RegionRef() { reset(); }
+
+    // Holds a reference that `r` already carries for us.
+    static RegionRef adopt(SharedRegion* r)
+    {
+        RegionRef ref;
+        ref.m_region = r;
+        return ref;
+    }
+    // Takes a new reference to r. Caller holds g_shm_lock.
+    static RegionRef take_locked(SharedRegion* r)
+    {
+        shm_ref_locked(r);
+        return adopt(r);
+    }
+
+    SharedRegion* get() const { return m_region; }
+    SharedRegion* operator->() const { return m_region; }
+    explicit operator bool() const { return m_region != nullptr; }
+    // Drops the reference now (without g_shm_lock held).
+    void reset()
+    {
+        if (m_region)
+            shm_unref(m_region);
+        m_region = nullptr;
+    }
+
+private:
+    SharedRegion* m_region = nullptr;
+};
+
 // Creates a region named `name` of `size` bytes and inserts it in the
 // table. ERR_EXIST, ERR_NOMEM (table, quota or memory), ERR_INVAL (size).
-// The new region holds one transient reference for the caller.
+// The new region comes with a transient reference for the caller.
 struct ShmCreate {
     u64 size = 0;
     bool persistent = false;
@@ -124,16 +180,24 @@ struct ShmCreate {
     Inode* file = nullptr;
     bool readonly_file = false;
 };
-Result<SharedRegion*> shm_create_locked(StringView name, const ShmCreate& how);
+Result<RegionRef> shm_create_locked(StringView name, const ShmCreate& how);
 
-// Looks up a live name and takes a transient reference. Caller holds g_shm_lock.
-SharedRegion* shm_find_locked(StringView name);
-// Takes / drops a transient reference. drop may free the region (it must
-// be called without g_shm_lock held).
-void shm_ref_locked(SharedRegion* r);
-void shm_unref(SharedRegion* r);
+// Looks up a live name; the region with a transient reference, or an empty
+// holder. Caller holds g_shm_lock.
+RegionRef shm_find_locked(StringView name);
+
+// The references that are not transient (views, handles, the creator's,
+// the name's) are counted under g_shm_lock; dropping the last retires the
+// region there and sets *must_free, and the caller then frees it with
+// shm_free once it has released the lock.
 void shm_unref_locked(SharedRegion* r, bool* must_free);
 void shm_free(SharedRegion* r);
+
+// A createMapping or mmap between finding the region and adding its view
+// (mappings_in_progress, which ftruncate and destroySharedRegion respect):
+// begin with g_shm_lock held, end without.
+void shm_begin_mapping_locked(SharedRegion* r);
+void shm_end_mapping(SharedRegion* r);
 
 // Removes the name from the table (if still there) and drops the name's
 // and the creator's references. Caller holds g_shm_lock and a reference.

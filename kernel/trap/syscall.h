@@ -1,7 +1,9 @@
 /*
  * System call handlers. Each sys_<name> of uapi/syscalls.h has the same
- * signature: it receives the raw argument registers and returns the value
- * for a0 (>= 0 on success, a negative ERR_* code on failure).
+ * signature: it receives the raw argument registers and returns a
+ * Result<long>, the value for the caller (>= 0) or an error. Handlers use
+ * TRY like any other kernel function; the dispatch (user_trap.cc) turns
+ * the result into what user space sees, once, with syscall_return().
  *
  * Handlers validate every argument: user pointers only through
  * mm/uaccess.h, descriptors through fd_get(), sizes against overflow.
@@ -23,15 +25,13 @@ struct SyscallArgs {
 enum SyscallNumber : u64 { SYSCALL_LIST(SYSCALL_NUMBER) };
 #undef SYSCALL_NUMBER
 
-#define DECLARE_SYSCALL_HANDLER(number, name) long sys_##name(const SyscallArgs& args);
+#define DECLARE_SYSCALL_HANDLER(number, name) Result<long> sys_##name(const SyscallArgs& args);
 SYSCALL_LIST(DECLARE_SYSCALL_HANDLER)
 #undef DECLARE_SYSCALL_HANDLER
 
-// Like TRY, for handlers that return a plain long.
-#define TRY_SYSCALL(expr)                           \
-    ({                                              \
-        auto _try_result = (expr);                  \
-        if (_try_result.is_error())                 \
-            return _try_result.error_code();        \
-        _try_result.release_value();                \
-    })
+// What user space sees of a handler's result: the value, or the negative
+// ERR_* code.
+inline long syscall_return(const Result<long>& result)
+{
+    return result.is_error() ? long(result.error_code()) : result.value();
+}

@@ -14,12 +14,14 @@
 #include "../proc/proc.h"
 
 namespace {
+// Calls the handler and converts its Result, the one place where system
+// calls become the plain value or negative ERR_* code user space sees.
 long dispatch(u64 number, const SyscallArgs& args)
 {
     switch (number) {
 #define DISPATCH_CASE(num, name) \
     case num:                    \
-        return sys_##name(args);
+        return syscall_return(sys_##name(args));
         SYSCALL_LIST(DISPATCH_CASE)
 #undef DISPATCH_CASE
     default:
@@ -79,10 +81,11 @@ static bool is_tiny_syscall(u64 number)
         arch::irq_enable();
     Proc* p = current_proc();
     p->syscall_count.fetch_add(1, MemoryOrder::Relaxed);
-    SyscallArgs args{{frame->a0, frame->a1, frame->a2, frame->a3, frame->a4, frame->a5}};
+    SyscallArgs args{{frame->syscall_arg(0), frame->syscall_arg(1), frame->syscall_arg(2), frame->syscall_arg(3),
+                      frame->syscall_arg(4), frame->syscall_arg(5)}};
     long result = dispatch(number, args);
     // exec replaces the whole frame and reports argc through its result.
-    frame->set_return(result);
+    frame->set_syscall_return(result);
     if (vm_check_enabled() && !tiny)
         vm_check_current(syscall_name(number), args[0]);
     if (!tiny)
@@ -108,7 +111,7 @@ void handle_user_page_fault(TrapFrame* frame, vaddr_t address, Access access)
         snprintf_k(cause, sizeof cause, "%s %s", r.error_code() == ERR_NOMEM ? "out of memory on" : "bad",
                    access_name(access));
     kprintf("pid %d (%s): %s at %p (pc %p), killed\n", p->pid, p->name, cause, reinterpret_cast<void*>(address),
-            reinterpret_cast<void*>(frame->sepc));
+            reinterpret_cast<void*>(frame->pc()));
     do_exit(WSTATUS_KILLED);
 }
 
@@ -116,7 +119,7 @@ void handle_user_exception(TrapFrame* frame, const char* description)
 {
     Proc* p = current_proc();
     kprintf("pid %d (%s): %s at pc %p (stval %p), killed\n", p->pid, p->name, description,
-            reinterpret_cast<void*>(frame->sepc), reinterpret_cast<void*>(frame->stval));
+            reinterpret_cast<void*>(frame->pc()), reinterpret_cast<void*>(frame->trap_value()));
     do_exit(WSTATUS_KILLED);
 }
 
@@ -140,10 +143,8 @@ void handle_user_exception(TrapFrame* frame, const char* description)
         arch::fp_restore(&p->fp_state);
         p->fp_needs_restore = false;
     }
-    // frame->sstatus already says U-mode with interrupts on: it was saved by
-    // a trap from U-mode or built by init_user_frame. Its FS field may be
-    // older than the live one, but only ever "dirtier", which at worst
-    // costs one extra save of the registers.
+    // The frame's saved status already says user mode with interrupts on:
+    // it was saved by a trap from user mode or built by init_user_frame.
     (void)frame;
 }
 
@@ -153,7 +154,7 @@ void prepare_user_return(TrapFrame* frame, bool timer_expired) { check_before_re
 // (interrupts off, ready for sret).
 extern "C" void user_syscall(TrapFrame* frame)
 {
-    frame->sepc += 4; // resume after the ecall
+    frame->skip_syscall_instruction(); // resume after it
     run_syscall(frame);
     check_before_return(frame, false);
 }

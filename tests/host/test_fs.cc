@@ -105,13 +105,17 @@ template <typename T> u64 to_arg(T v)
         return u64(i64(v));
 }
 
-template <typename... A> long sys(long (*handler)(const SyscallArgs&), A... a)
+// Calls a handler as the dispatch does; returns what user space would see.
+template <typename... A> long sys(Result<long> (*handler)(const SyscallArgs&), A... a)
 {
     SyscallArgs args{};
     u64 values[] = {to_arg(a)..., 0};
     for (size_t i = 0; i + 1 < ARRAY_SIZE(values); i++)
         args.raw[i] = values[i];
-    return handler(args);
+    Result<long> result = handler(args);
+    // A success is a value >= 0: an error code must come as an Error.
+    CHECK((result.is_error() || result.value() >= 0));
+    return syscall_return(result);
 }
 
 int open_file(const char* path, int flags) { return int(sys(sys_open, path, flags)); }
