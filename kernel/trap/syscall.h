@@ -30,8 +30,5 @@ SYSCALL_LIST(DECLARE_SYSCALL_HANDLER)
 #undef DECLARE_SYSCALL_HANDLER
 
 // What user space sees of a handler's result: the value, or the negative
-// ERR_* code.
-inline long syscall_return(const Result<long>& result)
-{
-    return result.is_error() ? long(result.error_code()) : result.value();
-}
+// ERR_* code (without a branch: this is on every system call's path).
+inline long syscall_return(const Result<long>& result) { return result.value_or_error_code(); }
