@@ -51,6 +51,7 @@ import make_figures  # noqa: E402
 import first_build_test  # noqa: E402
 import progress_test  # noqa: E402
 import arch_check  # noqa: E402
+import lock_doc_check  # noqa: E402
 from run_qemu import Case, QemuConfig, RunResult  # noqa: E402
 
 REPO = run_qemu.REPO
@@ -64,7 +65,7 @@ class GuestRun:
     """One in-guest run of the table."""
     name: str
     group: str                        # ktest, panic, console, user, uboot, sifive_u, nosstc, icicle, irqchip, manyharts, memory
-    kind: str = "suite"               # suite, boot or panic (see run_qemu.py), reboot (reboot_test.py); image: the header check; gdb (gdb_test.py); doc-host (doctests/extract.py), figures (docs/figures), first-build (first_build_test.py), arch-check (arch_check.py)
+    kind: str = "suite"               # suite, boot or panic (see run_qemu.py), reboot (reboot_test.py); image: the header check; gdb (gdb_test.py); doc-host (doctests/extract.py), figures (docs/figures), first-build (first_build_test.py), arch-check (arch_check.py), lock-doc (lock_doc_check.py)
     boot: str = "direct"              # direct (QEMU loads the ELF) or uboot (booti from an SD image)
     uboot_high: bool = False          # uboot: device tree and RAM disk moved above 4 GiB
     machine: str = "virt"
@@ -312,6 +313,8 @@ RUNS: List[GuestRun] = [
     # The architecture boundary: kernel/ reaches RISC-V only through
     # riscv/arch.h (docs/kernel.md).
     GuestRun("arch-check", "structure", kind="arch-check"),
+    # docs/kernel.md lists the spin locks of kernel/sync/lock_order.h, in order.
+    GuestRun("lock-order-doc", "structure", kind="lock-doc"),
     # The gdb helpers of .gdbinit (docs/debugging.md), run by gdb-multiarch
     # at two stops inside gdbprobe's shared-memory system calls.
     GuestRun("gdb-helpers", "debug", kind="gdb", smp=4, timeout=240, program="gdbprobe"),
@@ -502,6 +505,7 @@ HOST_CHECKS = {
     "first-build": first_build_test.run,
     "progress": progress_test.run,
     "arch-check": arch_check.run,
+    "lock-doc": lock_doc_check.run,
 }
 
 
@@ -595,6 +599,8 @@ def describe(r: GuestRun) -> str:
         return "host: make without the compilers says what to run (tests/first_build_test.py)"
     if r.kind == "figures":
         return "host: docs/figures/*.svg made from their current sources (docs/figures/make_figures.py)"
+    if r.kind == "lock-doc":
+        return "host: docs/kernel.md lists the spin locks of lock_order.h in order (tests/lock_doc_check.py)"
     if r.kind == "arch-check":
         return "host: kernel/ uses no riscv/ header but arch.h, no assembly, no RISC-V names (tests/arch_check.py)"
     if r.kind == "doc-host":

@@ -41,6 +41,7 @@ bool interrupt_driven() { return g_driver && g_driver->can_send; }
 // interrupt if some are left. Caller holds g_tx_lock.
 void pump_locked()
 {
+    kassert(g_tx_lock.is_held());
     while (g_tx_tail != g_tx_head && g_driver->can_send())
         g_driver->send(g_tx[g_tx_tail++ % TX_SIZE]);
     g_driver->set_ready_irq(g_tx_tail != g_tx_head);
@@ -50,6 +51,7 @@ void pump_locked()
 // oldest byte itself. Caller holds g_tx_lock.
 void queue_locked(char c)
 {
+    kassert(g_tx_lock.is_held());
     if (g_tx_head - g_tx_tail == TX_SIZE)
         g_driver->put_char(g_tx[g_tx_tail++ % TX_SIZE]);
     g_tx[g_tx_head++ % TX_SIZE] = c;
@@ -57,6 +59,7 @@ void queue_locked(char c)
 
 void queue_translated_locked(char c)
 {
+    kassert(g_tx_lock.is_held());
     if (c == '\n')
         queue_locked('\r');
     queue_locked(c);

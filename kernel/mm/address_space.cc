@@ -17,6 +17,8 @@
 #include "../fs/fs_glue.h"
 
 
+void AddressSpace::assert_locked() const { kassert(m_lock.is_held_by_current()); }
+
 bool MemRegion::tracks_writes() const { return shared && store && store->tracks_writes(); }
 
 u32 prot_to_perms(u32 prot)
@@ -129,6 +131,7 @@ bool AddressSpace::range_is_free(vaddr_t start, u64 length)
 
 void AddressSpace::insert_sorted(MemRegion* region)
 {
+    assert_locked();
     MemRegion* at = m_regions.front();
     while (at && at->start < region->start)
         at = m_regions.next(at);
@@ -154,6 +157,7 @@ Result<vaddr_t> AddressSpace::find_free(u64 length)
 
 Result<MemRegion*> AddressSpace::add_region(vaddr_t hint, u64 length, bool fixed, const MemRegion& shape)
 {
+    assert_locked();
     if (length == 0 || !is_aligned(length, PAGE_SIZE))
         return Error(ERR_INVAL);
     if (m_region_count >= MAX_REGIONS_PER_PROCESS)
@@ -250,6 +254,7 @@ void AddressSpace::release_region(MemRegion* r)
 
 void AddressSpace::remove_region(MemRegion* r)
 {
+    assert_locked();
     if (m_last_hit == r)
         m_last_hit = nullptr;
     m_regions.remove(r);
@@ -259,6 +264,7 @@ void AddressSpace::remove_region(MemRegion* r)
 
 Result<MemRegion*> AddressSpace::split(MemRegion* r, vaddr_t at)
 {
+    assert_locked();
     // r keeps [start, at); the new region takes [at, end).
     if (m_region_count >= MAX_REGIONS_PER_PROCESS)
         return Error(ERR_NOMEM);
@@ -296,6 +302,7 @@ Result<MemRegion*> AddressSpace::split(MemRegion* r, vaddr_t at)
 
 Result<void> AddressSpace::remove_range(vaddr_t start, u64 length)
 {
+    assert_locked();
     vaddr_t end = start + length;
     // Split at the edges first, so every region is wholly in or out.
     for (MemRegion* r = m_regions.front(); r; r = m_regions.next(r)) {
@@ -342,6 +349,7 @@ MappingChange protect_one(const PageMapping& m, void* context)
 
 Result<void> AddressSpace::protect_range(vaddr_t start, u64 length, u32 prot)
 {
+    assert_locked();
     vaddr_t end = start + length;
     // Every page of the range must belong to some region.
     vaddr_t cursor = start;
@@ -390,7 +398,7 @@ Result<void> AddressSpace::protect_range(vaddr_t start, u64 length, u32 prot)
 // Shrinking unmaps the heap pieces above the new break and nothing else.
 Result<u64> AddressSpace::change_break(i64 delta)
 {
-    kassert(m_lock.is_held_by_current());
+    assert_locked();
     u64 old = brk;
     u64 now;
     if (delta >= 0) {

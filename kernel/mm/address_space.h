@@ -21,7 +21,8 @@
  *
  * Locking: AddressSpace::lock (a sleep lock) serialises every change to the
  * region list and the page table, and page faults. It is taken before any
- * store's or shared region's spin lock.
+ * store's or shared region's spin lock. Every mutator asserts that the
+ * caller holds it.
  */
 #pragma once
 
@@ -139,6 +140,7 @@ struct AddressSpace {
 
 private:
     AddressSpace() : m_lock("address_space") {}
+    void assert_locked() const;
     Result<void> fault_locked(vaddr_t va, Access access);
     Result<void> map_new_page(MemRegion* r, vaddr_t page, Access access);
     Result<void> break_cow(MemRegion* r, vaddr_t page, paddr_t old);

@@ -123,8 +123,11 @@ Result<FileStore*> FileStore::get(Inode* ip)
 
 // ---- the index ------------------------------------------------------------
 
+void FileStore::assert_locked() const { kassert(m_lock.is_held()); }
+
 u64* FileStore::entry_locked(u64 index) const
 {
+    assert_locked();
     u64 leaf = index / LEAF_ENTRIES;
     if (leaf >= m_leaf_count || !m_leaves[leaf])
         return nullptr;
@@ -133,6 +136,7 @@ u64* FileStore::entry_locked(u64 index) const
 
 Result<u64*> FileStore::make_entry_locked(u64 index)
 {
+    assert_locked();
     u64 leaf = index / LEAF_ENTRIES;
     if (leaf >= m_leaf_count) {
         // Grow the top array to cover the leaf, with room to spare.
@@ -156,6 +160,7 @@ Result<u64*> FileStore::make_entry_locked(u64 index)
 
 void FileStore::free_from_locked(u64 first)
 {
+    assert_locked();
     for (u64 li = first / LEAF_ENTRIES; li < m_leaf_count; li++) {
         u64* leaf = m_leaves[li];
         if (!leaf)
@@ -278,7 +283,7 @@ void FileStore::on_view_removed(AddressSpace*, MemRegion* view)
     fs_inode_put(ip);
 }
 
-Result<void> FileStore::begin_write(u64 index)
+Result<PageWriteGuard> FileStore::begin_write(u64 index)
 {
     m_lock.lock();
     u64* e = entry_locked(index);
@@ -287,7 +292,7 @@ Result<void> FileStore::begin_write(u64 index)
         return Error(ERR_INVAL);
     }
     *e |= DIRTY;
-    return {};
+    return PageWriteGuard(this); // end_write, when it goes, unlocks
 }
 
 void FileStore::end_write() { m_lock.unlock(); }
@@ -298,6 +303,7 @@ void FileStore::end_write() { m_lock.unlock(); }
 // page table alive, and keeps write faults on this store waiting.
 u64 FileStore::revoke_writes_locked(u64 index, paddr_t pa)
 {
+    assert_locked();
     u64 cpus = 0;
     u64 offset = index * PAGE_SIZE;
     for (MemRegion* v : m_views) {
@@ -452,6 +458,7 @@ void FileStore::set_size(u64 size)
 
 bool FileStore::view_covers_locked(u64 first, u64 end)
 {
+    assert_locked();
     for (MemRegion* v : m_views) {
         u64 v_first = v->store_offset / PAGE_SIZE;
         u64 v_end = v_first + (v->end - v->start) / PAGE_SIZE;
@@ -497,7 +504,10 @@ void FileStore::release()
     // back when the views went. What a failed write-back left is lost here.
     if (u64 dirty = dirty_pages(0, ~u64(0)))
         kprintf("mmap: inode %u: %lu dirty pages dropped (their write-back failed)\n", m_inum, dirty);
-    free_from_locked(0);
+    {
+        SpinlockGuard guard(m_lock); // nobody else can reach it: taken for the rule
+        free_from_locked(0);
+    }
     kfree(m_leaves);
     ::destroy(this);
 }

@@ -67,8 +67,7 @@ public:
     void on_view_removed(AddressSpace* as, MemRegion* view) override;
 
     bool tracks_writes() const override { return true; }
-    Result<void> begin_write(u64 index) override;
-    void end_write() override;
+    Result<PageWriteGuard> begin_write(u64 index) override;
     Result<void> write_back(u64 first, u64 end) override;
     u64 dirty_pages(u64 first, u64 end) override;
     bool with_dirty_state(u64 index, DirtyCheck check, void* context) override;
@@ -100,12 +99,17 @@ protected:
     void release() override;
 
 private:
+    void end_write() override;
     static constexpr u64 LEAF_ENTRIES = PAGE_SIZE / sizeof(u64);
     static constexpr u64 DIRTY = 1; // in a cache entry: physical address | DIRTY
 
+    void assert_locked() const;
     u64* entry_locked(u64 index) const;
-    static paddr_t referenced_locked(paddr_t pa)
+    // pa, with a reference for the caller, taken under m_lock so that
+    // reclaim cannot evict the page meanwhile.
+    paddr_t referenced_locked(paddr_t pa) const
     {
+        assert_locked();
         page_get(pa);
         return pa;
     }
@@ -114,7 +118,11 @@ private:
     Result<u64*> make_entry_locked(u64 index);
     Result<paddr_t> fill(u64 index);
     u64 revoke_writes_locked(u64 index, paddr_t pa);
-    u64 pages_locked() const { return (m_size + PAGE_SIZE - 1) / PAGE_SIZE; }
+    u64 pages_locked() const
+    {
+        assert_locked();
+        return (m_size + PAGE_SIZE - 1) / PAGE_SIZE;
+    }
     bool view_covers_locked(u64 first, u64 end);
     void free_from_locked(u64 first);
 

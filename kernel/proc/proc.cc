@@ -99,6 +99,7 @@ Proc* allocate_process()
 // g_proc_table_lock.
 void free_process_slot(Proc* p)
 {
+    kassert(g_proc_table_lock.is_held());
     free_pages(virt_to_phys(p->kernel_stack));
     p->kernel_stack = nullptr;
     p->pid = 0;
@@ -167,6 +168,7 @@ Result<int> do_fork()
 // Gives the children of p to init. Caller holds g_proc_table_lock.
 static void reparent_children(Proc* p)
 {
+    kassert(g_proc_table_lock.is_held());
     bool gave_zombie = false;
     for (Proc& q : g_procs) {
         if (q.parent == p) {
@@ -244,7 +246,7 @@ Result<int> do_wait(int pid, int* status)
     }
 }
 
-Proc* find_process_locked(int pid)
+Proc* find_and_lock_process(int pid)
 {
     if (pid <= 0)
         return nullptr;
@@ -314,7 +316,7 @@ Result<AddressSpace*> pin_address_space(int pid)
         as->get();
         return as;
     }
-    Proc* p = find_process_locked(pid);
+    Proc* p = find_and_lock_process(pid);
     if (!p)
         return Error(ERR_SRCH);
     AddressSpace* as = p->address_space;
@@ -328,7 +330,7 @@ Result<void> do_kill(int pid)
 {
     if (pid < 0)
         return kill_group(-pid);
-    Proc* p = find_process_locked(pid);
+    Proc* p = find_and_lock_process(pid);
     if (!p)
         return Error(ERR_SRCH);
     if (p == g_init) {

@@ -131,7 +131,7 @@ int live_process_count();
 // The page table root of p's address space, or 0 if it has none yet.
 paddr_t process_page_table(Proc* p);
 // Finds a live process by pid and returns it with its lock held, or nullptr.
-Proc* find_process_locked(int pid);
+Proc* find_and_lock_process(int pid);
 // The address space of process pid (0: the caller), pinned with
 // AddressSpace::get() so that it stays valid should the process exit; the
 // caller put()s it. ERR_SRCH if there is no such process; nullptr for one

@@ -131,7 +131,7 @@ Result<long> sys_proc_stats(const SyscallArgs& args)
 {
     int pid = args.as_int(0);
     struct proc_stats stats {};
-    Proc* p = pid == 0 ? current_proc() : find_process_locked(pid);
+    Proc* p = pid == 0 ? current_proc() : find_and_lock_process(pid);
     if (!p)
         return Error(ERR_SRCH);
     stats.syscalls = p->syscall_count.load(MemoryOrder::Relaxed);

@@ -50,8 +50,7 @@ public:
     u64 page_count() const override;
     const MemStore* identity() const override;
     bool tracks_writes() const override;
-    Result<void> begin_write(u64 index) override;
-    void end_write() override;
+    Result<PageWriteGuard> begin_write(u64 index) override;
     Result<void> write_back(u64 first, u64 end) override;
     u64 dirty_pages(u64 first, u64 end) override;
     bool with_dirty_state(u64 index, DirtyCheck check, void* context) override;

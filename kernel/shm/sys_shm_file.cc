@@ -30,6 +30,7 @@
 #include "../mm/file_store.h"
 #include "../mm/uaccess.h"
 #include "../fs/fs_glue.h"
+#include "../console/printk.h"
 #include "../proc/proc.h"
 #include "../trap/syscall.h"
 #include "shared_region.h"
@@ -52,12 +53,9 @@ const MemStore* RegionStore::identity() const
 
 bool RegionStore::tracks_writes() const { return backing != nullptr; }
 
-Result<void> RegionStore::begin_write(u64 index) { return backing ? backing->begin_write(index) : Result<void>(); }
-
-void RegionStore::end_write()
+Result<PageWriteGuard> RegionStore::begin_write(u64 index)
 {
-    if (backing)
-        backing->end_write();
+    return backing ? backing->begin_write(index) : Result<PageWriteGuard>(PageWriteGuard());
 }
 
 Result<void> RegionStore::write_back(u64 first, u64 end)
@@ -88,6 +86,7 @@ namespace {
 // Whether an existing region may be opened this way. Caller holds g_shm_lock.
 Result<void> may_open_locked(SharedRegion* r, int oflag, Inode* ip)
 {
+    kassert(g_shm_lock.is_held());
     if ((oflag & O_CREAT) && (oflag & O_EXCL))
         return Error(ERR_EXIST);
     if (r->file != ip)
@@ -103,6 +102,7 @@ Result<void> may_open_locked(SharedRegion* r, int oflag, Inode* ip)
 // after releasing it.
 Result<void> find_locked(StringView name, int oflag, Inode* ip, RegionRef* found)
 {
+    kassert(g_shm_lock.is_held());
     *found = shm_find_locked(name);
     if (!*found)
         return Error(ERR_NOTEXIST);

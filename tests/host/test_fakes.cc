@@ -106,6 +106,30 @@ TEST_CASE("fakes: sleep locks record their holder")
     lock.unlock();
 }
 
+TEST_CASE("SleepLockGuard: unlock and relock inside the scope, released once at its end")
+{
+    SleepLock lock("address_space");
+    {
+        SleepLockGuard g(lock);
+        g.unlock();
+        CHECK_FALSE(lock.is_held_by_current());
+        CHECK(host::sleeplocks_held() == 0);
+        g.relock();
+        CHECK(lock.is_held_by_current());
+    }
+    CHECK_FALSE(lock.is_held_by_current());
+    CHECK(host::sleeplocks_held() == 0);
+    {
+        SleepLockGuard g(lock);
+        g.unlock(); // left unlocked: the guard must not unlock again
+    }
+    CHECK(host::sleeplocks_held() == 0);
+    CHECK_FALSE(host::panics([&] {
+        SleepLockGuard g(lock);
+        g.unlock();
+    }));
+}
+
 TEST_CASE("fakes: sleep lock misuse panics, contention needs a hook")
 {
     std::string out;
