@@ -2,9 +2,11 @@
  * Open files: what a file descriptor refers to.
  *
  * A File is shared by every descriptor that dup() or fork() made from the
- * same open(); it dies with its last reference. Its kind says what is
- * behind it: a pipe end, an inode (regular file or directory), a device,
- * or a named shared-memory region (kernel/shm).
+ * same open(); it dies with its last reference. Its operations (FileOps,
+ * as DeviceOps for a device's driver) say what is behind it: a pipe end,
+ * an inode (regular file or directory), a device, or an object of another
+ * subsystem, such as a named shared-memory region (kernel/shm, which
+ * brings its own table: the file layer knows nothing of it).
  */
 #pragma once
 
@@ -12,11 +14,31 @@
 #include "../lib/result.h"
 #include "../uapi/fcntl.h"
 
+struct File;
 struct Pipe;
 struct Inode;
-struct SharedRegion;
+struct MemRegion;
+struct stat;
 
-enum class FileKind : u8 { None, Pipe, Inode, Device, SharedRegion };
+// What the system calls on a descriptor do, for one kind of open file. An
+// operation left null answers ERR_INVAL (getdents: ERR_NOTDIR); the
+// rights checks common to every kind (a read needs a readable descriptor)
+// happen before the operation is called.
+struct FileOps {
+    Result<size_t> (*read)(File* f, u64 user_buf, size_t n);
+    Result<size_t> (*write)(File* f, u64 user_buf, size_t n);
+    void (*stat)(File* f, struct stat* out);
+    Result<u64> (*seek)(File* f, i64 offset, int whence);
+    Result<void> (*truncate)(File* f, u64 size);
+    Result<size_t> (*getdents)(File* f, u64 user_entries, size_t max);
+    // mmap: fills in the view's store and rights (shape->shared and prot
+    // are the caller's request); finish_mapping, if set, is called once
+    // the view has been added, or has failed to be.
+    Result<void> (*prepare_mapping)(File* f, u64 offset, u64 length, u32 prot, MemRegion* shape);
+    void (*finish_mapping)(MemRegion* shape);
+    // The last close: let go of what is behind the file.
+    void (*release)(File* f);
+};
 
 // Rights a descriptor carries; they can only shrink (dup keeps them).
 enum FileRights : u32 {
@@ -26,29 +48,42 @@ enum FileRights : u32 {
 
 struct File {
     Atomic<u32> refcount{1};
-    FileKind kind = FileKind::None;
+    const FileOps* ops = nullptr;  // null while the file is being set up
     bool readable = false;
     bool writable = false;
     bool append = false;
-    u16 major = 0;                 // Device
-    Pipe* pipe = nullptr;          // Pipe
-    Inode* inode = nullptr;        // Inode, Device
-    SharedRegion* region = nullptr; // SharedRegion
-    u64 offset = 0;                // Inode: protected by the inode's lock
+    u16 major = 0;                 // a device
+    Pipe* pipe = nullptr;          // a pipe end
+    Inode* inode = nullptr;        // an inode or a device
+    void* object = nullptr;        // what another subsystem's FileOps work on
+    u64 offset = 0;                // an inode: protected by the inode's lock
 };
 
-// A new File with refcount 1 and kind None, or ERR_NOMEM/ERR_MFILE.
+// The operations of pipe ends, inodes (regular files and directories) and
+// devices; a subsystem that makes descriptors of its own defines its own.
+extern const FileOps g_pipe_file_ops;
+extern const FileOps g_inode_file_ops;
+extern const FileOps g_device_file_ops;
+
+// The inode behind a regular file's or directory's descriptor; nullptr for
+// pipes, devices and everything else.
+inline Inode* file_inode(const File* f) { return f->ops == &g_inode_file_ops ? f->inode : nullptr; }
+
+// A new File with refcount 1 and no operations yet, or ERR_NOMEM/ERR_MFILE.
 Result<File*> file_alloc();
 File* file_dup(File* f);
 // Drops one reference; the last one releases what is behind the file.
 void file_close(File* f);
 
+// The system calls on a descriptor: the common checks, then the file's
+// operation.
 Result<size_t> file_read(File* f, u64 user_buf, size_t n);
 Result<size_t> file_write(File* f, u64 user_buf, size_t n);
 Result<void> file_stat(File* f, struct stat* out);
 Result<u64> file_seek(File* f, i64 offset, int whence);
-// ftruncate of a regular file (inode_resize): ERR_ACCESS without write
-// rights, ERR_BUSY if shrinking would cut pages a mapping covers.
+// ftruncate: a regular file's (inode_resize: ERR_ACCESS without write
+// rights, ERR_BUSY if shrinking would cut pages a mapping covers), or a
+// shared region's (docs/shm.md).
 Result<void> file_truncate(File* f, u64 size);
 // Fills up to max struct dirent at user_entries from a directory, from its
 // offset on; returns how many (0 at the end). ERR_NOTDIR for other files.

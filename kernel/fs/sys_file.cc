@@ -1,6 +1,6 @@
 /*
  * System calls on open descriptors: read, write, close, dup, pipe, fstat,
- * lseek, getdents. Each validates its arguments (descriptors through
+ * lseek, ftruncate, getdents. Each validates its arguments (descriptors through
  * fd_get, user memory through the checked copies) and returns a value
  * >= 0 or an ERR_* code; none of them trusts a size or pointer from user
  * space or can panic on one.
@@ -100,6 +100,14 @@ Result<long> sys_lseek(const SyscallArgs& args)
 {
     File* f = TRY(fd_get(args.as_int(0)));
     return long(TRY(file_seek(f, i64(args[1]), args.as_int(2))));
+}
+
+// ftruncate(fd, size): a regular file's or a shared region's handle.
+Result<long> sys_ftruncate(const SyscallArgs& args)
+{
+    File* f = TRY(fd_get(args.as_int(0)));
+    TRY(file_truncate(f, args[1]));
+    return 0;
 }
 
 Result<long> sys_getdents(const SyscallArgs& args)

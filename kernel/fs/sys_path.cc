@@ -144,7 +144,7 @@ Result<int> open_path(const char* path, int flags)
         auto installed = fd_install(f);
         if (installed.is_error()) {
             error = installed.error_code();
-            file_close(f); // still kind None: frees only the File
+            file_close(f); // no operations yet: frees only the File
         } else {
             fd = installed.value();
         }
@@ -154,7 +154,7 @@ Result<int> open_path(const char* path, int flags)
         if (auto cut = inode_resize(ip, 0); cut.is_error()) {
             error = cut.error_code();
             (void)fd_remove(fd);
-            file_close(f); // still kind None: frees only the File
+            file_close(f); // no operations yet: frees only the File
         }
     }
     if (error) {
@@ -163,7 +163,7 @@ Result<int> open_path(const char* path, int flags)
         inode_unlock_put(ip);
         return Error(error);
     }
-    f->kind = ip->type == T_DEVICE ? FileKind::Device : FileKind::Inode;
+    f->ops = ip->type == T_DEVICE ? &g_device_file_ops : &g_inode_file_ops;
     f->major = ip->major;
     f->inode = ip; // the file keeps our reference
     f->readable = readable;

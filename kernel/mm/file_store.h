@@ -74,7 +74,7 @@ public:
 
     // Writes back every dirty page.
     Result<void> write_back_all() { return write_back(0, ~u64(0)); }
-    u64 resident_pages() const { return m_resident.load(MemoryOrder::Relaxed); }
+    u64 resident_pages() const override { return m_resident.load(MemoryOrder::Relaxed); }
     // The file (valid while a view or a reference to the inode exists).
     Inode* inode() const { return m_inode; }
 

@@ -61,8 +61,9 @@ public:
     // another (a file-backed named region) answers with that one, so that
     // futexes on the same page meet through either.
     virtual const MemStore* identity() const { return this; }
-    // Current size in pages.
+    // Current size in pages, and how many of them are in memory.
     virtual u64 page_count() const = 0;
+    virtual u64 resident_pages() const = 0;
 
     // A region of `as` started (or stopped) viewing this store. Called with
     // the address space's lock held.

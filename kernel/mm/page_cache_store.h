@@ -19,17 +19,15 @@ public:
 
     // A store of `pages` pages that may grow to max_pages.
     static Result<PageCacheStore*> create(u64 pages, u64 max_pages);
-    // Second-stage construction, for subclasses made with make<T>().
-    Result<void> init(u64 pages, u64 max_pages);
 
     Result<paddr_t> get_page(u64 index) override;
     u64 page_count() const override { return m_pages.load(MemoryOrder::Acquire); }
+    // Pages currently allocated.
+    u64 resident_pages() const override { return m_resident.load(MemoryOrder::Relaxed); }
 
     // Grows or shrinks; shrinking frees the cut pages (the caller has made
     // sure no view covers them).
     Result<void> resize(u64 pages);
-    // Pages currently allocated.
-    u64 resident_pages() const { return m_resident.load(MemoryOrder::Relaxed); }
 
     PageCacheStore() = default;
     ~PageCacheStore() override = default;
@@ -38,6 +36,7 @@ protected:
     void release() override;
 
 private:
+    Result<void> init(u64 pages, u64 max_pages);
     void free_pages_from(u64 first);
 
     Spinlock m_lock{"page_cache", LockRank::Store};

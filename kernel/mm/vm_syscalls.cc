@@ -55,6 +55,7 @@ Result<long> sys_mmap(const SyscallArgs& args)
     MemRegion shape;
     shape.prot = prot;
     shape.shared = sharing == MAP_SHARED;
+    MappingFinisher finish = nullptr;
     if (flags & MAP_ANONYMOUS) {
         if (offset != 0)
             return Error(ERR_INVAL);
@@ -70,7 +71,7 @@ Result<long> sys_mmap(const SyscallArgs& args)
     } else {
         // A view of an open file or shared region: its handle decides what
         // the view may be.
-        TRY(prepare_fd_mapping(fd, offset, length, prot, &shape));
+        TRY(prepare_fd_mapping(fd, offset, length, prot, &shape, &finish));
     }
     AddressSpace* as = current_space();
     Result<MemRegion*> region = Error(ERR_NOMEM);
@@ -78,8 +79,8 @@ Result<long> sys_mmap(const SyscallArgs& args)
         SleepLockGuard guard(as->lock());
         region = as->add_region(addr, length, fixed, shape);
     }
-    if (!(flags & MAP_ANONYMOUS))
-        finish_fd_mapping(&shape);
+    if (finish)
+        finish(&shape);
     if (region.is_error()) {
         if (shape.store)
             shape.store->unref();

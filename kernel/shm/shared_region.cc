@@ -15,7 +15,6 @@
 #include "../proc/proc.h"
 #include "../uapi/proc.h"
 #include "../fs/inode.h"
-#include "../mm/file_store.h"
 
 Spinlock g_shm_lock("shm_table", LockRank::ShmTable);
 
@@ -103,19 +102,14 @@ Result<RegionRef> shm_create_locked(StringView name, const ShmCreate& how)
     u64 charge = how.backing ? 0 : size;
     TRY(shm_quota_charge_locked(charge));
     auto* r = make<SharedRegion>();
-    RegionStore* store = make<RegionStore>();
-    u64 own_pages = how.backing ? 0 : size / PAGE_SIZE;
-    u64 max_pages = how.backing ? 0 : SHM_MAX_REGION_SIZE / PAGE_SIZE;
-    if (!r || !store || store->init(own_pages, max_pages).is_error()) {
+    auto store = r ? RegionStore::create(r, size / PAGE_SIZE, SHM_MAX_REGION_SIZE / PAGE_SIZE, how.backing)
+                   : Result<RegionStore*>(Error(ERR_NOMEM));
+    if (store.is_error()) {
         g_quota_used -= charge;
         ::destroy(r);
-        if (store)
-            store->unref();
         return Error(ERR_NOMEM);
     }
-    r->store = store;
-    store->region = r;
-    store->backing = how.backing;
+    r->store = store.value();
     r->file = how.file;
     NameTable::name_entry(&r->entry, name);
     r->size = size;
@@ -276,38 +270,6 @@ SharedRegion* shm_region_of_view(AddressSpace* as, u64 addr)
     if (!view || !view->store || view->kind != RegionKind::SharedView)
         return nullptr;
     return static_cast<RegionStore*>(view->store)->region;
-}
-
-void RegionStore::on_view_added(AddressSpace* as, MemRegion* view)
-{
-    if (backing)
-        backing->on_view_added(as, view); // the file tracks writes through it
-    SpinlockGuard guard(g_shm_lock);
-    SharedRegion* r = region;
-    view->store_link.insert_before(&r->views_list);
-    r->views++;
-    r->refs++;
-}
-
-void RegionStore::on_view_removed(AddressSpace* as, MemRegion* view)
-{
-    if (backing)
-        backing->on_view_removed(as, view); // writes back what it wrote
-    SharedRegion* r = region;
-    bool must_free = false;
-    {
-        SpinlockGuard guard(g_shm_lock);
-        view->store_link.unlink();
-        r->views--;
-        // Losing its last view of a region, a process loses the region's lock.
-        if (as->owner && !shm_space_has_view_locked(r, as))
-            region_lock_abandon(r, as->owner);
-        if (r->views == 0)
-            r->views_gone.wake_all();
-        shm_unref_locked(r, &must_free);
-    }
-    if (must_free)
-        shm_free(r);
 }
 
 void shm_fill_meminfo(struct meminfo* info)

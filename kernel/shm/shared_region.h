@@ -21,44 +21,16 @@
  */
 #pragma once
 
-#include "../mm/page_cache_store.h"
 #include "../sync/wait_queue.h"
 #include "name_table.h"
+#include "region_store.h"
 
 struct Proc;
 struct AddressSpace;
 struct MemRegion;
 struct SharedRegion;
 
-class FileStore;
 struct Inode;
-
-// The store of a shared region: a page cache that tells its region about
-// views coming and going. A region backed by a file (shm_open_file,
-// sys_shm_file.cc) takes its pages from the file's store instead, and
-// passes views and write tracking on to it, so the file's page cache is
-// the region's memory.
-class RegionStore final : public PageCacheStore {
-public:
-    SharedRegion* region = nullptr;
-    FileStore* backing = nullptr; // file-backed regions: the file's store (referenced)
-    void on_view_added(AddressSpace* as, MemRegion* view) override;
-    void on_view_removed(AddressSpace* as, MemRegion* view) override;
-
-    // Forwarded to `backing` when there is one (sys_shm_file.cc).
-    Result<paddr_t> get_page(u64 index) override;
-    u64 page_count() const override;
-    const MemStore* identity() const override;
-    bool tracks_writes() const override;
-    Result<PageWriteGuard> begin_write(u64 index) override;
-    Result<void> write_back(u64 first, u64 end) override;
-    u64 dirty_pages(u64 first, u64 end) override;
-    bool with_dirty_state(u64 index, DirtyCheck check, void* context) override;
-    u64 resident() const;
-
-protected:
-    void release() override;
-};
 
 struct SharedRegion {
     NameEntry entry;        // name and table link
@@ -175,7 +147,7 @@ struct ShmCreate {
     bool readonly_ceiling = false;
     // A region backed by a file: its store and inode, whose references the
     // region takes over on success. Not charged to the quota.
-    FileStore* backing = nullptr;
+    MemStore* backing = nullptr;
     Inode* file = nullptr;
     bool readonly_file = false;
 };
@@ -235,13 +207,9 @@ void shm_quota_release(u64 bytes);
 Result<void> shm_quota_charge_locked(u64 bytes);
 void shm_quota_release_locked(u64 bytes);
 
-// For the file layer and mmap (sys_shm_handle.cc).
-struct File;
-struct stat;
-void shm_file_release(File* f);
-void shm_file_stat(File* f, struct stat* st);
+// What the descriptor calls do with a region's handle (sys_shm_handle.cc):
+// File::object is the region, holding the handle's reference.
+struct FileOps;
+extern const FileOps g_shm_file_ops;
 // ftruncate of a file-backed region's handle (sys_shm_file.cc).
 Result<void> shm_file_region_resize(SharedRegion* r, u64 size);
-Result<void> shm_prepare_mapping(File* f, u64 offset, u64 length, u32 prot, bool shared, MemRegion* shape);
-// After mmap added (or failed to add) the view that shm_prepare_mapping prepared.
-void shm_finish_mapping(MemRegion* shape);

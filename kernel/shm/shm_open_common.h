@@ -44,7 +44,7 @@ inline Result<ShmOpenArgs> shm_open_args(const SyscallArgs& args, int at)
 // The slot comes first: once the region may have been created nothing
 // else may fail, or a call that returned ERR_MFILE would leave behind a
 // region (a persistent one for good) that its caller never learned about.
-// The slot holds a File of kind None until then; the process is
+// The slot holds a File without operations until then; the process is
 // single-threaded, so nobody can use it.
 template <typename OpenRegion> Result<long> shm_open_handle(int oflag, u64 created_out, OpenRegion open_region)
 {
@@ -66,8 +66,8 @@ template <typename OpenRegion> Result<long> shm_open_handle(int oflag, u64 creat
         SpinlockGuard guard(g_shm_lock);
         shm_handle_opened_locked(r.get()); // the handle's reference
     }
-    f->kind = FileKind::SharedRegion;
-    f->region = r.get();
+    f->ops = &g_shm_file_ops;
+    f->object = r.get();
     f->readable = true;
     f->writable = (oflag & O_ACCMODE) == O_RDWR;
     if (created_out)

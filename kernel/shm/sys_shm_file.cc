@@ -1,14 +1,15 @@
 /*
  * Named regions backed by a file (Windows CreateFileMapping on a file
- * handle): shm_open_file, and what a RegionStore does when its pages come
- * from a file's store. See docs/mmap.md.
+ * handle): shm_open_file, and ftruncate of such a region's handle. See
+ * docs/mmap.md.
  *
  * A file-backed region is a SharedRegion like any other (the name table,
  * references, views, handles, the region lock, persistence and every call
- * of docs/shm.md work on it unchanged), with two differences:
- *   - its store forwards to the file's FileStore, so the region's memory is
- *     the file's page cache: what views write reaches the file (written
- *     back as for any mapping of the file) and outlives the region;
+ * of docs/shm.md work on it unchanged), with three differences:
+ *   - its store (region_store.h) takes its pages from the file's
+ *     FileStore, so the region's memory is the file's page cache: what
+ *     views write reaches the file (written back as for any mapping of the
+ *     file) and outlives the region;
  *   - it holds a reference to the file's inode (SharedRegion::file) and is
  *     not charged to the shared-memory quota: its pages are file cache;
  *   - it cannot give more than the descriptor it was made from: over a
@@ -36,48 +37,6 @@
 #include "shared_region.h"
 #include "shm_common.h"
 #include "shm_open_common.h"
-
-// ---- RegionStore over a file ------------------------------------------------------
-
-Result<paddr_t> RegionStore::get_page(u64 index)
-{
-    return backing ? backing->get_page(index) : PageCacheStore::get_page(index);
-}
-
-u64 RegionStore::page_count() const { return backing ? backing->page_count() : PageCacheStore::page_count(); }
-
-const MemStore* RegionStore::identity() const
-{
-    return backing ? static_cast<const MemStore*>(backing) : static_cast<const MemStore*>(this);
-}
-
-bool RegionStore::tracks_writes() const { return backing != nullptr; }
-
-Result<PageWriteGuard> RegionStore::begin_write(u64 index)
-{
-    return backing ? backing->begin_write(index) : Result<PageWriteGuard>(PageWriteGuard());
-}
-
-Result<void> RegionStore::write_back(u64 first, u64 end)
-{
-    return backing ? backing->write_back(first, end) : Result<void>();
-}
-
-u64 RegionStore::dirty_pages(u64 first, u64 end) { return backing ? backing->dirty_pages(first, end) : 0; }
-
-bool RegionStore::with_dirty_state(u64 index, DirtyCheck check, void* context)
-{
-    return backing ? backing->with_dirty_state(index, check, context) : check(true, context);
-}
-
-u64 RegionStore::resident() const { return backing ? backing->resident_pages() : resident_pages(); }
-
-void RegionStore::release()
-{
-    if (backing)
-        backing->unref();
-    PageCacheStore::release(); // frees this
-}
 
 // ---- shm_open_file -----------------------------------------------------------------
 
@@ -207,12 +166,12 @@ Result<long> sys_shm_open_file(const SyscallArgs& args)
     ShmOpenArgs open = TRY(shm_open_args(args, 2));
     int mode = open.oflag & O_ACCMODE;
     File* source = TRY(fd_get(args.as_int(1)));
-    if (source->kind != FileKind::Inode)
+    Inode* ip = file_inode(source);
+    if (!ip)
         return Error(ERR_INVAL); // pipes, devices and region handles have no file to back a region
     // The handle's rights may not exceed the descriptor's.
     if (!source->readable || (mode == O_RDWR && !source->writable))
         return Error(ERR_ACCESS);
-    Inode* ip = source->inode;
     inode_lock(ip);
     u16 type = ip->type;
     inode_unlock(ip);

@@ -1,13 +1,14 @@
 /*
- * The handle interface (DESIGN.md 5.2): shm_open, shm_unlink, ftruncate,
- * and what the file layer and mmap need to know about shared-region
- * descriptors.
+ * The handle interface (DESIGN.md 5.2): shm_open and shm_unlink, and the
+ * operations of a region's descriptors (g_shm_file_ops): fstat, ftruncate
+ * (through the file layer's sys_ftruncate), mmap and the last close.
  *
  * A descriptor's rights come from its open mode and can only shrink: a
  * non-creator opener may not exceed the region's creation-time ceiling,
  * and a view may not exceed its descriptor's rights (the view's max_prot
  * keeps mprotect from upgrading it later).
  */
+#include "../console/printk.h"
 #include "../fs/file.h"
 #include "../mm/address_space.h"
 #include "../mm/uaccess.h"
@@ -43,7 +44,6 @@ Result<RegionRef> open_or_create(StringView name, int oflag, u64 size, u32 ceili
     return move(r);
 }
 
-SharedRegion* region_of_file(File* f) { return f->kind == FileKind::SharedRegion ? f->region : nullptr; }
 } // namespace
 
 Result<long> sys_shm_open(const SyscallArgs& args)
@@ -68,11 +68,16 @@ Result<long> sys_shm_unlink(const SyscallArgs& args)
     return 0;
 }
 
+// ---- the operations of a handle (FileOps, fs/file.h) -----------------------
+
 namespace {
+SharedRegion* region_of(File* f) { return static_cast<SharedRegion*>(f->object); }
+
 // True if some view of r covers a page at or above `first_page`. Caller
 // holds g_shm_lock.
 bool view_covers_from(SharedRegion* r, u64 first_page)
 {
+    kassert(g_shm_lock.is_held());
     for (ListNode* n = r->views_list.next; n != &r->views_list; n = n->next) {
         MemRegion* v = container_of(n, MemRegion, store_link);
         if ((v->store_offset + v->length()) / PAGE_SIZE > first_page)
@@ -80,31 +85,22 @@ bool view_covers_from(SharedRegion* r, u64 first_page)
     }
     return false;
 }
-} // namespace
 
-Result<long> sys_ftruncate(const SyscallArgs& args)
+// ftruncate: grows the region (charged to the quota now, so a first touch
+// never fails for lack of it) or shrinks it, unless a view covers the cut
+// part (ERR_BUSY).
+Result<void> resize_region(File* f, u64 size)
 {
-    File* f = TRY(fd_get(args.as_int(0)));
-    u64 size = args[1];
-    if (f->kind == FileKind::Inode) {
-        TRY(file_truncate(f, size)); // a regular file (docs/mmap.md)
-        return 0;
-    }
-    SharedRegion* r = region_of_file(f);
-    if (!r)
-        return Error(ERR_INVAL); // pipes and devices have no size to set
+    SharedRegion* r = region_of(f);
     if (!f->writable)
         return Error(ERR_ACCESS);
     if (size > SHM_MAX_REGION_SIZE)
         return Error(ERR_INVAL);
-    if (r->file) {
-        TRY(shm_file_region_resize(r, size));
-        return 0;
-    }
+    if (r->file)
+        return shm_file_region_resize(r, size);
     u64 new_size = page_round_up(size);
     SpinlockGuard guard(g_shm_lock);
     if (new_size > r->size) {
-        // Charged now, so a first touch never fails for lack of quota.
         TRY(shm_quota_charge_locked(new_size - r->size));
         r->quota_bytes += new_size - r->size;
     } else if (new_size < r->size) {
@@ -115,18 +111,12 @@ Result<long> sys_ftruncate(const SyscallArgs& args)
     }
     TRY(r->store->resize(new_size / PAGE_SIZE));
     r->size = new_size;
-    return 0;
+    return {};
 }
 
-// ---- what the file layer and mmap call ------------------------------------
-
-void shm_finish_mapping(MemRegion* shape) { shm_end_mapping(static_cast<RegionStore*>(shape->store)->region); }
-
-void shm_file_release(File* f) { shm_handle_closed(f->region); }
-
-void shm_file_stat(File* f, struct stat* st)
+void stat_region(File* f, struct stat* st)
 {
-    SharedRegion* r = f->region;
+    SharedRegion* r = region_of(f);
     *st = {};
     st->type = T_SHM;
     st->nlink = 1;
@@ -134,16 +124,17 @@ void shm_file_stat(File* f, struct stat* st)
     st->size = r->size;
 }
 
-Result<void> shm_prepare_mapping(File* f, u64 offset, u64 length, u32 prot, bool shared, MemRegion* shape)
+// mmap of a handle: a view of the region's store.
+Result<void> prepare_mapping(File* f, u64 offset, u64 length, u32 prot, MemRegion* shape)
 {
-    SharedRegion* r = f->region;
+    SharedRegion* r = region_of(f);
     u64 end;
     if (!is_aligned(offset, PAGE_SIZE) || add_overflows(offset, length, &end))
         return Error(ERR_INVAL);
     // A shared view writes the region: only through a writable handle. A
     // private view's writes stay private, as POSIX allows.
     u32 max_prot = PROT_READ | PROT_EXEC;
-    if (f->writable || !shared)
+    if (f->writable || !shape->shared)
         max_prot |= PROT_WRITE;
     if (prot & ~max_prot)
         return Error(ERR_ACCESS);
@@ -151,7 +142,7 @@ Result<void> shm_prepare_mapping(File* f, u64 offset, u64 length, u32 prot, bool
         SpinlockGuard guard(g_shm_lock);
         if (end > r->size)
             return Error(ERR_INVAL);
-        // Until the view exists (shm_finish_mapping), a shrinking ftruncate
+        // Until the view exists (finish_mapping), a shrinking ftruncate
         // must not cut what it will cover.
         shm_begin_mapping_locked(r);
     }
@@ -162,3 +153,24 @@ Result<void> shm_prepare_mapping(File* f, u64 offset, u64 length, u32 prot, bool
     r->store->ref();
     return {};
 }
+
+// After mmap added (or failed to add) the view prepare_mapping prepared.
+void finish_mapping(MemRegion* shape) { shm_end_mapping(static_cast<RegionStore*>(shape->store)->region); }
+
+// The handle's last close drops its reference on the region.
+void release_handle(File* f) { shm_handle_closed(region_of(f)); }
+} // namespace
+
+// A handle is not read or written (ERR_INVAL: map it instead) and has no
+// position.
+const FileOps g_shm_file_ops = {
+    .read = nullptr,
+    .write = nullptr,
+    .stat = stat_region,
+    .seek = nullptr,
+    .truncate = resize_region,
+    .getdents = nullptr,
+    .prepare_mapping = prepare_mapping,
+    .finish_mapping = finish_mapping,
+    .release = release_handle,
+};

@@ -61,7 +61,7 @@ Result<long> sys_shm_list(const SyscallArgs& args)
                 struct shm_info& info = w->records[(*w->count)++];
                 memcpy(info.name, r->entry.name, r->entry.length + 1);
                 info.size = r->size;
-                info.resident_pages = r->store->resident();
+                info.resident_pages = r->store->resident_pages();
                 info.handles = r->handles;
                 info.views = r->views;
                 info.flags = (r->persistent ? SHM_INFO_PERSIST : 0) |
