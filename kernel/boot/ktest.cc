@@ -74,16 +74,20 @@ void page_storm(int cpu)
             free_pages(pa);
 }
 
-void test_page_storm()
+// Runs `storm` on every hart at once; passes if nothing it allocated was
+// corrupted (g_errors) and every page came back.
+void run_storm(const char* name, const char* what, void (*storm)(int cpu))
 {
     u64 before = free_page_count();
     g_errors.store(0);
-    run_on_every_cpu(page_storm);
+    run_on_every_cpu(storm);
     u64 after = free_page_count();
     char reason[96];
-    snprintf_k(reason, sizeof reason, "%d corrupted blocks, free pages %lu -> %lu", g_errors.load(), before, after);
-    report("ktest_page_alloc_storm", g_errors.load() == 0 && before == after, reason);
+    snprintf_k(reason, sizeof reason, "%d corrupted %s, free pages %lu -> %lu", g_errors.load(), what, before, after);
+    report(name, g_errors.load() == 0 && before == after, reason);
 }
+
+void test_page_storm() { run_storm("ktest_page_alloc_storm", "blocks", page_storm); }
 
 // ---- kmalloc storm ------------------------------------------------------------
 
@@ -117,16 +121,7 @@ void kmalloc_storm(int cpu)
         kfree(p);
 }
 
-void test_kmalloc_storm()
-{
-    u64 before = free_page_count();
-    g_errors.store(0);
-    run_on_every_cpu(kmalloc_storm);
-    u64 after = free_page_count();
-    char reason[96];
-    snprintf_k(reason, sizeof reason, "%d corrupted objects, free pages %lu -> %lu", g_errors.load(), before, after);
-    report("ktest_kmalloc_storm", g_errors.load() == 0 && before == after, reason);
-}
+void test_kmalloc_storm() { run_storm("ktest_kmalloc_storm", "objects", kmalloc_storm); }
 
 // ---- spin lock counter --------------------------------------------------------
 

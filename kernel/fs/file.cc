@@ -397,18 +397,8 @@ const FileOps g_inode_file_ops = {
     .truncate = truncate_inode_file,
     .getdents = read_directory,
     .prepare_mapping = prepare_file_mapping, // kernel/mm/fd_mapping.cc
-    .finish_mapping = nullptr,
     .release = release_inode_file,
 };
 
-const FileOps g_device_file_ops = {
-    .read = read_device,
-    .write = write_device,
-    .stat = stat_inode_file,
-    .seek = nullptr,
-    .truncate = nullptr,
-    .getdents = nullptr,
-    .prepare_mapping = nullptr, // devices are not mappable
-    .finish_mapping = nullptr,
-    .release = release_inode_file,
-};
+const FileOps g_device_file_ops = {.read = read_device, .write = write_device, .stat = stat_inode_file,
+                                   .release = release_inode_file};

@@ -21,23 +21,24 @@ struct MemRegion;
 struct stat;
 
 // What the system calls on a descriptor do, for one kind of open file. An
-// operation left null answers ERR_INVAL (getdents: ERR_NOTDIR); the
-// rights checks common to every kind (a read needs a readable descriptor)
-// happen before the operation is called.
+// operation left out answers ERR_INVAL (getdents: ERR_NOTDIR; pipes and
+// devices, for example, are not mappable); the rights checks common to
+// every kind (a read needs a readable descriptor) happen before the
+// operation is called.
 struct FileOps {
-    Result<size_t> (*read)(File* f, u64 user_buf, size_t n);
-    Result<size_t> (*write)(File* f, u64 user_buf, size_t n);
-    void (*stat)(File* f, struct stat* out);
-    Result<u64> (*seek)(File* f, i64 offset, int whence);
-    Result<void> (*truncate)(File* f, u64 size);
-    Result<size_t> (*getdents)(File* f, u64 user_entries, size_t max);
+    Result<size_t> (*read)(File* f, u64 user_buf, size_t n) = nullptr;
+    Result<size_t> (*write)(File* f, u64 user_buf, size_t n) = nullptr;
+    void (*stat)(File* f, struct stat* out) = nullptr;
+    Result<u64> (*seek)(File* f, i64 offset, int whence) = nullptr;
+    Result<void> (*truncate)(File* f, u64 size) = nullptr;
+    Result<size_t> (*getdents)(File* f, u64 user_entries, size_t max) = nullptr;
     // mmap: fills in the view's store and rights (shape->shared and prot
     // are the caller's request); finish_mapping, if set, is called once
     // the view has been added, or has failed to be.
-    Result<void> (*prepare_mapping)(File* f, u64 offset, u64 length, u32 prot, MemRegion* shape);
-    void (*finish_mapping)(MemRegion* shape);
+    Result<void> (*prepare_mapping)(File* f, u64 offset, u64 length, u32 prot, MemRegion* shape) = nullptr;
+    void (*finish_mapping)(MemRegion* shape) = nullptr;
     // The last close: let go of what is behind the file.
-    void (*release)(File* f);
+    void (*release)(File* f) = nullptr;
 };
 
 // Rights a descriptor carries; they can only shrink (dup keeps them).

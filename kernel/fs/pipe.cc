@@ -218,14 +218,4 @@ void stat_pipe(File* f, struct stat* out)
 }
 } // namespace
 
-const FileOps g_pipe_file_ops = {
-    .read = read_pipe,
-    .write = write_pipe,
-    .stat = stat_pipe,
-    .seek = nullptr,
-    .truncate = nullptr,
-    .getdents = nullptr,
-    .prepare_mapping = nullptr, // pipes are not mappable
-    .finish_mapping = nullptr,
-    .release = close_end,
-};
+const FileOps g_pipe_file_ops = {.read = read_pipe, .write = write_pipe, .stat = stat_pipe, .release = close_end};

@@ -129,6 +129,39 @@ bool AddressSpace::range_is_free(vaddr_t start, u64 length)
     return true;
 }
 
+namespace {
+// What `to` views, as `from` does `skip` bytes further in: its rights, its
+// kind, its store or file and where in it.
+void copy_source(MemRegion* to, const MemRegion& from, u64 skip)
+{
+    to->prot = from.prot;
+    to->max_prot = from.max_prot;
+    to->shared = from.shared;
+    to->kind = from.kind;
+    to->store = from.store;
+    to->store_offset = from.store_offset + skip;
+    to->file = from.file;
+    to->file_offset = from.file_offset + skip;
+    to->file_bytes = from.file_bytes > skip ? from.file_bytes - skip : 0;
+}
+
+// A region that copies another's source takes references of its own.
+void take_source_references(MemRegion* r)
+{
+    if (r->store)
+        r->store->ref();
+    if (r->file)
+        MUST(fs_program_ref(r->file)); // the other region's reference already keeps writers out
+}
+} // namespace
+
+void AddressSpace::attach(MemRegion* r)
+{
+    insert_sorted(r);
+    if (r->store)
+        r->store->on_view_added(this, r);
+}
+
 void AddressSpace::insert_sorted(MemRegion* region)
 {
     assert_locked();
@@ -180,20 +213,10 @@ Result<MemRegion*> AddressSpace::add_region(vaddr_t hint, u64 length, bool fixed
         return Error(ERR_NOMEM);
     r->start = start;
     r->end = start + length;
-    r->prot = shape.prot;
-    r->max_prot = shape.max_prot;
-    r->shared = shape.shared;
-    r->kind = shape.kind;
-    r->store = shape.store;
-    r->store_offset = shape.store_offset;
-    r->file = shape.file;
-    r->file_offset = shape.file_offset;
-    r->file_bytes = shape.file_bytes;
+    copy_source(r, shape, 0); // the shape's references become the region's
     r->space = this;
     r->mapping_id = m_next_mapping_id++;
-    insert_sorted(r);
-    if (r->store)
-        r->store->on_view_added(this, r);
+    attach(r);
     return r;
 }
 
@@ -274,45 +297,36 @@ Result<MemRegion*> AddressSpace::split(MemRegion* r, vaddr_t at)
     u64 delta = at - r->start;
     upper->start = at;
     upper->end = r->end;
-    upper->prot = r->prot;
-    upper->max_prot = r->max_prot;
-    upper->shared = r->shared;
-    upper->kind = r->kind;
-    upper->store = r->store;
-    upper->store_offset = r->store_offset + delta;
-    upper->file = r->file;
-    upper->file_offset = r->file_offset + delta;
-    upper->file_bytes = r->file_bytes > delta ? r->file_bytes - delta : 0;
+    copy_source(upper, *r, delta);
     upper->space = this;
     upper->mapping_id = r->mapping_id;
-    if (upper->store)
-        upper->store->ref();
-    if (upper->file)
-        MUST(fs_program_ref(upper->file)); // r's reference already keeps writers out
-    insert_sorted(upper);
+    take_source_references(upper);
     // The store learns of the upper piece before r shrinks, so a file
     // store's write-back, which walks its views from another process,
     // never finds a page of the view covered by neither piece.
-    if (upper->store)
-        upper->store->on_view_added(this, upper);
+    attach(upper);
     r->end = at;
     r->file_bytes = min(r->file_bytes, delta);
     return upper;
+}
+
+Result<void> AddressSpace::split_at_edges(vaddr_t start, vaddr_t end)
+{
+    assert_locked();
+    const vaddr_t edges[] = {start, end};
+    for (vaddr_t at : edges) {
+        MemRegion* r = find_region(at);
+        if (r && r->start != at)
+            TRY(split(r, at));
+    }
+    return {};
 }
 
 Result<void> AddressSpace::remove_range(vaddr_t start, u64 length)
 {
     assert_locked();
     vaddr_t end = start + length;
-    // Split at the edges first, so every region is wholly in or out.
-    for (MemRegion* r = m_regions.front(); r; r = m_regions.next(r)) {
-        if (r->contains(start) && r->start != start)
-            TRY(split(r, start));
-    }
-    for (MemRegion* r = m_regions.front(); r; r = m_regions.next(r)) {
-        if (r->contains(end) && r->start != end)
-            TRY(split(r, end));
-    }
+    TRY(split_at_edges(start, end));
     MemRegion* r = m_regions.front();
     while (r) {
         MemRegion* next = m_regions.next(r);
@@ -369,14 +383,7 @@ Result<void> AddressSpace::protect_range(vaddr_t start, u64 length, u32 prot)
     for (MemRegion* r : m_regions)
         if (r->start < end && start < r->end && (prot & ~r->max_prot))
             return Error(ERR_ACCESS);
-    for (MemRegion* r = m_regions.front(); r; r = m_regions.next(r)) {
-        if (r->contains(start) && r->start != start)
-            TRY(split(r, start));
-    }
-    for (MemRegion* r = m_regions.front(); r; r = m_regions.next(r)) {
-        if (r->contains(end) && r->start != end)
-            TRY(split(r, end));
-    }
+    TRY(split_at_edges(start, end));
     for (MemRegion* r : m_regions) {
         if (r->start < start || r->end > end)
             continue;
@@ -508,24 +515,11 @@ Result<AddressSpace*> AddressSpace::fork_copy()
         }
         copy->start = r->start;
         copy->end = r->end;
-        copy->prot = r->prot;
-        copy->max_prot = r->max_prot;
-        copy->shared = r->shared;
-        copy->kind = r->kind;
-        copy->store = r->store;
-        copy->store_offset = r->store_offset;
-        copy->file = r->file;
-        copy->file_offset = r->file_offset;
-        copy->file_bytes = r->file_bytes;
+        copy_source(copy, *r, 0);
         copy->space = child;
         copy->mapping_id = r->mapping_id;
-        if (copy->store)
-            copy->store->ref();
-        if (copy->file)
-            MUST(fs_program_ref(copy->file)); // as r's does
-        child->insert_sorted(copy);
-        if (copy->store)
-            copy->store->on_view_added(child, copy);
+        take_source_references(copy);
+        child->attach(copy);
         ForkContext ctx{child, r, false, 0, r->tracks_writes()};
         m_table.update_mappings(r->start, r->end, fork_one, &ctx);
         child->m_resident += ctx.copied;

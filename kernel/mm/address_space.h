@@ -146,8 +146,13 @@ private:
     Result<void> break_cow(MemRegion* r, vaddr_t page, paddr_t old);
     void unmap_pages(vaddr_t start, vaddr_t end);
     Result<MemRegion*> split(MemRegion* r, vaddr_t at);
+    // Splits the regions that straddle start or end, so that every region
+    // is wholly inside [start, end) or wholly outside it.
+    Result<void> split_at_edges(vaddr_t start, vaddr_t end);
     Result<void> grow_heap(vaddr_t old_end, vaddr_t new_end);
     Result<void> shrink_heap(vaddr_t new_end, vaddr_t old_end);
+    // Puts r on the list and tells its store of the new view.
+    void attach(MemRegion* r);
     void insert_sorted(MemRegion* r);
     Result<vaddr_t> find_free(u64 length);
     void release_region(MemRegion* r);
@@ -164,3 +169,23 @@ private:
 };
 
 u32 prot_to_perms(u32 prot);
+
+// A pin (AddressSpace::get) held for as long as the holder lives: a space
+// that introspection reads stays valid should its process exit meanwhile.
+class [[nodiscard]] SpacePin {
+public:
+    explicit SpacePin(AddressSpace* pinned) : m_space(pinned) {}
+    ~SpacePin()
+    {
+        if (m_space)
+            m_space->put();
+    }
+    SpacePin(SpacePin&& other) : m_space(other.m_space) { other.m_space = nullptr; }
+    SpacePin(const SpacePin&) = delete;
+    SpacePin& operator=(const SpacePin&) = delete;
+    AddressSpace* operator->() const { return m_space; }
+    explicit operator bool() const { return m_space != nullptr; }
+
+private:
+    AddressSpace* m_space;
+};

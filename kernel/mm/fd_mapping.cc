@@ -6,10 +6,11 @@
  * through its page cache (file_store.h), shared views see and change the
  * file, private views copy a page on their first write to it.
  *
- * Rights of a file view: any view needs a readable descriptor; a shared
- * view may be writable only through a writable one; a private view may
- * always be written (its writes are its own). max_prot keeps mprotect from
- * going further later. All ERR_ACCESS.
+ * Rights of a view of a descriptor (a file's, or a shared region's
+ * handle): any view needs a readable descriptor; a shared view may be
+ * writable only through a writable one; a private view may always be
+ * written (its writes are its own). max_prot keeps mprotect from going
+ * further later. All ERR_ACCESS.
  */
 #include "../fs/file.h"
 #include "../fs/inode.h"
@@ -18,15 +19,21 @@
 #include "mmap_sources.h"
 #include "../proc/proc.h"
 
-Result<void> prepare_file_mapping(File* f, u64 offset, u64 length, u32 prot, MemRegion* shape)
+Result<u32> view_rights(const File* f, bool shared, u32 prot)
 {
     if (!f->readable)
         return Error(ERR_ACCESS);
     u32 max_prot = PROT_READ | PROT_EXEC;
-    if (f->writable || !shape->shared)
+    if (f->writable || !shared)
         max_prot |= PROT_WRITE;
     if (prot & ~max_prot)
         return Error(ERR_ACCESS);
+    return max_prot;
+}
+
+Result<void> prepare_file_mapping(File* f, u64 offset, u64 length, u32 prot, MemRegion* shape)
+{
+    u32 max_prot = TRY(view_rights(f, shape->shared, prot));
     u64 end;
     if (add_overflows(offset, length, &end) || end > FS_MAX_FILE_SIZE)
         return Error(ERR_INVAL);

@@ -46,6 +46,7 @@
 #include "../sync/spinlock.h"
 #include "address_space.h"
 #include "mem_store.h"
+#include "page_index.h"
 
 struct Inode;
 
@@ -100,7 +101,6 @@ protected:
 
 private:
     void end_write() override;
-    static constexpr u64 LEAF_ENTRIES = PAGE_SIZE / sizeof(u64);
     static constexpr u64 DIRTY = 1; // in a cache entry: physical address | DIRTY
 
     void assert_locked() const;
@@ -130,8 +130,7 @@ private:
     u32 m_inum;                    // its number, for messages
     mutable Spinlock m_lock{"file_store", LockRank::FileStore};
     u64 m_size = 0;                // the file's size in bytes, as the cache knows it
-    u64** m_leaves = nullptr;      // m_leaf_count leaves of LEAF_ENTRIES entries
-    u64 m_leaf_count = 0;
+    PageIndex m_index;             // page number -> physical address | DIRTY; grows with use
     Atomic<u64> m_resident{0};
     IntrusiveList<MemRegion, &MemRegion::file_link> m_views;
 };

@@ -22,6 +22,10 @@ Result<MemStore*> create_anonymous_store(u64 pages);
 using MappingFinisher = void (*)(MemRegion* shape);
 Result<void> prepare_fd_mapping(int fd, u64 offset, u64 length, u32 prot, MemRegion* shape,
                                 MappingFinisher* finish);
+// The rights a view of descriptor f may ever have (its max_prot): read and
+// execute, and write unless the view is shared and the descriptor not
+// writable. ERR_ACCESS if f is not readable or prot asks for more.
+Result<u32> view_rights(const File* f, bool shared, u32 prot);
 // A regular file's FileOps::prepare_mapping: a view of its page cache.
 Result<void> prepare_file_mapping(File* f, u64 offset, u64 length, u32 prot, MemRegion* shape);
 // Writes back the dirty pages of shared file views in the range (msync).

@@ -98,15 +98,13 @@ Result<long> sys_vm_pagetable(const SyscallArgs& args)
     if (flags == 0)
         flags = PT_USER_HALF;
     max = min(max, MAX_RECORDS);
-    AddressSpace* as = TRY(pin_address_space(pid));
+    SpacePin as(TRY(pin_address_space(pid)));
     if (!as)
         return 0;
-    auto* records = static_cast<struct pt_range*>(kzalloc(sizeof(struct pt_range) * size_t(max ? max : 1)));
-    if (!records) {
-        as->put();
+    KernelArray<struct pt_range> records{size_t(max)};
+    if (!records.ok())
         return Error(ERR_NOMEM);
-    }
-    Walk walk{records, max, skip};
+    Walk walk{records.data(), max, skip};
     {
         SleepLockGuard guard(as->lock());
         if (flags & PT_USER_HALF)
@@ -115,9 +113,6 @@ Result<long> sys_vm_pagetable(const SyscallArgs& args)
             as->page_table().for_each_entry(PageTable::Half::Kernel, visit, &walk);
         flush(walk);
     }
-    as->put();
-    auto copied = copy_to_user(args[1], records, sizeof(struct pt_range) * size_t(walk.count));
-    kfree(records);
-    TRY(copied);
+    TRY(copy_to_user(args[1], records.data(), records.bytes(size_t(walk.count))));
     return walk.count;
 }

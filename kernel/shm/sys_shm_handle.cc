@@ -11,6 +11,7 @@
 #include "../console/printk.h"
 #include "../fs/file.h"
 #include "../mm/address_space.h"
+#include "../mm/mmap_sources.h"
 #include "../mm/uaccess.h"
 #include "../proc/proc.h"
 #include "../trap/syscall.h"
@@ -133,11 +134,7 @@ Result<void> prepare_mapping(File* f, u64 offset, u64 length, u32 prot, MemRegio
         return Error(ERR_INVAL);
     // A shared view writes the region: only through a writable handle. A
     // private view's writes stay private, as POSIX allows.
-    u32 max_prot = PROT_READ | PROT_EXEC;
-    if (f->writable || !shape->shared)
-        max_prot |= PROT_WRITE;
-    if (prot & ~max_prot)
-        return Error(ERR_ACCESS);
+    u32 max_prot = TRY(view_rights(f, shape->shared, prot));
     {
         SpinlockGuard guard(g_shm_lock);
         if (end > r->size)
@@ -163,14 +160,5 @@ void release_handle(File* f) { shm_handle_closed(region_of(f)); }
 
 // A handle is not read or written (ERR_INVAL: map it instead) and has no
 // position.
-const FileOps g_shm_file_ops = {
-    .read = nullptr,
-    .write = nullptr,
-    .stat = stat_region,
-    .seek = nullptr,
-    .truncate = resize_region,
-    .getdents = nullptr,
-    .prepare_mapping = prepare_mapping,
-    .finish_mapping = finish_mapping,
-    .release = release_handle,
-};
+const FileOps g_shm_file_ops = {.stat = stat_region, .truncate = resize_region, .prepare_mapping = prepare_mapping,
+                                .finish_mapping = finish_mapping, .release = release_handle};

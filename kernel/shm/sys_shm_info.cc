@@ -41,8 +41,8 @@ Result<long> sys_shm_list(const SyscallArgs& args)
     if (max < 0 || skip < 0)
         return Error(ERR_INVAL);
     max = min(max, MAX_RECORDS);
-    auto* records = static_cast<struct shm_info*>(kzalloc(sizeof(struct shm_info) * size_t(max ? max : 1)));
-    if (!records)
+    KernelArray<struct shm_info> records{size_t(max)};
+    if (!records.ok())
         return Error(ERR_NOMEM);
     int count = 0, seen = 0;
     {
@@ -50,7 +50,7 @@ Result<long> sys_shm_list(const SyscallArgs& args)
         struct Walk {
             struct shm_info* records;
             int max, skip, *count, *seen;
-        } walk{records, max, skip, &count, &seen};
+        } walk{records.data(), max, skip, &count, &seen};
         shm_for_each_locked(
             [](SharedRegion* r, void* ctx) {
                 auto* w = static_cast<Walk*>(ctx);
@@ -74,9 +74,7 @@ Result<long> sys_shm_list(const SyscallArgs& args)
             },
             &walk);
     }
-    auto copied = copy_to_user(args[0], records, sizeof(struct shm_info) * size_t(count));
-    kfree(records);
-    TRY(copied);
+    TRY(copy_to_user(args[0], records.data(), records.bytes(size_t(count))));
     return count;
 }
 
@@ -88,14 +86,12 @@ Result<long> sys_shm_maps(const SyscallArgs& args)
     if (max < 0)
         return Error(ERR_INVAL);
     max = min(max, MAX_RECORDS);
-    AddressSpace* as = TRY(pin_address_space(pid)); // valid even if the process exits meanwhile
+    SpacePin as(TRY(pin_address_space(pid))); // valid even if the process exits meanwhile
     if (!as)
         return 0;
-    auto* records = static_cast<struct map_info*>(kzalloc(sizeof(struct map_info) * size_t(max ? max : 1)));
-    if (!records) {
-        as->put();
+    KernelArray<struct map_info> records{size_t(max)};
+    if (!records.ok())
         return Error(ERR_NOMEM);
-    }
     int count = 0;
     {
         SleepLockGuard guard(as->lock());
@@ -126,9 +122,6 @@ Result<long> sys_shm_maps(const SyscallArgs& args)
             }
         }
     }
-    as->put();
-    auto copied = copy_to_user(args[1], records, sizeof(struct map_info) * size_t(count));
-    kfree(records);
-    TRY(copied);
+    TRY(copy_to_user(args[1], records.data(), records.bytes(size_t(count))));
     return count;
 }
