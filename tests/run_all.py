@@ -56,6 +56,12 @@ from run_qemu import Case, QemuConfig, RunResult  # noqa: E402
 
 REPO = run_qemu.REPO
 HOST_BINARY = "build/host/unit_tests"
+# The host test binaries: (label, binary, log name). The VM tests run the
+# memory code against a fake MMU (tests/host/vm/).
+HOST_BINARIES = [
+    ("host unit tests", HOST_BINARY, "host"),
+    ("host VM tests", "build/host/vm_tests", "host-vm"),
+]
 USER_BIN_DIR = "build/u/bin"
 MAX_PARALLEL_QEMU = 2
 
@@ -384,13 +390,13 @@ def _tail(text: str, n: int = 12) -> str:
 
 
 def run_host_tests(binary: str = HOST_BINARY, timeout: float = 180.0, log_dir: str = "build/test-logs",
-                   on_case=None) -> RunResult:
-    """Runs the doctest binary; one Case per test case. The output goes to
-    build/test-logs/host.log."""
-    result = RunResult(name="host")
+                   on_case=None, name: str = "host") -> RunResult:
+    """Runs a doctest binary; one Case per test case. The output goes to
+    build/test-logs/<name>.log."""
+    result = RunResult(name=name)
     started = time.monotonic()
     os.makedirs(log_dir, exist_ok=True)
-    result.log = os.path.join(log_dir, "host.log")
+    result.log = os.path.join(log_dir, f"{name}.log")
     if not os.path.exists(binary):
         result.problem = f"{binary} not built (make host-tests-build)"
         result.cases.append(Case("host", False, result.problem))
@@ -677,11 +683,12 @@ def main(argv=None) -> int:
         results.append(r)
 
     if not args.no_host and "host" not in args.build_failed:
-        out.line("host unit tests (build/host/unit_tests, ASan+UBSan)...")
-        r = run_host_tests(timeout=args.host_timeout)
-        labels[id(r)] = "host unit tests"
-        out.result("host unit tests", r)
-        results.append(r)
+        for label, binary, name in HOST_BINARIES:
+            out.line(f"{label} ({binary}, ASan+UBSan)...")
+            r = run_host_tests(binary, timeout=args.host_timeout, name=name)
+            labels[id(r)] = label
+            out.result(label, r)
+            results.append(r)
 
     skipped = []
     if not args.no_guest and "kernel" not in args.build_failed:
