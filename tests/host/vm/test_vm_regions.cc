@@ -269,3 +269,32 @@ TEST_CASE("vm: the checker catches bookkeeping bugs of the sbrk kind on the host
     CHECK(verdict().empty());
     (void)pa;
 }
+
+TEST_CASE("vm: regions are kept sorted; mmap fills the first hole that fits; MAP_FIXED never replaces")
+{
+    Session session;
+    Process* p = spawn();
+    const u64 m = USER_MMAP_BASE;
+    // Placed out of order with MAP_FIXED, then looked at in address order.
+    CHECK(mmap_anon(m + 8 * P, P, RW, MAP_PRIVATE | MAP_FIXED) == long(m + 8 * P));
+    CHECK(mmap_anon(m + 2 * P, 2 * P, RW, MAP_PRIVATE | MAP_FIXED) == long(m + 2 * P));
+    CHECK(mmap_anon(m + 5 * P, P, RW, MAP_PRIVATE | MAP_FIXED) == long(m + 5 * P));
+    check("fixed placements");
+    // The kernel's choice: the first hole big enough, in address order.
+    CHECK(mmap_anon(0, 2 * P, RW) == long(m));          // [0, 2) is free
+    CHECK(mmap_anon(0, 2 * P, RW) == long(m + 6 * P));  // [4, 5) is too small
+    CHECK(mmap_anon(0, P, RW) == long(m + 4 * P));      // but fits one page
+    CHECK(mmap_anon(0, P, RW) == long(m + 9 * P));
+    check("chosen placements");
+    Layout got = layout_in(m, m + 16 * P);
+    REQUIRE(got.size() == 7);
+    for (size_t i = 1; i < got.size(); i++)
+        CHECK(std::get<1>(got[i - 1]) <= std::get<0>(got[i]));
+    // Anything in the way refuses a fixed mapping, however little.
+    CHECK(mmap_anon(m + 7 * P, 2 * P, RW, MAP_PRIVATE | MAP_FIXED) == ERR_NOMEM);
+    CHECK(mmap_anon(m + 3, P, RW, MAP_PRIVATE | MAP_FIXED) == ERR_INVAL);
+    CHECK(mmap_anon(0x1000, P, RW, MAP_PRIVATE | MAP_FIXED) == ERR_INVAL); // below user space
+    CHECK(layout_in(m, m + 16 * P) == got);
+    check("refused placements");
+    (void)p;
+}

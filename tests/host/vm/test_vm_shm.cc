@@ -150,3 +150,30 @@ TEST_CASE("shm: handles: shm_open, mmap shared and private, ftruncate, unlink")
     CHECK(shm_quota_used() == P);
     check("unlinked and closed");
 }
+
+TEST_CASE("shm: fork shares a region's views (never copy-on-write) and counts them")
+{
+    Session session;
+    Process* parent = spawn();
+    CHECK(sys(sys_createSharedRegion, put_string("vm.family"), 2 * P, 0) == 0);
+    long v = create_mapping("vm.family");
+    REQUIRE(v > 0);
+    write<u32>(u64(v), 1);
+    Process* child = fork(parent);
+    check("fork with a view");
+    SharedRegion* r = region_named("vm.family");
+    REQUIRE(r);
+    CHECK(r->views == 2);
+    u32 perms = 0;
+    CHECK(mapped(child, u64(v), &perms) == mapped(parent, u64(v)));
+    CHECK((perms & PERM_WRITE) != 0); // shared: writable in both at once
+    run_as(child);
+    write<u32>(u64(v), 2);
+    run_as(parent);
+    CHECK(read<u32>(u64(v)) == 2);
+    exit(child);
+    CHECK(r->views == 1);
+    check("after the child");
+    CHECK(sys(sys_destroyMapping, put_string("vm.family"), u64(v)) == 0);
+    CHECK(sys(sys_destroySharedRegion, put_string("vm.family")) == 0);
+}
