@@ -153,7 +153,7 @@ Result<int> open_path(const char* path, int flags)
         // Refused (ERR_BUSY) while a mapping covers the file's pages.
         if (auto cut = inode_resize(ip, 0); cut.is_error()) {
             error = cut.error_code();
-            (void)fd_remove(fd);
+            MUST(fd_remove(fd)); // installed just above, in this single-threaded process
             file_close(f); // no operations yet: frees only the File
         }
     }

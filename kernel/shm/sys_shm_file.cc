@@ -234,7 +234,7 @@ Result<void> shm_file_region_resize(SharedRegion* r, u64 size)
     }
     if (grown.is_error()) {
         if (shrinking)
-            (void)set_region_size(r, old_size); // growing back is always allowed
+            MUST(set_region_size(r, old_size)); // growing back is always allowed
         return grown;
     }
     if (!shrinking)
