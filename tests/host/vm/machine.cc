@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "../fake_ram.h"
+#include "../mem_disk.h"
 #include "kernel/fs/block_device.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/fs.h"
@@ -23,31 +24,6 @@
 namespace {
 
 constexpr size_t RAM_BYTES = 64 * vm::MIB;
-
-// A disk in host memory for the root file system.
-class MemDisk final : public BlockDevice {
-public:
-    explicit MemDisk(std::vector<u8> image) : m_bytes(std::move(image)) {}
-    Result<void> read_block(u64 block, void* buffer) override
-    {
-        if (block >= block_count())
-            return Error(ERR_INVAL);
-        memcpy(buffer, &m_bytes[block * BLOCK_SIZE], BLOCK_SIZE);
-        return {};
-    }
-    Result<void> write_block(u64 block, const void* buffer) override
-    {
-        if (block >= block_count())
-            return Error(ERR_INVAL);
-        memcpy(&m_bytes[block * BLOCK_SIZE], buffer, BLOCK_SIZE);
-        return {};
-    }
-    u64 block_count() const override { return m_bytes.size() / BLOCK_SIZE; }
-    const char* name() const override { return "vm-memdisk"; }
-
-private:
-    std::vector<u8> m_bytes;
-};
 
 FakeRam* g_ram = nullptr; // lives as long as the binary: the kernel's state does
 MemDisk* g_disk = nullptr;
