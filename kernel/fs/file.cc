@@ -55,57 +55,6 @@ void file_close(File* f)
     destroy(f);
 }
 
-// ---- the entry points --------------------------------------------------------------
-
-Result<size_t> file_read(File* f, u64 user_buf, size_t n)
-{
-    if (!f->readable || !f->ops)
-        return Error(ERR_BADF);
-    if (!f->ops->read)
-        return Error(ERR_INVAL); // a shared region: map it instead
-    return f->ops->read(f, user_buf, n);
-}
-
-Result<size_t> file_write(File* f, u64 user_buf, size_t n)
-{
-    if (!f->writable || !f->ops)
-        return Error(ERR_BADF);
-    if (!f->ops->write)
-        return Error(ERR_INVAL);
-    return f->ops->write(f, user_buf, n);
-}
-
-Result<void> file_stat(File* f, struct stat* out)
-{
-    if (!f->ops || !f->ops->stat)
-        return Error(ERR_BADF);
-    f->ops->stat(f, out);
-    return {};
-}
-
-Result<u64> file_seek(File* f, i64 offset, int whence)
-{
-    if (!f->ops || !f->ops->seek)
-        return Error(ERR_INVAL); // pipes and devices have no position
-    return f->ops->seek(f, offset, whence);
-}
-
-Result<void> file_truncate(File* f, u64 size)
-{
-    if (!f->ops || !f->ops->truncate)
-        return Error(ERR_INVAL); // pipes and devices have no size to set
-    return f->ops->truncate(f, size);
-}
-
-Result<size_t> file_getdents(File* f, u64 user_entries, size_t max)
-{
-    if (!f->ops || !f->ops->getdents)
-        return Error(ERR_NOTDIR);
-    if (!f->readable)
-        return Error(ERR_BADF);
-    return f->ops->getdents(f, user_entries, max);
-}
-
 // ---- inode files: regular files and directories ----------------------------------
 
 namespace {

@@ -76,19 +76,62 @@ File* file_dup(File* f);
 // Drops one reference; the last one releases what is behind the file.
 void file_close(File* f);
 
-// The system calls on a descriptor: the common checks, then the file's
-// operation.
-Result<size_t> file_read(File* f, u64 user_buf, size_t n);
-Result<size_t> file_write(File* f, u64 user_buf, size_t n);
-Result<void> file_stat(File* f, struct stat* out);
-Result<u64> file_seek(File* f, i64 offset, int whence);
+// The system calls on a descriptor: the checks every kind shares, then the
+// file's operation. (Inline: read and write are on the hot paths of pipes
+// and files.)
+inline Result<size_t> file_read(File* f, u64 user_buf, size_t n)
+{
+    if (!f->readable || !f->ops)
+        return Error(ERR_BADF);
+    if (!f->ops->read)
+        return Error(ERR_INVAL); // a shared region: map it instead
+    return f->ops->read(f, user_buf, n);
+}
+
+inline Result<size_t> file_write(File* f, u64 user_buf, size_t n)
+{
+    if (!f->writable || !f->ops)
+        return Error(ERR_BADF);
+    if (!f->ops->write)
+        return Error(ERR_INVAL);
+    return f->ops->write(f, user_buf, n);
+}
+
+inline Result<void> file_stat(File* f, struct stat* out)
+{
+    if (!f->ops || !f->ops->stat)
+        return Error(ERR_BADF);
+    f->ops->stat(f, out);
+    return {};
+}
+
+inline Result<u64> file_seek(File* f, i64 offset, int whence)
+{
+    if (!f->ops || !f->ops->seek)
+        return Error(ERR_INVAL); // pipes and devices have no position
+    return f->ops->seek(f, offset, whence);
+}
+
 // ftruncate: a regular file's (inode_resize: ERR_ACCESS without write
 // rights, ERR_BUSY if shrinking would cut pages a mapping covers), or a
 // shared region's (docs/shm.md).
-Result<void> file_truncate(File* f, u64 size);
+inline Result<void> file_truncate(File* f, u64 size)
+{
+    if (!f->ops || !f->ops->truncate)
+        return Error(ERR_INVAL); // pipes and devices have no size to set
+    return f->ops->truncate(f, size);
+}
+
 // Fills up to max struct dirent at user_entries from a directory, from its
 // offset on; returns how many (0 at the end). ERR_NOTDIR for other files.
-Result<size_t> file_getdents(File* f, u64 user_entries, size_t max);
+inline Result<size_t> file_getdents(File* f, u64 user_entries, size_t max)
+{
+    if (!f->ops || !f->ops->getdents)
+        return Error(ERR_NOTDIR);
+    if (!f->readable)
+        return Error(ERR_BADF);
+    return f->ops->getdents(f, user_entries, max);
+}
 
 // Character devices (mknod majors): read and write move bytes between the
 // device and user memory.

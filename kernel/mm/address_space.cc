@@ -17,7 +17,7 @@
 #include "../fs/fs_glue.h"
 
 
-void AddressSpace::assert_locked() const { kassert(m_lock.is_held_by_current()); }
+void lock_rule_broken(const char* lock) { panic("called without holding %s, which it needs", lock); }
 
 bool MemRegion::tracks_writes() const { return shared && store && store->tracks_writes(); }
 

@@ -37,6 +37,9 @@
 class MemStore;
 struct Inode;
 
+// Panics: a function that needs `lock` was called without it.
+[[noreturn]] void lock_rule_broken(const char* lock);
+
 constexpr vaddr_t USER_BASE = 0x10000;
 constexpr vaddr_t USER_MMAP_BASE = 0x1000000000;   // 64 GiB
 constexpr vaddr_t USER_STACK_TOP = USER_VA_END - PAGE_SIZE;
@@ -140,7 +143,12 @@ struct AddressSpace {
 
 private:
     AddressSpace() : m_lock("address_space") {}
-    void assert_locked() const;
+    // Inline: the fault path asserts it on every fault.
+    void assert_locked() const
+    {
+        if (!m_lock.is_held_by_current())
+            lock_rule_broken(m_lock.name());
+    }
     Result<void> fault_locked(vaddr_t va, Access access);
     Result<void> map_new_page(MemRegion* r, vaddr_t page, Access access);
     Result<void> break_cow(MemRegion* r, vaddr_t page, paddr_t old);

@@ -10,7 +10,7 @@
 
 Result<PageCacheStore*> PageCacheStore::create(u64 pages, u64 max_pages)
 {
-    if (pages > max_pages || max_pages == 0)
+    if (pages > max_pages)
         return Error(ERR_INVAL);
     // The index comes with the first page: a region (or a shared mapping)
     // nobody touches costs no kernel memory beyond this object, however

@@ -15,7 +15,7 @@
 #include "mem_store.h"
 #include "page_index.h"
 
-class PageCacheStore final : public MemStore {
+class PageCacheStore : public MemStore {
 public:
     // A store of `pages` pages that may grow to max_pages.
     static Result<PageCacheStore*> create(u64 pages, u64 max_pages);

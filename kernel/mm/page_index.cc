@@ -6,7 +6,7 @@
 #include "../lib/kstring.h"
 #include "kmalloc.h"
 
-Result<u64*> PageIndex::make(u64 index)
+Result<u64*> PageIndex::make_leaf(u64 index)
 {
     u64 leaf_index = index / LEAF_ENTRIES;
     if (leaf_index >= m_top_count) {

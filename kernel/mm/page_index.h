@@ -43,7 +43,12 @@ public:
     }
     // The entry of page `index`, its leaf (and the top array) made if
     // missing. ERR_NOMEM; ERR_RANGE beyond a fixed index's reach.
-    Result<u64*> make(u64 index);
+    Result<u64*> make(u64 index)
+    {
+        if (u64* e = find(index))
+            return e; // the usual case, inline: a page fault's
+        return make_leaf(index);
+    }
 
     // The first page number of the leaf after the one holding `index`: where
     // a walk goes on when find() says a leaf is missing.
@@ -78,6 +83,7 @@ public:
     void destroy();
 
 private:
+    Result<u64*> make_leaf(u64 index);
     static void free_leaf(u64* leaf);
 
     u64** m_top = nullptr;  // m_top_count leaf pointers, or nullptr before the first make

@@ -1,52 +1,37 @@
 /*
- * RegionStore (see region_store.h): a region's views, counted on the
- * region, and the store its pages come from.
+ * RegionStore and FileRegionStore (see region_store.h): a region's views,
+ * counted on the region, and where its pages come from.
  *
- * Locks: on_view_added/removed take g_shm_lock (rank ShmTable), after the
- * pages' store has done its part (a file's store takes its own lock and may
- * write back, which sleeps). They are called with the viewing address
- * space's lock held.
+ * Locks: on_view_added/removed take g_shm_lock (rank ShmTable); a file's
+ * store does its part first (it takes its own lock, and may write back,
+ * which sleeps). They are called with the viewing address space's lock
+ * held.
  */
 #include "region_store.h"
 #include "../mm/address_space.h"
 #include "../mm/kmalloc.h"
-#include "../mm/page_cache_store.h"
 #include "shared_region.h"
 
 Result<RegionStore*> RegionStore::create(SharedRegion* r, u64 pages, u64 max_pages, MemStore* backing)
 {
-    PageCacheStore* own = nullptr;
-    if (!backing)
-        own = TRY(PageCacheStore::create(pages, max_pages));
-    RegionStore* store = make<RegionStore>(r, backing ? backing : own, own);
-    if (!store) {
-        if (own)
-            own->unref();
+    // The index of a cache of its own comes with its first page: a region
+    // nobody touches costs no kernel memory beyond this object.
+    RegionStore* store = backing ? make<FileRegionStore>(r, backing) : make<RegionStore>(r, pages, max_pages);
+    if (!store)
         return Error(ERR_NOMEM); // the caller still owns `backing`
-    }
     return store;
 }
 
-Result<void> RegionStore::resize(u64 pages)
+void RegionStore::on_view_added(AddressSpace*, MemRegion* view)
 {
-    if (!m_own)
-        return Error(ERR_INVAL);
-    return m_own->resize(pages);
-}
-
-void RegionStore::on_view_added(AddressSpace* as, MemRegion* view)
-{
-    m_pages->on_view_added(as, view); // a file's store tracks writes through it
     SpinlockGuard guard(g_shm_lock);
-    SharedRegion* r = region;
-    view->store_link.insert_before(&r->views_list);
-    r->views++;
-    r->refs++;
+    view->store_link.insert_before(&region->views_list);
+    region->views++;
+    region->refs++;
 }
 
 void RegionStore::on_view_removed(AddressSpace* as, MemRegion* view)
 {
-    m_pages->on_view_removed(as, view); // a file's store writes back what the view wrote
     SharedRegion* r = region;
     bool must_free = false;
     {
@@ -64,8 +49,20 @@ void RegionStore::on_view_removed(AddressSpace* as, MemRegion* view)
         shm_free(r);
 }
 
-void RegionStore::release()
+void FileRegionStore::on_view_added(AddressSpace* as, MemRegion* view)
 {
-    m_pages->unref();
-    ::destroy(this);
+    m_file->on_view_added(as, view); // the file tracks writes through it
+    RegionStore::on_view_added(as, view);
+}
+
+void FileRegionStore::on_view_removed(AddressSpace* as, MemRegion* view)
+{
+    m_file->on_view_removed(as, view); // writes back what the view wrote
+    RegionStore::on_view_removed(as, view);
+}
+
+void FileRegionStore::release()
+{
+    m_file->unref();
+    PageCacheStore::release(); // its own cache is empty; this frees the object
 }

@@ -25,7 +25,7 @@ public:
     StringView view() const { return StringView(m_name, m_length); }
 
 private:
-    char m_name[SHM_NAME_MAX + 1] = {};
+    char m_name[SHM_NAME_MAX + 1]; // filled by from_user up to its NUL
     size_t m_length = 0;
 };
 

@@ -85,11 +85,3 @@ void SleepLock::unlock()
     m_queue.wake_one();
 }
 
-// No lock needed: only the holder changes m_holder away from itself (its
-// unlock), and it becomes the caller only by the caller's own lock() or a
-// hand-over to the caller while it sleeps in lock(); so reading the caller
-// there is never stale, and reading anything else answers false either way.
-bool SleepLock::is_held_by_current() const
-{
-    return __atomic_load_n(&m_holder, __ATOMIC_RELAXED) == current_proc() && current_proc();
-}

@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include "../proc/proc.h"
 #include "wait_queue.h"
 
 struct Proc;
@@ -36,6 +37,20 @@ private:
 // Holds a sleep lock for the lifetime of the guard. unlock() and relock()
 // let it go for a while inside the scope (to call something that takes the
 // lock itself); the guard releases it at the end only if it holds it then.
+#ifndef TANDEM_HOST
+// No lock needed: only the holder changes m_holder away from itself (its
+// unlock), and it becomes the caller only by the caller's own lock() or a
+// hand-over to the caller while it sleeps in lock(); so reading the caller
+// there is never stale, and reading anything else answers false either way.
+// Inline, because the lock rules assert it on hot paths (the fault path);
+// the host tests' fakes define their own.
+inline bool SleepLock::is_held_by_current() const
+{
+    Proc* me = current_proc();
+    return me && __atomic_load_n(&m_holder, __ATOMIC_RELAXED) == me;
+}
+#endif
+
 class [[nodiscard]] SleepLockGuard {
 public:
     explicit SleepLockGuard(SleepLock& lock) : m_lock(lock) { m_lock.lock(); }

@@ -111,4 +111,3 @@ void Spinlock::unlock()
     pop_irq_off();
 }
 
-bool Spinlock::is_held() const { return m_locked.load(MemoryOrder::Relaxed) && m_owner == this_cpu(); }

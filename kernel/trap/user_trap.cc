@@ -14,18 +14,19 @@
 #include "../proc/proc.h"
 
 namespace {
-// Calls the handler and converts its Result, the one place where system
-// calls become the plain value or negative ERR_* code user space sees.
-long dispatch(u64 number, const SyscallArgs& args)
+// The handler's result as it is: each case is a tail call, so the handler
+// returns straight to run_syscall (under QEMU every return is a
+// translation-block lookup), which converts the result once.
+Result<long> dispatch(u64 number, const SyscallArgs& args)
 {
     switch (number) {
 #define DISPATCH_CASE(num, name) \
     case num:                    \
-        return syscall_return(sys_##name(args));
+        return sys_##name(args);
         SYSCALL_LIST(DISPATCH_CASE)
 #undef DISPATCH_CASE
     default:
-        return ERR_NOSYS;
+        return Error(ERR_NOSYS);
     }
 }
 
@@ -83,8 +84,10 @@ static bool is_tiny_syscall(u64 number)
     p->syscall_count.fetch_add(1, MemoryOrder::Relaxed);
     SyscallArgs args{{frame->syscall_arg(0), frame->syscall_arg(1), frame->syscall_arg(2), frame->syscall_arg(3),
                       frame->syscall_arg(4), frame->syscall_arg(5)}};
-    long result = dispatch(number, args);
-    // exec replaces the whole frame and reports argc through its result.
+    // The one place where a handler's Result becomes what user space sees:
+    // the value or the negative ERR_* code. exec replaces the whole frame
+    // and reports argc through its result.
+    long result = syscall_return(dispatch(number, args));
     frame->set_syscall_return(result);
     if (vm_check_enabled() && !tiny)
         vm_check_current(syscall_name(number), args[0]);

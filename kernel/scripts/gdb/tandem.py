@@ -301,16 +301,16 @@ def prot_string(prot):
     return "".join(c if prot & bit else "-" for c, bit in (("r", 1), ("w", 2), ("x", 4)))
 
 
-def region_resident_pages(store_ptr):
-    """Resident pages of a shared region's RegionStore (kernel/shm/region_store.h):
-    its own page cache's, or for a region over a file, the file's store's."""
-    if u64(store_ptr) == 0:
+def region_resident_pages(region):
+    """Resident pages of a shared region (kernel/shm/region_store.h): its own
+    page cache's, or for a region over a file, the file's store's."""
+    if u64(region["store"]) == 0:
         return 0
-    store = store_ptr.dereference()
-    if u64(store["m_own"]):
-        pages = store["m_own"].dereference()
+    if u64(region["file"]):
+        store = region["store"].cast(gdb.lookup_type("FileRegionStore").pointer()).dereference()
+        pages = store["m_file"].cast(gdb.lookup_type("FileStore").pointer()).dereference()
     else:
-        pages = store["m_pages"].cast(gdb.lookup_type("FileStore").pointer()).dereference()
+        pages = region["store"].dereference()
     return atomic(pages["m_resident"])
 
 
@@ -433,7 +433,7 @@ class TandemShm(TandemCommand):
                                            ("name-ref", r["name_ref"]), ("ro-ceiling", r["readonly_ceiling"]),
                                            ("file", u64(r["file"]) != 0), ("unlinked", not bool(r["linked"])))
                      if bool(on)]
-            resident = region_resident_pages(r["store"])
+            resident = region_resident_pages(r)
             owner = int(r["lock_owner_pid"])
             lock = "free"
             if owner:
