@@ -37,7 +37,11 @@ DEBIAN_PACKAGES := make g++ python3 g++-riscv64-linux-gnu gcc-riscv64-linux-gnu 
 
 # ---- kernel ----------------------------------------------------------------
 
-KERNEL_DIRS := riscv kernel kernel/lib kernel/mm kernel/sync kernel/drivers kernel/proc kernel/fs kernel/shm
+# The link order puts the system-call paths (shm, fs, trap, proc) together,
+# right after the trap entry: under QEMU a jump to code on another page
+# costs a lookup that a jump within the page does not (BENCHMARKS.md
+# create_destroy measures it).
+KERNEL_DIRS := riscv kernel/shm kernel/fs kernel/trap kernel/proc kernel/drivers kernel/sync kernel/mm kernel/lib kernel/cpu kernel/console kernel/board kernel/boot
 KERNEL_CC_SRCS := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.cc))
 KERNEL_S_SRCS := $(wildcard riscv/*.S)
 KERNEL_OBJS := $(patsubst %,$(B)/k/%.o,$(KERNEL_CC_SRCS) $(KERNEL_S_SRCS))

@@ -7,8 +7,8 @@
  * success, or 0x3333 | code << 16 for failure); otherwise it uses the SBI
  * system-reset extension.
  */
-#include "../kernel/board.h"
-#include "../kernel/cpu.h"
+#include "../kernel/board/board.h"
+#include "../kernel/cpu/cpu.h"
 #include "../kernel/mm/phys.h"
 #include "arch.h"
 #include "sbi.h"
@@ -21,7 +21,7 @@ paddr_t g_load_address = 0;
 volatile u32* g_finisher = nullptr;
 } // namespace
 
-extern "C" void arch_set_load_address(paddr_t pa) { g_load_address = pa; }
+void arch::set_kernel_load_address(paddr_t pa) { g_load_address = pa; }
 
 paddr_t arch::kernel_load_address() { return g_load_address; }
 
@@ -31,6 +31,8 @@ bool arch::start_hart(u32 hart_id, u64 stack_top)
 {
     return sbi_hart_start(hart_id, kernel_phys(reinterpret_cast<const void*>(&secondary_entry)), stack_top) == 0;
 }
+
+void arch::firmware_putchar(char c) { sbi_console_putchar(c); }
 
 void arch::send_ipi(u32 hart_id) { sbi_send_ipi(1, hart_id); }
 

@@ -8,8 +8,8 @@
  * The routes are written once per CPU as it comes up (before it takes
  * interrupts) and only read afterwards.
  */
-#include "../kernel/cpu.h"
-#include "../kernel/printk.h"
+#include "../kernel/cpu/cpu.h"
+#include "../kernel/console/printk.h"
 #include "arch.h"
 #include "irqchip.h"
 

@@ -10,7 +10,7 @@
  */
 #pragma once
 
-#include "../kernel/board.h"
+#include "../kernel/board/board.h"
 
 struct IrqChipOps {
     void (*init)(const IrqChipInfo& chip);

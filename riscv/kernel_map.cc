@@ -14,11 +14,10 @@
  * this table is copied into every user page table and never changes after
  * boot.
  */
-#include "../kernel/board.h"
+#include "../kernel/board/board.h"
 #include "../kernel/mm/memory_map.h"
-#include "../kernel/printk.h"
+#include "../kernel/console/printk.h"
 #include "arch.h"
-#include "kernel_map.h"
 #include "sv39.h"
 
 extern "C" char _start[], _etext[], _erodata[], _end[];
@@ -56,7 +55,7 @@ Result<void> map_device(PageTable& table, u64 base, u64 size)
 }
 } // namespace
 
-void early_map_ram(const BoardInfo& board)
+void arch::early_map_ram(const BoardInfo& board)
 {
     for (int i = 0; i < board.memory_count; i++) {
         u64 first = board.memory[i].base >> 30;
@@ -68,7 +67,7 @@ void early_map_ram(const BoardInfo& board)
     arch::flush_tlb_all();
 }
 
-Result<void> build_kernel_map(const BoardInfo& board)
+Result<void> arch::build_kernel_map(const BoardInfo& board)
 {
     PageTable table = TRY(PageTable::create_empty());
     TRY(map_image(table));
@@ -100,8 +99,6 @@ Result<void> build_kernel_map(const BoardInfo& board)
     return {};
 }
 
-void activate_kernel_map() { arch::set_page_table(g_kernel_table.root()); }
-
-paddr_t kernel_page_table_root() { return g_kernel_table.root(); }
+void arch::activate_kernel_map() { arch::set_page_table(g_kernel_table.root()); }
 
 paddr_t arch::kernel_page_table() { return g_kernel_table.root(); }

@@ -10,7 +10,7 @@
  * on every context; the claim register decides which hart takes it. The
  * T-Head C900 PLIC (Allwinner D1, TH1520) has the same registers.
  */
-#include "../kernel/cpu.h"
+#include "../kernel/cpu/cpu.h"
 #include "../kernel/mm/phys.h"
 #include "arch.h"
 #include "irqchip.h"

@@ -4,7 +4,7 @@
  * in a0 and a value in a1. The legacy console calls return only a0.
  */
 #include "sbi.h"
-#include "../kernel/printk.h"
+#include "../kernel/console/printk.h"
 
 namespace {
 

@@ -1,7 +1,10 @@
 /*
- * Sv39 page-table editing. Callers serialise edits of one table (the
- * AddressSpace lock); the hardware walker may read concurrently, which is
- * safe because each entry is written with a single aligned store.
+ * Sv39 page-table editing: the PageTable class of arch.h. Callers
+ * serialise edits of one table (the AddressSpace lock); the hardware
+ * walker may read concurrently, which is safe because each entry is
+ * written with a single aligned store. One edit comes from outside the
+ * owner, revoke_write (a file's write-back, kernel/mm/file_store.cc), and
+ * it is an atomic AND that cannot undo the owner's concurrent store.
  */
 #include "sv39.h"
 #include "../kernel/lib/kstring.h"
@@ -70,7 +73,7 @@ void free_subtree(paddr_t table_pa, int level)
 
 } // namespace
 
-u64 PageTable::flags_for(u32 perms)
+u64 sv39::flags_for(u32 perms)
 {
     u64 f = PTE_V | PTE_A | PTE_D;
     if (perms & PERM_READ)
@@ -86,7 +89,7 @@ u64 PageTable::flags_for(u32 perms)
     return f;
 }
 
-u32 PageTable::perms_for(Pte pte)
+u32 sv39::perms_for(Pte pte)
 {
     u32 p = 0;
     if (pte & PTE_R)
@@ -123,7 +126,7 @@ Result<PageTable> PageTable::create_user(paddr_t kernel_root)
     return PageTable(root);
 }
 
-Pte* PageTable::leaf_slot(vaddr_t va, bool create) const { return walk(m_root, va, 0, create); }
+Pte* sv39::leaf_slot(const PageTable& table, vaddr_t va, bool create) { return walk(table.root(), va, 0, create); }
 
 Result<void> PageTable::map_page(vaddr_t va, paddr_t pa, u32 perms)
 {
@@ -173,10 +176,14 @@ paddr_t PageTable::unmap_page(vaddr_t va)
 bool PageTable::lookup(vaddr_t va, paddr_t* pa, u32* perms) const
 {
     Pte* slot = walk(m_root, va, 0, false);
-    if (!slot || !(*slot & PTE_V))
+    if (!slot)
         return false;
-    *pa = pte_address(*slot);
-    *perms = perms_for(*slot);
+    // One load: a write-back may be revoking write access meanwhile.
+    Pte pte = __atomic_load_n(slot, __ATOMIC_RELAXED);
+    if (!(pte & PTE_V))
+        return false;
+    *pa = pte_address(pte);
+    *perms = perms_for(pte);
     return true;
 }
 
@@ -189,9 +196,24 @@ bool PageTable::protect_page(vaddr_t va, u32 perms)
     return true;
 }
 
+bool PageTable::revoke_write(vaddr_t va, paddr_t pa)
+{
+    Pte* slot = walk(m_root, va, 0, false);
+    if (!slot)
+        return false;
+    Pte pte = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+    if (!(pte & PTE_V) || !(pte & PTE_W) || pte_address(pte) != pa)
+        return false;
+    // Atomic: the owner may be clearing this very entry (munmap) meanwhile.
+    __atomic_fetch_and(slot, ~Pte(PTE_W), __ATOMIC_SEQ_CST);
+    return true;
+}
+
 namespace {
-void visit_leaves(paddr_t table_pa, int level, vaddr_t base, vaddr_t start, vaddr_t end,
-                  PageTable::LeafVisitor fn, void* context)
+// Calls visit(va, slot) for every valid 4 KiB leaf in [start, end). A
+// template, so that each walk below inlines its step.
+template <typename Visit>
+void visit_leaves(paddr_t table_pa, int level, vaddr_t base, vaddr_t start, vaddr_t end, Visit& visit)
 {
     Pte* table = table_at(table_pa);
     u64 span = level_size(level);
@@ -204,18 +226,38 @@ void visit_leaves(paddr_t table_pa, int level, vaddr_t base, vaddr_t start, vadd
         if (!(e & PTE_V))
             continue;
         if (level == 0) {
-            fn(va, &table[i], context);
+            visit(va, &table[i]);
         } else if (!is_leaf(e)) {
-            visit_leaves(pte_address(e), level - 1, va, start, end, fn, context);
+            visit_leaves(pte_address(e), level - 1, va, start, end, visit);
         }
     }
 }
+
+template <typename Visit> void for_each_leaf(paddr_t root, vaddr_t start, vaddr_t end, Visit visit)
+{
+    if (root && start < end)
+        visit_leaves(root, LEVELS - 1, 0, start, end, visit);
+}
 } // namespace
 
-void PageTable::for_each_leaf(vaddr_t start, vaddr_t end, LeafVisitor fn, void* context) const
+void PageTable::update_mappings(vaddr_t start, vaddr_t end, MappingVisitor fn, void* context)
 {
-    if (m_root && start < end)
-        visit_leaves(m_root, LEVELS - 1, 0, start, end, fn, context);
+    for_each_leaf(m_root, start, end, [fn, context](vaddr_t va, Pte* slot) {
+        Pte pte = *slot;
+        MappingChange change = fn(PageMapping{va, pte_address(pte), perms_for(pte)}, context);
+        if (change.kind == MappingChange::Remove)
+            *slot = 0;
+        else if (change.kind == MappingChange::SetPerms)
+            *slot = make_pte(pte_address(pte), flags_for(change.perms));
+    });
+}
+
+void PageTable::for_each_mapping(vaddr_t start, vaddr_t end, MappingReader fn, void* context) const
+{
+    for_each_leaf(m_root, start, end, [fn, context](vaddr_t va, Pte* slot) {
+        Pte pte = __atomic_load_n(slot, __ATOMIC_RELAXED);
+        fn(PageMapping{va, pte_address(pte), perms_for(pte)}, context);
+    });
 }
 
 namespace {
@@ -232,17 +274,25 @@ void visit_entries(paddr_t table_pa, int level, vaddr_t base, u64 first, u64 end
         if (!(e & PTE_V))
             continue;
         vaddr_t va = canonical(base + i * level_size(level));
-        fn(va, level, i, e, context);
-        if (level > 0 && !is_leaf(e))
+        bool leaf = is_leaf(e);
+        fn(PageTableEntryInfo{va, level_size(level), pte_address(e), level, i, leaf, leaf ? perms_for(e) : 0,
+                              u32(e & 0xff)},
+           context);
+        if (level > 0 && !leaf)
             visit_entries(pte_address(e), level - 1, va, 0, ENTRIES, fn, context);
     }
 }
 } // namespace
 
-void PageTable::for_each_entry(u64 first_root, u64 end_root, EntryVisitor fn, void* context) const
+void PageTable::for_each_entry(Half half, EntryVisitor fn, void* context) const
 {
-    if (m_root && first_root < end_root && end_root <= ENTRIES)
-        visit_entries(m_root, LEVELS - 1, 0, first_root, end_root, fn, context);
+    // The root's lower half maps user space, its upper half the kernel.
+    if (!m_root)
+        return;
+    if (half == Half::User)
+        visit_entries(m_root, LEVELS - 1, 0, 0, ENTRIES / 2, fn, context);
+    else
+        visit_entries(m_root, LEVELS - 1, 0, ENTRIES / 2, ENTRIES, fn, context);
 }
 
 void PageTable::destroy()

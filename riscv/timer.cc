@@ -8,8 +8,8 @@
  * the CSR can actually be read (the firmware must have set menvcfg.STCE;
  * otherwise the read traps and the fix-up reports "absent").
  */
-#include "../kernel/board.h"
-#include "../kernel/printk.h"
+#include "../kernel/board/board.h"
+#include "../kernel/console/printk.h"
 #include "arch.h"
 #include "exception_table.h"
 #include "sbi.h"

@@ -1,16 +1,15 @@
 /*
  * Decoding traps. trap.S saves the registers and calls kernel_trap (trap
  * from S-mode) or user_trap (trap from U-mode); these look at scause and
- * hand the event to the kernel's handlers in kernel/trap.h.
+ * hand the event to the kernel's handlers in kernel/trap/trap.h.
  */
-#include "../kernel/trap.h"
-#include "../kernel/cpu.h"
-#include "../kernel/printk.h"
+#include "../kernel/trap/trap.h"
+#include "../kernel/cpu/cpu.h"
+#include "../kernel/console/printk.h"
 #include "exception_table.h"
 #include "sbi.h"
 
 extern "C" void trap_entry();
-extern "C" void user_syscall(TrapFrame* frame);
 extern "C" const ExceptionFixup __ex_table_start[], __ex_table_end[];
 
 namespace {

@@ -57,10 +57,18 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 import make_figures  # noqa: E402
 import first_build_test  # noqa: E402
 import progress_test  # noqa: E402
+import arch_check  # noqa: E402
+import lock_doc_check  # noqa: E402
 from run_qemu import Case, QemuConfig, RunResult  # noqa: E402
 
 REPO = run_qemu.REPO
 HOST_BINARY = "build/host/unit_tests"
+# The host test binaries: (label, binary, log name). The VM tests run the
+# memory code against a fake MMU (tests/host/vm/).
+HOST_BINARIES = [
+    ("host unit tests", HOST_BINARY, "host"),
+    ("host VM tests", "build/host/vm_tests", "host-vm"),
+]
 USER_BIN_DIR = "build/u/bin"
 MAX_PARALLEL_QEMU = 2
 
@@ -70,7 +78,7 @@ class GuestRun:
     """One in-guest run of the table."""
     name: str
     group: str                        # ktest, panic, console, user, uboot, sifive_u, nosstc, icicle, irqchip, manyharts, memory
-    kind: str = "suite"               # suite, boot or panic (see run_qemu.py), reboot (reboot_test.py); image: the header check; gdb (gdb_test.py); doc-host (doctests/extract.py), figures (docs/figures), first-build (first_build_test.py)
+    kind: str = "suite"               # suite, boot or panic (see run_qemu.py), reboot (reboot_test.py); image: the header check; gdb (gdb_test.py); doc-host (doctests/extract.py), figures (docs/figures), first-build (first_build_test.py), arch-check (arch_check.py), lock-doc (lock_doc_check.py)
     boot: str = "direct"              # direct (QEMU loads the ELF) or uboot (booti from an SD image)
     uboot_high: bool = False          # uboot: device tree and RAM disk moved above 4 GiB
     machine: str = "virt"
@@ -326,6 +334,11 @@ RUNS: List[GuestRun] = [
     GuestRun("first-build", "docs", kind="first-build"),
     # Long runs show a status line on a terminal, plain lines in a log.
     GuestRun("progress", "docs", kind="progress"),
+    # The architecture boundary: kernel/ reaches RISC-V only through
+    # riscv/arch.h (docs/kernel.md).
+    GuestRun("arch-check", "structure", kind="arch-check"),
+    # docs/kernel.md lists the spin locks of kernel/sync/lock_order.h, in order.
+    GuestRun("lock-order-doc", "structure", kind="lock-doc"),
     # The gdb helpers of .gdbinit (docs/debugging.md), run by gdb-multiarch
     # at two stops inside gdbprobe's shared-memory system calls.
     GuestRun("gdb-helpers", "debug", kind="gdb", smp=4, timeout=240, program="gdbprobe"),
@@ -399,13 +412,13 @@ def _tail(text: str, n: int = 12) -> str:
 
 
 def run_host_tests(binary: str = HOST_BINARY, timeout: float = 180.0, log_dir: str = "build/test-logs",
-                   on_case=None) -> RunResult:
-    """Runs the doctest binary; one Case per test case. The output goes to
-    build/test-logs/host.log."""
-    result = RunResult(name="host")
+                   on_case=None, name: str = "host") -> RunResult:
+    """Runs a doctest binary; one Case per test case. The output goes to
+    build/test-logs/<name>.log."""
+    result = RunResult(name=name)
     started = time.monotonic()
     os.makedirs(log_dir, exist_ok=True)
-    result.log = os.path.join(log_dir, "host.log")
+    result.log = os.path.join(log_dir, f"{name}.log")
     if not os.path.exists(binary):
         result.problem = f"{binary} not built (make host-tests-build)"
         result.cases.append(Case("host", False, result.problem))
@@ -519,6 +532,8 @@ HOST_CHECKS = {
     "figures": make_figures.check,
     "first-build": first_build_test.run,
     "progress": progress_test.run,
+    "arch-check": arch_check.run,
+    "lock-doc": lock_doc_check.run,
 }
 
 
@@ -614,6 +629,10 @@ def describe(r: GuestRun) -> str:
         return "host: make without the compilers says what to run (tests/first_build_test.py)"
     if r.kind == "figures":
         return "host: docs/figures/*.svg made from their current sources (docs/figures/make_figures.py)"
+    if r.kind == "lock-doc":
+        return "host: docs/kernel.md lists the spin locks of lock_order.h in order (tests/lock_doc_check.py)"
+    if r.kind == "arch-check":
+        return "host: kernel/ uses no riscv/ header but arch.h, no assembly, no RISC-V names (tests/arch_check.py)"
     if r.kind == "doc-host":
         return "host: the make targets and script options of the docs' ```sh blocks"
     if r.kind == "gdb":
@@ -690,11 +709,12 @@ def main(argv=None) -> int:
         results.append(r)
 
     if not args.no_host and "host" not in args.build_failed:
-        out.line("host unit tests (build/host/unit_tests, ASan+UBSan)...")
-        r = run_host_tests(timeout=args.host_timeout)
-        labels[id(r)] = "host unit tests"
-        out.result("host unit tests", r)
-        results.append(r)
+        for label, binary, name in HOST_BINARIES:
+            out.line(f"{label} ({binary}, ASan+UBSan)...")
+            r = run_host_tests(binary, timeout=args.host_timeout, name=name)
+            labels[id(r)] = label
+            out.result(label, r)
+            results.append(r)
 
     skipped = []
     if not args.no_guest and "kernel" not in args.build_failed:

@@ -500,6 +500,42 @@ def _watch_suite(cfg: QemuConfig, session: "QemuSession", state: dict, result: R
     return problem
 
 
+def _run_session(cfg: QemuConfig, result: RunResult, on_line, watch,
+                 on_case: Optional[Callable[[Case], None]] = None, pass_case: bool = True) -> RunResult:
+    """What every kind of run does around its own judgement: starts QEMU,
+    waits for the boot, calls watch(session, deadline), which judges the
+    run and returns what went wrong (or None), then stops QEMU and fills in
+    result. A problem becomes a failed case named after the run (and goes
+    to on_case); without one, pass_case adds a passing case of that name."""
+    session = QemuSession(cfg, on_line)
+    try:
+        session.start()
+    except (OSError, FileNotFoundError) as e:
+        result.problem = f"could not start: {e}"
+        result.cases.append(Case(cfg.name, False, result.problem))
+        return result
+    problem = None
+    try:
+        deadline = session.started + cfg.timeout
+        problem = session.boot(deadline)
+        if problem is None:
+            problem = watch(session, deadline)
+    finally:
+        tail = session.tail()  # before stopping: QEMU's own farewell is noise
+        session.stop()
+    result.exit_code = session.exit_code
+    result.log = session.log_path
+    result.seconds = session.elapsed()
+    if problem:
+        result.problem = _describe_problem(problem, session, tail)
+        result.cases.append(Case(cfg.name, False, result.problem))
+        if on_case:
+            on_case(result.cases[-1])
+    elif pass_case:
+        result.cases.append(Case(cfg.name, True))
+    return result
+
+
 def run_suite(cfg: QemuConfig, on_case: Optional[Callable[[Case], None]] = None,
               echo: bool = False, printer: Callable[[str], None] = print) -> RunResult:
     """Boots cfg and collects the suite's cases until its summary line.
@@ -528,31 +564,9 @@ def run_suite(cfg: QemuConfig, on_case: Optional[Callable[[Case], None]] = None,
             state["summary"] = {"suite": m.group("suite"), "passed": int(m.group("passed")),
                                 "failed": int(m.group("failed"))}
 
-    session = QemuSession(cfg, on_line)
-    try:
-        session.start()
-    except (OSError, FileNotFoundError) as e:
-        result.problem = f"could not start: {e}"
-        result.cases.append(Case(cfg.name, False, result.problem))
-        return result
-    problem = None
-    try:
-        deadline = session.started + cfg.timeout
-        problem = session.boot(deadline)
-        if problem is None:
-            problem = _watch_suite(cfg, session, state, result)
-    finally:
-        tail = session.tail()  # before stopping: QEMU's own farewell is noise
-        session.stop()
+    _run_session(cfg, result, on_line, lambda session, deadline: _watch_suite(cfg, session, state, result),
+                 on_case=on_case, pass_case=False)
     result.summary = state["summary"]
-    result.exit_code = session.exit_code
-    result.log = session.log_path
-    result.seconds = session.elapsed()
-    if problem:
-        result.problem = _describe_problem(problem, session, tail)
-        result.cases.append(Case(cfg.name, False, result.problem))
-        if on_case:
-            on_case(result.cases[-1])
     return result
 
 
@@ -562,57 +576,35 @@ def run_boot_check(cfg: QemuConfig, wait_for: str, send: Optional[str] = None,
     then, if asked, types `send` and waits for `expect` (a regular
     expression matched against what the console printed after the typing
     began). One case, named after the run."""
-    result = RunResult(name=cfg.name)
     on_line = (lambda line: print(f"[{cfg.name}] {line}", flush=True)) if echo else None
-    session = QemuSession(cfg, on_line)
-    try:
-        session.start()
-    except (OSError, FileNotFoundError) as e:
-        result.problem = f"could not start: {e}"
-        result.cases.append(Case(cfg.name, False, result.problem))
-        return result
-    problem = None
-    try:
-        deadline = session.started + cfg.timeout
-        problem = session.boot(deadline)
+
+    def watch(session: "QemuSession", deadline: float) -> Optional[str]:
         want = re.compile(wait_for)
-        found = problem is None and session.wait_until(lambda: want.search(session.text) is not None or
-                                                       _panic_or_trap(session) is not None, deadline)
+        found = session.wait_until(lambda: want.search(session.text) is not None or
+                                   _panic_or_trap(session) is not None, deadline)
         crash = _panic_or_trap(session)
-        if problem:
-            pass
-        elif crash:
-            problem = crash
-        elif not found:
-            problem = (f"timeout after {cfg.timeout:.0f} s waiting for {wait_for!r}" if session.running()
-                       else f"QEMU exited with status {session.exit_code} before {wait_for!r} appeared")
-        elif send is not None:
-            # Give the console a moment to enable input after the match.
-            session.wait_until(lambda: False, time.monotonic() + 0.5)
-            mark = len(session.text)
-            session.send(send)
-            if expect:
-                again = re.compile(expect)
-                ok = session.wait_until(lambda: again.search(session.text, mark) is not None or
-                                        _panic_or_trap(session) is not None,
-                                        time.monotonic() + min(30.0, cfg.timeout))
-                crash = _panic_or_trap(session)
-                if crash:
-                    problem = crash
-                elif not ok:
-                    problem = f"typed {send!r} but the console never showed {expect!r}"
-    finally:
-        tail = session.tail()  # before stopping: QEMU's own farewell is noise
-        session.stop()
-    result.exit_code = session.exit_code
-    result.log = session.log_path
-    result.seconds = session.elapsed()
-    if problem:
-        result.problem = _describe_problem(problem, session, tail)
-        result.cases.append(Case(cfg.name, False, result.problem))
-    else:
-        result.cases.append(Case(cfg.name, True))
-    return result
+        if crash:
+            return crash
+        if not found:
+            return (f"timeout after {cfg.timeout:.0f} s waiting for {wait_for!r}" if session.running()
+                    else f"QEMU exited with status {session.exit_code} before {wait_for!r} appeared")
+        if send is None:
+            return None
+        # Give the console a moment to enable input after the match.
+        session.wait_until(lambda: False, time.monotonic() + 0.5)
+        mark = len(session.text)
+        session.send(send)
+        if not expect:
+            return None
+        again = re.compile(expect)
+        ok = session.wait_until(lambda: again.search(session.text, mark) is not None or
+                                _panic_or_trap(session) is not None, time.monotonic() + min(30.0, cfg.timeout))
+        crash = _panic_or_trap(session)
+        if crash:
+            return crash
+        return None if ok else f"typed {send!r} but the console never showed {expect!r}"
+
+    return _run_session(cfg, RunResult(name=cfg.name), on_line, watch)
 
 
 def _check_panic_report(cfg: QemuConfig, session: "QemuSession", backtrace: List[str]) -> Optional[str]:
@@ -639,34 +631,13 @@ def run_expect_panic(cfg: QemuConfig, backtrace: List[str], echo: bool = False) 
     """Boots cfg expecting a panic. Passes only if the panic report carries
     a backtrace naming every function in `backtrace`, and QEMU then exits
     with a non-zero status."""
-    result = RunResult(name=cfg.name)
     on_line = (lambda line: print(f"[{cfg.name}] {line}", flush=True)) if echo else None
-    session = QemuSession(cfg, on_line)
-    try:
-        session.start()
-    except (OSError, FileNotFoundError) as e:
-        result.problem = f"could not start: {e}"
-        result.cases.append(Case(cfg.name, False, result.problem))
-        return result
-    problem = None
-    try:
-        deadline = session.started + cfg.timeout
-        problem = session.boot(deadline)
-        if problem is None:
-            session.wait_until(lambda: PANIC_MARK in session.text, deadline)
-            problem = _check_panic_report(cfg, session, backtrace)
-    finally:
-        tail = session.tail()  # before stopping: QEMU's own farewell is noise
-        session.stop()
-    result.exit_code = session.exit_code
-    result.log = session.log_path
-    result.seconds = session.elapsed()
-    if problem:
-        result.problem = _describe_problem(problem, session, tail)
-        result.cases.append(Case(cfg.name, False, result.problem))
-    else:
-        result.cases.append(Case(cfg.name, True))
-    return result
+
+    def watch(session: "QemuSession", deadline: float) -> Optional[str]:
+        session.wait_until(lambda: PANIC_MARK in session.text, deadline)
+        return _check_panic_report(cfg, session, backtrace)
+
+    return _run_session(cfg, RunResult(name=cfg.name), on_line, watch)
 
 
 def main(argv=None) -> int:

@@ -46,8 +46,8 @@ FUZZ_CXX := clang++
 FUZZ_CXXFLAGS := -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer -DTANDEM_HOST -I. -Wall -Wextra -Wno-unused-parameter -Wno-unused-const-variable
 FUZZ_TARGETS := fdt elf name_table
-FUZZ_SRCS_fdt := kernel/fdt.cc kernel/board.cc kernel/lib/format.cc kernel/lib/string.cc
-FUZZ_SRCS_elf := kernel/elf.cc kernel/lib/string.cc
+FUZZ_SRCS_fdt := kernel/board/fdt.cc kernel/board/board.cc kernel/lib/format.cc kernel/lib/string.cc
+FUZZ_SRCS_elf := kernel/proc/elf.cc kernel/lib/string.cc
 FUZZ_SRCS_name_table := kernel/shm/name_table.cc kernel/lib/string.cc
 FUZZ_HEADERS := $(wildcard kernel/*.h kernel/*/*.h riscv/*.h)
 FUZZ_BINS := $(foreach t,$(FUZZ_TARGETS),$(FUZZ_DIR)/$(t)_fuzz)

@@ -6,7 +6,7 @@
  */
 #include "../fs/block_device.h"
 #include "../fs/fs.h"
-#include "../printk.h"
+#include "../console/printk.h"
 
 void probe_block_devices()
 {

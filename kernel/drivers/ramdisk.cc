@@ -8,12 +8,12 @@
  * block, and the buffer cache never lets two callers work on the same block
  * at once. Changes live only as long as the machine runs.
  */
-#include "../boot.h"
+#include "../boot/boot.h"
 #include "../fs/block_device.h"
 #include "../fs/fs.h"
 #include "../lib/kstring.h"
 #include "../mm/phys.h"
-#include "../printk.h"
+#include "../console/printk.h"
 
 namespace {
 

@@ -16,9 +16,8 @@
  * asserted forever. Its FIFO depth is a build option of the IP, read from
  * its component parameter register rather than assumed to be 16.
  */
-#include "../console.h"
+#include "../console/console.h"
 #include "../mm/phys.h"
-#include "../trap.h"
 #include "uart.h"
 
 namespace {
@@ -113,16 +112,12 @@ void handle_irq()
         console_transmit_ready();
 }
 
-void irq_entry(void*) { handle_irq(); }
-
 ConsoleDriver g_driver{"ns16550", put_char, handle_irq, 0, can_send, send, set_ready_irq};
 
 } // namespace
 
-bool uart16550_probe(const UartInfo& info)
+void uart16550_init(const UartInfo& info)
 {
-    if (info.kind != UartKind::Ns16550)
-        return false;
     g_base = uptr(phys_to_virt(info.base));
     g_shift = info.reg_shift;
     g_width = info.reg_io_width;
@@ -142,10 +137,6 @@ bool uart16550_probe(const UartInfo& info)
     handle_irq();
     g_ier = IER_RX_AVAILABLE;
     write_reg(IER, g_ier);
-    g_driver.irq = info.irq;
     g_driver.name = info.designware ? "snps,dw-apb-uart" : "ns16550a";
-    console_set_driver(&g_driver);
-    if (info.irq)
-        irq_register(info.irq, irq_entry, nullptr);
-    return true;
+    uart_become_console(&g_driver, info.irq);
 }

@@ -4,9 +4,8 @@
  * full), rxdata (bit 31 = FIFO empty), txctrl/rxctrl (bit 0 = enable),
  * ie/ip (bit 1 = receive watermark).
  */
-#include "../console.h"
+#include "../console/console.h"
 #include "../mm/phys.h"
-#include "../trap.h"
 #include "uart.h"
 
 namespace {
@@ -52,16 +51,12 @@ void handle_irq()
         console_transmit_ready();
 }
 
-void irq_entry(void*) { handle_irq(); }
-
 ConsoleDriver g_driver{"sifive,uart0", put_char, handle_irq, 0, can_send, send, set_ready_irq};
 
 } // namespace
 
-bool sifive_uart_probe(const UartInfo& info)
+void sifive_uart_init(const UartInfo& info)
 {
-    if (info.kind != UartKind::SifiveUart)
-        return false;
     g_base = uptr(phys_to_virt(info.base));
     // Enabled, with a watermark of 1: the "ready" interrupt fires when the
     // transmit FIFO is empty.
@@ -69,9 +64,5 @@ bool sifive_uart_probe(const UartInfo& info)
     reg(RXCTRL) = (reg(RXCTRL) & ~(7u << 16)) | 1; // watermark 0: interrupt on any byte
     handle_irq();
     reg(IE) = IE_RXWM;
-    g_driver.irq = info.irq;
-    console_set_driver(&g_driver);
-    if (info.irq)
-        irq_register(info.irq, irq_entry, nullptr);
-    return true;
+    uart_become_console(&g_driver, info.irq);
 }

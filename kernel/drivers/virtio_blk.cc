@@ -22,17 +22,17 @@
  * while it is taken: the file system calls read_block/write_block holding
  * only sleep locks.
  */
-#include "../boot.h"
+#include "../boot/boot.h"
 #include "../fs/block_device.h"
 #include "../fs/fs.h"
 #include "../lib/format.h"
 #include "../lib/kstring.h"
 #include "../mm/page_alloc.h"
 #include "../mm/phys.h"
-#include "../printk.h"
+#include "../console/printk.h"
 #include "../proc/proc.h"
 #include "../sync/wait_queue.h"
-#include "../trap.h"
+#include "../trap/interrupts.h"
 #include "virtio.h"
 
 namespace {

@@ -15,7 +15,7 @@
  * block's buffer. Callers are inside an operation.
  */
 #include "../lib/atomic.h"
-#include "../printk.h"
+#include "../console/printk.h"
 #include "bcache.h"
 #include "inode.h"
 #include "log.h"

@@ -17,7 +17,7 @@
  */
 #include "bcache.h"
 #include "../lib/kstring.h"
-#include "../printk.h"
+#include "../console/printk.h"
 
 namespace {
 

@@ -7,7 +7,7 @@
  * console_read(), which sleeps until a line is complete and copies it out.
  * No lock of its own: the console serializes output and input.
  */
-#include "../console.h"
+#include "../console/console.h"
 #include "../mm/uaccess.h"
 #include "../proc/proc.h"
 #include "file.h"

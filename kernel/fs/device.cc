@@ -5,7 +5,7 @@
  * Registration happens at boot, before any process can open a device, and
  * entries never change afterwards: reads of the table need no lock.
  */
-#include "../printk.h"
+#include "../console/printk.h"
 #include "file.h"
 
 namespace {

@@ -13,7 +13,7 @@
  */
 #include "dir.h"
 #include "../lib/kstring.h"
-#include "../printk.h"
+#include "../console/printk.h"
 #include "../proc/proc.h"
 #include "../uapi/fcntl.h"
 #include "bcache.h"

@@ -1,11 +1,11 @@
 /*
- * The File layer: what read(), write(), fstat(), lseek() and close() do
- * for each kind of open file. Each entry point dispatches on File::kind;
- * FileKind::SharedRegion descriptors belong to kernel/shm: closing one
- * drops its reference on the region, fstat reports the region's size, and
- * reading or writing one is ERR_INVAL (map it instead).
+ * The File layer: the entry points of the descriptor system calls, which
+ * check what every kind shares and call the file's FileOps; and the
+ * operations of inode files (regular files and directories) and devices.
+ * Pipes have theirs in pipe.cc; other subsystems (kernel/shm) bring their
+ * own tables, and this layer knows nothing of them.
  *
- * Invariants: kind, readable, writable, append and the object pointers
+ * Invariants: ops, readable, writable, append and the object pointers
  * are set once when the file is opened and never change, so they need no
  * lock; refcount is atomic; an inode file's offset is read and changed
  * only under the inode's lock.
@@ -23,9 +23,9 @@
  * lock. Nothing here holds a spin lock while copying to or from the user.
  */
 #include "file.h"
-#include "../shm/shared_region.h"
 #include "../lib/kstring.h"
 #include "../mm/kmalloc.h"
+#include "../mm/mmap_sources.h"
 #include "../mm/uaccess.h"
 #include "../proc/proc.h"
 #include "inode.h"
@@ -50,33 +50,35 @@ void file_close(File* f)
 {
     if (f->refcount.fetch_sub(1) != 1)
         return;
-    switch (f->kind) {
-    case FileKind::Pipe:
-        pipe_close(f->pipe, f->writable ? PipeEnd::Write : PipeEnd::Read);
-        break;
-    case FileKind::Inode:
-    case FileKind::Device: {
-        // What mappings of the file wrote reaches the disk at close
-        // (docs/mmap.md); the mappings themselves stay.
-        if (f->kind == FileKind::Inode)
-            (void)file_cache_sync(f->inode);
-        if (f->kind == FileKind::Inode && f->writable)
-            inode_put_write_access(f->inode); // taken by open_path
-        // The last reference to an unlinked file frees it: an operation.
-        FsTransaction op;
-        inode_put(f->inode);
-        break;
-    }
-    case FileKind::SharedRegion:
-        shm_file_release(f); // drops the handle's reference on the region
-        break;
-    case FileKind::None:
-        break;
-    }
+    if (f->ops && f->ops->release)
+        f->ops->release(f);
     destroy(f);
 }
 
+// ---- inode files: regular files and directories ----------------------------------
+
 namespace {
+
+// The last close of an inode file or a device. What mappings of a file
+// wrote reaches the disk at close (docs/mmap.md); the mappings stay.
+void release_inode_file(File* f)
+{
+    if (f->ops == &g_inode_file_ops) {
+        (void)file_cache_sync(f->inode);
+        if (f->writable)
+            inode_put_write_access(f->inode); // taken by open_path
+    }
+    // The last reference to an unlinked file frees it: an operation.
+    FsTransaction op;
+    inode_put(f->inode);
+}
+
+void stat_inode_file(File* f, struct stat* out)
+{
+    inode_lock(f->inode);
+    inode_stat(f->inode, out);
+    inode_unlock(f->inode);
+}
 
 // Reads a block's worth at a time into a kernel page under the inode's
 // lock, then copies it out with the lock released. A bad destination part
@@ -208,79 +210,8 @@ Result<size_t> write_inode_file(File* f, u64 user_buf, size_t n)
     return status;
 }
 
-} // namespace
-
-Result<size_t> file_read(File* f, u64 user_buf, size_t n)
+Result<void> truncate_inode_file(File* f, u64 size)
 {
-    if (!f->readable)
-        return Error(ERR_BADF);
-    switch (f->kind) {
-    case FileKind::Pipe:
-        return pipe_read(f->pipe, user_buf, n);
-    case FileKind::Inode:
-        return read_inode_file(f, user_buf, n);
-    case FileKind::Device: {
-        const DeviceOps* ops = device_ops(f->major);
-        if (!ops || !ops->read)
-            return Error(ERR_INVAL);
-        return ops->read(user_buf, n);
-    }
-    case FileKind::SharedRegion:
-        return Error(ERR_INVAL);
-    case FileKind::None:
-        break;
-    }
-    return Error(ERR_BADF);
-}
-
-Result<size_t> file_write(File* f, u64 user_buf, size_t n)
-{
-    if (!f->writable)
-        return Error(ERR_BADF);
-    switch (f->kind) {
-    case FileKind::Pipe:
-        return pipe_write(f->pipe, user_buf, n);
-    case FileKind::Inode:
-        return write_inode_file(f, user_buf, n);
-    case FileKind::Device: {
-        const DeviceOps* ops = device_ops(f->major);
-        if (!ops || !ops->write)
-            return Error(ERR_INVAL);
-        return ops->write(user_buf, n);
-    }
-    case FileKind::SharedRegion:
-        return Error(ERR_INVAL);
-    case FileKind::None:
-        break;
-    }
-    return Error(ERR_BADF);
-}
-
-Result<void> file_stat(File* f, struct stat* out)
-{
-    switch (f->kind) {
-    case FileKind::Pipe:
-        pipe_stat(f->pipe, out);
-        return {};
-    case FileKind::Inode:
-    case FileKind::Device:
-        inode_lock(f->inode);
-        inode_stat(f->inode, out);
-        inode_unlock(f->inode);
-        return {};
-    case FileKind::SharedRegion:
-        shm_file_stat(f, out);
-        return {};
-    case FileKind::None:
-        break;
-    }
-    return Error(ERR_BADF);
-}
-
-Result<void> file_truncate(File* f, u64 size)
-{
-    if (f->kind != FileKind::Inode)
-        return Error(ERR_INVAL);
     if (!f->writable)
         return Error(ERR_ACCESS);
     if (size > FS_MAX_FILE_SIZE)
@@ -293,10 +224,8 @@ Result<void> file_truncate(File* f, u64 size)
     return r;
 }
 
-Result<u64> file_seek(File* f, i64 offset, int whence)
+Result<u64> seek_inode_file(File* f, i64 offset, int whence)
 {
-    if (f->kind != FileKind::Inode)
-        return Error(ERR_INVAL); // pipes and devices have no position
     Inode* ip = f->inode;
     inode_lock(ip);
     i64 base;
@@ -324,12 +253,8 @@ Result<u64> file_seek(File* f, i64 offset, int whence)
     return u64(target);
 }
 
-Result<size_t> file_getdents(File* f, u64 user_entries, size_t max)
+Result<size_t> read_directory(File* f, u64 user_entries, size_t max)
 {
-    if (f->kind != FileKind::Inode)
-        return Error(ERR_NOTDIR);
-    if (!f->readable)
-        return Error(ERR_BADF);
     Inode* ip = f->inode;
     // A few entries at a time under the directory's lock, copied out with
     // the lock released (user memory is never touched under an inode lock).
@@ -392,3 +317,37 @@ Result<size_t> file_getdents(File* f, u64 user_entries, size_t max)
         return Error(error);
     return count;
 }
+
+// ---- devices: the driver of the file's major ----------------------------------------
+
+Result<size_t> read_device(File* f, u64 user_buf, size_t n)
+{
+    const DeviceOps* ops = device_ops(f->major);
+    if (!ops || !ops->read)
+        return Error(ERR_INVAL);
+    return ops->read(user_buf, n);
+}
+
+Result<size_t> write_device(File* f, u64 user_buf, size_t n)
+{
+    const DeviceOps* ops = device_ops(f->major);
+    if (!ops || !ops->write)
+        return Error(ERR_INVAL);
+    return ops->write(user_buf, n);
+}
+
+} // namespace
+
+const FileOps g_inode_file_ops = {
+    .read = read_inode_file,
+    .write = write_inode_file,
+    .stat = stat_inode_file,
+    .seek = seek_inode_file,
+    .truncate = truncate_inode_file,
+    .getdents = read_directory,
+    .prepare_mapping = prepare_file_mapping, // kernel/mm/fd_mapping.cc
+    .release = release_inode_file,
+};
+
+const FileOps g_device_file_ops = {.read = read_device, .write = write_device, .stat = stat_inode_file,
+                                   .release = release_inode_file};

@@ -7,13 +7,12 @@
  */
 #include "fs.h"
 #include "../lib/kstring.h"
-#include "../printk.h"
+#include "../console/printk.h"
 #include "bcache.h"
+#include "file.h"
 #include "inode.h"
 #include "log.h"
 
-void register_null_device();
-void register_console_device();
 
 namespace {
 DiskSuperblock g_superblock;

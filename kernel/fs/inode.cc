@@ -19,7 +19,7 @@
  * SleepLock guards the rest and is held across disk reads of the inode.
  */
 #include "../lib/kstring.h"
-#include "../printk.h"
+#include "../console/printk.h"
 #include "../uapi/fcntl.h"
 #include "bcache.h"
 #include "inode.h"
@@ -34,6 +34,20 @@ Atomic<u32> g_inode_hint{0};
 DiskInode* disk_inode_in(Buffer* bp, u32 inum)
 {
     return reinterpret_cast<DiskInode*>(bp->data) + inum % FS_INODES_PER_BLOCK;
+}
+
+// The fields an inode keeps on disk, from the disk to the cache (inode_lock)
+// or back (inode_update).
+template <typename To, typename From> void copy_inode_fields(To* to, const From* from)
+{
+    to->type = from->type;
+    to->major = from->major;
+    to->minor = from->minor;
+    to->nlink = from->nlink;
+    to->generation = from->generation;
+    to->size = from->size;
+    static_assert(sizeof(to->addrs) == sizeof(from->addrs));
+    memcpy(to->addrs, from->addrs, sizeof(to->addrs));
 }
 
 void check_inum(u32 inum, const char* who)
@@ -95,14 +109,7 @@ void inode_lock(Inode* ip)
     if (ip->valid)
         return;
     Buffer* bp = bread(fs_inode_block(fs_superblock(), ip->inum));
-    const DiskInode* dip = disk_inode_in(bp, ip->inum);
-    ip->type = dip->type;
-    ip->major = dip->major;
-    ip->minor = dip->minor;
-    ip->nlink = dip->nlink;
-    ip->generation = dip->generation;
-    ip->size = dip->size;
-    memcpy(ip->addrs, dip->addrs, sizeof(ip->addrs));
+    copy_inode_fields(ip, disk_inode_in(bp, ip->inum));
     brelse(bp);
     ip->valid = true;
     if (ip->type == 0)
@@ -119,14 +126,7 @@ void inode_unlock(Inode* ip)
 void inode_update(Inode* ip)
 {
     Buffer* bp = bread(fs_inode_block(fs_superblock(), ip->inum));
-    DiskInode* dip = disk_inode_in(bp, ip->inum);
-    dip->type = ip->type;
-    dip->major = ip->major;
-    dip->minor = ip->minor;
-    dip->nlink = ip->nlink;
-    dip->generation = ip->generation;
-    dip->size = ip->size;
-    memcpy(dip->addrs, ip->addrs, sizeof(ip->addrs));
+    copy_inode_fields(disk_inode_in(bp, ip->inum), ip);
     log_write(bp);
     brelse(bp);
 }

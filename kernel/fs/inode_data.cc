@@ -27,7 +27,7 @@
  * file never needs to write.
  */
 #include "../lib/kstring.h"
-#include "../printk.h"
+#include "../console/printk.h"
 #include "../uapi/fcntl.h"
 #include "bcache.h"
 #include "inode.h"
@@ -381,7 +381,7 @@ void inode_truncate(Inode* ip)
     // Only for a file nobody maps: an inode being freed (its cache went
     // with its last reference). open(O_TRUNC) uses inode_resize.
     if (ip->cache)
-        (void)file_cache_shrink(ip->cache, 0);
+        MUST(file_cache_shrink(ip->cache, 0)); // nothing maps it: nothing can refuse
     for (u32 i = 0; i < FS_DIRECT_BLOCKS; i++) {
         if (ip->addrs[i]) {
             check_data_block(ip->addrs[i]);

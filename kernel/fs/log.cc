@@ -35,7 +35,7 @@
  */
 #include "log.h"
 #include "../lib/kstring.h"
-#include "../printk.h"
+#include "../console/printk.h"
 
 namespace {
 

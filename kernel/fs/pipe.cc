@@ -132,16 +132,16 @@ Result<void> pipe_create(File** read_end, File** write_end)
     }
     auto w = file_alloc();
     if (w.is_error()) {
-        file_close(r.value()); // kind None: releases only the File
+        file_close(r.value()); // no operations yet: releases only the File
         free_pipe(pipe);
         return w.error();
     }
     File* rf = r.value();
     File* wf = w.value();
-    rf->kind = FileKind::Pipe;
+    rf->ops = &g_pipe_file_ops;
     rf->readable = true;
     rf->pipe = pipe;
-    wf->kind = FileKind::Pipe;
+    wf->ops = &g_pipe_file_ops;
     wf->writable = true;
     wf->pipe = pipe;
     *read_end = rf;
@@ -149,12 +149,15 @@ Result<void> pipe_create(File** read_end, File** write_end)
     return {};
 }
 
-void pipe_close(Pipe* pipe, PipeEnd end)
+namespace {
+// The last close of one end (its File's last reference).
+void close_end(File* f)
 {
+    Pipe* pipe = f->pipe;
     bool last;
     {
         SpinlockGuard guard(pipe->lock);
-        if (end == PipeEnd::Write) {
+        if (f->writable) {
             pipe->writer_open = false;
             pipe->readers.wake_all(); // they see end of file
         } else {
@@ -167,8 +170,9 @@ void pipe_close(Pipe* pipe, PipeEnd end)
         free_pipe(pipe);
 }
 
-Result<size_t> pipe_write(Pipe* pipe, u64 user_src, size_t n)
+Result<size_t> write_pipe(File* f, u64 user_src, size_t n)
 {
+    Pipe* pipe = f->pipe;
     u8 piece[PIPE_ATOMIC];
     size_t done = 0;
     while (done < n) {
@@ -194,19 +198,24 @@ Result<size_t> pipe_write(Pipe* pipe, u64 user_src, size_t n)
     return done;
 }
 
-Result<size_t> pipe_read(Pipe* pipe, u64 user_dst, size_t n)
+Result<size_t> read_pipe(File* f, u64 user_dst, size_t n)
 {
+    Pipe* pipe = f->pipe;
     TRY(pipe->read_lock.lock_killable());
     auto result = read_pieces(pipe, user_dst, n);
     pipe->read_lock.unlock();
     return result;
 }
 
-void pipe_stat(Pipe* pipe, struct stat* out)
+void stat_pipe(File* f, struct stat* out)
 {
+    Pipe* pipe = f->pipe;
     memset(out, 0, sizeof(*out));
     out->type = T_PIPE;
     out->nlink = 1;
     SpinlockGuard guard(pipe->lock);
     out->size = pipe->used();
 }
+} // namespace
+
+const FileOps g_pipe_file_ops = {.read = read_pipe, .write = write_pipe, .stat = stat_pipe, .release = close_end};

@@ -18,12 +18,6 @@ struct stat;
 constexpr size_t PIPE_SIZE = 16384;
 constexpr size_t PIPE_ATOMIC = 4096;
 
-enum class PipeEnd : u8 { Read, Write };
-
-// Makes a pipe and its two open files (read end, write end).
+// Makes a pipe and its two open files (read end, write end); what the
+// descriptor calls do with them is g_pipe_file_ops (file.h).
 Result<void> pipe_create(File** read_end, File** write_end);
-// Called when the last reference to one end's File goes.
-void pipe_close(Pipe* pipe, PipeEnd end);
-Result<size_t> pipe_read(Pipe* pipe, u64 user_dst, size_t n);
-Result<size_t> pipe_write(Pipe* pipe, u64 user_src, size_t n);
-void pipe_stat(Pipe* pipe, struct stat* out);

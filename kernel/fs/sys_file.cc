@@ -1,6 +1,6 @@
 /*
  * System calls on open descriptors: read, write, close, dup, pipe, fstat,
- * lseek, getdents. Each validates its arguments (descriptors through
+ * lseek, ftruncate, getdents. Each validates its arguments (descriptors through
  * fd_get, user memory through the checked copies) and returns a value
  * >= 0 or an ERR_* code; none of them trusts a size or pointer from user
  * space or can panic on one.
@@ -8,7 +8,7 @@
  * Locks: none of their own; see file.cc.
  */
 #include "../mm/uaccess.h"
-#include "../syscall.h"
+#include "../trap/syscall.h"
 #include "file.h"
 #include "pipe.h"
 
@@ -33,100 +33,88 @@ Result<size_t> checked_length(u64 user_buf, u64 n)
 
 } // namespace
 
-long sys_read(const SyscallArgs& args)
+Result<long> sys_read(const SyscallArgs& args)
 {
-    auto f = fd_get(args.as_int(0));
-    if (f.is_error())
-        return f.error_code();
-    size_t n = TRY_SYSCALL(checked_length(args[1], args[2]));
-    return to_syscall_return(file_read(f.value(), args[1], n));
+    File* f = TRY(fd_get(args.as_int(0)));
+    size_t n = TRY(checked_length(args[1], args[2]));
+    return long(TRY(file_read(f, args[1], n)));
 }
 
-long sys_write(const SyscallArgs& args)
+Result<long> sys_write(const SyscallArgs& args)
 {
-    auto f = fd_get(args.as_int(0));
-    if (f.is_error())
-        return f.error_code();
-    size_t n = TRY_SYSCALL(checked_length(args[1], args[2]));
-    return to_syscall_return(file_write(f.value(), args[1], n));
+    File* f = TRY(fd_get(args.as_int(0)));
+    size_t n = TRY(checked_length(args[1], args[2]));
+    return long(TRY(file_write(f, args[1], n)));
 }
 
-long sys_close(const SyscallArgs& args)
+Result<long> sys_close(const SyscallArgs& args)
 {
-    auto f = fd_remove(args.as_int(0));
-    if (f.is_error())
-        return f.error_code();
-    file_close(f.value());
-    return ERR_OK;
+    file_close(TRY(fd_remove(args.as_int(0))));
+    return 0;
 }
 
-long sys_dup(const SyscallArgs& args)
+Result<long> sys_dup(const SyscallArgs& args)
 {
-    auto f = fd_get(args.as_int(0));
-    if (f.is_error())
-        return f.error_code();
-    auto fd = fd_install(file_dup(f.value()));
+    File* f = TRY(fd_get(args.as_int(0)));
+    auto fd = fd_install(file_dup(f));
     if (fd.is_error())
-        file_close(f.value());
-    return to_syscall_return(move(fd));
+        file_close(f); // the reference file_dup took
+    return TRY(fd);
 }
 
-long sys_pipe(const SyscallArgs& args)
+Result<long> sys_pipe(const SyscallArgs& args)
 {
     File* read_end;
     File* write_end;
-    if (auto made = pipe_create(&read_end, &write_end); made.is_error())
-        return made.error_code();
+    TRY(pipe_create(&read_end, &write_end));
     auto rfd = fd_install(read_end);
-    if (rfd.is_error()) {
+    auto wfd = rfd.ok() ? fd_install(write_end) : Result<int>(rfd.error());
+    Result<void> stored = wfd.ok() ? Result<void>() : Result<void>(wfd.error());
+    if (stored.ok()) {
+        int fds[2] = {rfd.value(), wfd.value()};
+        stored = copy_to_user(args[0], fds, sizeof(fds));
+    }
+    if (stored.is_error()) {
+        // Undo in full: the caller learns of no descriptor.
+        if (wfd.ok())
+            MUST(fd_remove(wfd.value()));
+        if (rfd.ok())
+            MUST(fd_remove(rfd.value()));
         file_close(read_end);
         file_close(write_end);
-        return rfd.error_code();
+        return stored.error();
     }
-    auto wfd = fd_install(write_end);
-    if (wfd.is_error()) {
-        (void)fd_remove(rfd.value());
-        file_close(read_end);
-        file_close(write_end);
-        return wfd.error_code();
-    }
-    int fds[2] = {rfd.value(), wfd.value()};
-    if (auto put = copy_to_user(args[0], fds, sizeof(fds)); put.is_error()) {
-        (void)fd_remove(rfd.value());
-        (void)fd_remove(wfd.value());
-        file_close(read_end);
-        file_close(write_end);
-        return put.error_code();
-    }
-    return ERR_OK;
+    return 0;
 }
 
-long sys_fstat(const SyscallArgs& args)
+Result<long> sys_fstat(const SyscallArgs& args)
 {
-    auto f = fd_get(args.as_int(0));
-    if (f.is_error())
-        return f.error_code();
+    File* f = TRY(fd_get(args.as_int(0)));
     struct stat st {};
-    if (auto r = file_stat(f.value(), &st); r.is_error())
-        return r.error_code();
-    return to_syscall_return(copy_to_user(args[1], &st, sizeof(st)));
+    TRY(file_stat(f, &st));
+    TRY(copy_to_user(args[1], &st, sizeof(st)));
+    return 0;
 }
 
-long sys_lseek(const SyscallArgs& args)
+Result<long> sys_lseek(const SyscallArgs& args)
 {
-    auto f = fd_get(args.as_int(0));
-    if (f.is_error())
-        return f.error_code();
-    return to_syscall_return(file_seek(f.value(), i64(args[1]), args.as_int(2)));
+    File* f = TRY(fd_get(args.as_int(0)));
+    return long(TRY(file_seek(f, i64(args[1]), args.as_int(2))));
 }
 
-long sys_getdents(const SyscallArgs& args)
+// ftruncate(fd, size): a regular file's or a shared region's handle.
+Result<long> sys_ftruncate(const SyscallArgs& args)
 {
-    auto f = fd_get(args.as_int(0));
-    if (f.is_error())
-        return f.error_code();
+    File* f = TRY(fd_get(args.as_int(0)));
+    TRY(file_truncate(f, args[1]));
+    return 0;
+}
+
+Result<long> sys_getdents(const SyscallArgs& args)
+{
+    File* f = TRY(fd_get(args.as_int(0)));
     int max = args.as_int(2);
     if (max <= 0)
-        return ERR_INVAL;
-    return to_syscall_return(file_getdents(f.value(), args[1], size_t(max)));
+        return Error(ERR_INVAL);
+    return long(TRY(file_getdents(f, args[1], size_t(max))));
 }

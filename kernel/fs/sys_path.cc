@@ -10,7 +10,7 @@
  */
 #include "../mm/uaccess.h"
 #include "../proc/proc.h"
-#include "../syscall.h"
+#include "../trap/syscall.h"
 #include "dir.h"
 #include "file.h"
 #include "log.h"
@@ -144,7 +144,7 @@ Result<int> open_path(const char* path, int flags)
         auto installed = fd_install(f);
         if (installed.is_error()) {
             error = installed.error_code();
-            file_close(f); // still kind None: frees only the File
+            file_close(f); // no operations yet: frees only the File
         } else {
             fd = installed.value();
         }
@@ -153,8 +153,8 @@ Result<int> open_path(const char* path, int flags)
         // Refused (ERR_BUSY) while a mapping covers the file's pages.
         if (auto cut = inode_resize(ip, 0); cut.is_error()) {
             error = cut.error_code();
-            (void)fd_remove(fd);
-            file_close(f); // still kind None: frees only the File
+            MUST(fd_remove(fd)); // installed just above, in this single-threaded process
+            file_close(f); // no operations yet: frees only the File
         }
     }
     if (error) {
@@ -163,7 +163,7 @@ Result<int> open_path(const char* path, int flags)
         inode_unlock_put(ip);
         return Error(error);
     }
-    f->kind = ip->type == T_DEVICE ? FileKind::Device : FileKind::Inode;
+    f->ops = ip->type == T_DEVICE ? &g_device_file_ops : &g_inode_file_ops;
     f->major = ip->major;
     f->inode = ip; // the file keeps our reference
     f->readable = readable;
@@ -272,57 +272,55 @@ Result<void> change_directory(const char* path)
 
 } // namespace
 
-long sys_open(const SyscallArgs& args)
+Result<long> sys_open(const SyscallArgs& args)
 {
     PathBuffer path;
-    if (auto r = get_path(args[0], path); r.is_error())
-        return r.error_code();
-    return to_syscall_return(open_path(path, args.as_int(1)));
+    TRY(get_path(args[0], path));
+    return TRY(open_path(path, args.as_int(1)));
 }
 
-long sys_mkdir(const SyscallArgs& args)
+Result<long> sys_mkdir(const SyscallArgs& args)
 {
     PathBuffer path;
-    if (auto r = get_path(args[0], path); r.is_error())
-        return r.error_code();
-    return to_syscall_return(make_node(path, T_DIR, 0, 0));
+    TRY(get_path(args[0], path));
+    TRY(make_node(path, T_DIR, 0, 0));
+    return 0;
 }
 
-long sys_mknod(const SyscallArgs& args)
+Result<long> sys_mknod(const SyscallArgs& args)
 {
     PathBuffer path;
-    if (auto r = get_path(args[0], path); r.is_error())
-        return r.error_code();
+    TRY(get_path(args[0], path));
     // The user prototype passes shorts: look only at their 16 bits.
     i16 major = i16(args[1]);
     u16 minor = u16(args[2]);
     if (major <= 0 || major >= i16(NDEV))
-        return ERR_INVAL;
-    return to_syscall_return(make_node(path, T_DEVICE, u16(major), minor));
+        return Error(ERR_INVAL);
+    TRY(make_node(path, T_DEVICE, u16(major), minor));
+    return 0;
 }
 
-long sys_link(const SyscallArgs& args)
+Result<long> sys_link(const SyscallArgs& args)
 {
     PathBuffer existing, new_path;
-    if (auto r = get_path(args[0], existing); r.is_error())
-        return r.error_code();
-    if (auto r = get_path(args[1], new_path); r.is_error())
-        return r.error_code();
-    return to_syscall_return(link_path(existing, new_path));
+    TRY(get_path(args[0], existing));
+    TRY(get_path(args[1], new_path));
+    TRY(link_path(existing, new_path));
+    return 0;
 }
 
-long sys_unlink(const SyscallArgs& args)
+Result<long> sys_unlink(const SyscallArgs& args)
 {
     PathBuffer path;
-    if (auto r = get_path(args[0], path); r.is_error())
-        return r.error_code();
-    return to_syscall_return(unlink_path(path));
+    TRY(get_path(args[0], path));
+    TRY(unlink_path(path));
+    return 0;
 }
 
-long sys_chdir(const SyscallArgs& args)
+Result<long> sys_chdir(const SyscallArgs& args)
 {
     PathBuffer path;
-    if (auto r = get_path(args[0], path); r.is_error())
-        return r.error_code();
-    return to_syscall_return(change_directory(path));
+    TRY(get_path(args[0], path));
+    TRY(change_directory(path));
+    return 0;
 }

@@ -15,7 +15,7 @@
  * table's).
  */
 #include "inode.h"
-#include "../printk.h"
+#include "../console/printk.h"
 
 namespace {
 // Moves the count one step in `direction` (+1 or -1) unless it points the

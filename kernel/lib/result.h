@@ -4,6 +4,10 @@
  * Error codes are the negative ERR_* values of uapi/errors.h. TRY(expr)
  * evaluates expr and returns its error from the enclosing function, which
  * must itself return a Result (or an Error), otherwise yields the value.
+ *
+ * Invariant: a success holds error code 0, an error holds a zero value.
+ * The code is register-sized, so a Result<long> comes back in two
+ * registers with no padding to fill (system calls return one).
  */
 #pragma once
 
@@ -23,15 +27,18 @@ public:
 
     bool is_error() const { return m_error != 0; }
     bool ok() const { return m_error == 0; }
-    int error_code() const { return m_error; }
-    Error error() const { return Error(m_error); }
+    int error_code() const { return int(m_error); }
+    Error error() const { return Error(int(m_error)); }
     T& value() { return m_value; }
     const T& value() const { return m_value; }
     T release_value() { return move(m_value); }
+    // For an integer T: the value, or the negative error code; by the
+    // invariant above one of the two is 0, so this is one OR, no branch.
+    T value_or_error_code() const { return m_value | T(m_error); }
 
 private:
     T m_value;
-    int m_error;
+    long m_error;
 };
 
 template <> class [[nodiscard]] Result<void> {
@@ -41,23 +48,13 @@ public:
 
     bool is_error() const { return m_error != 0; }
     bool ok() const { return m_error == 0; }
-    int error_code() const { return m_error; }
-    Error error() const { return Error(m_error); }
+    int error_code() const { return int(m_error); }
+    Error error() const { return Error(int(m_error)); }
     void release_value() {}
 
 private:
-    int m_error;
+    long m_error;
 };
-
-// Converts a Result<T> into a system-call return value: the value itself
-// (which must fit in a long) or the negative error code.
-template <typename T> long to_syscall_return(Result<T>&& r)
-{
-    if (r.is_error())
-        return r.error_code();
-    return long(r.release_value());
-}
-inline long to_syscall_return(Result<void>&& r) { return r.error_code(); }
 
 #define TRY(expr)                                   \
     ({                                              \

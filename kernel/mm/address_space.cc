@@ -9,13 +9,15 @@
  * flush only the local hart, which is the only one that may use them.
  */
 #include "address_space.h"
-#include "../cpu.h"
-#include "../printk.h"
+#include "../cpu/cpu.h"
+#include "../console/printk.h"
 #include "kmalloc.h"
 #include "mem_store.h"
 #include "page_alloc.h"
-#include "../proc/fs_glue.h"
+#include "../fs/fs_glue.h"
 
+
+void lock_rule_broken(const char* lock) { panic("called without holding %s, which it needs", lock); }
 
 bool MemRegion::tracks_writes() const { return shared && store && store->tracks_writes(); }
 
@@ -127,8 +129,42 @@ bool AddressSpace::range_is_free(vaddr_t start, u64 length)
     return true;
 }
 
+namespace {
+// What `to` views, as `from` does `skip` bytes further in: its rights, its
+// kind, its store or file and where in it.
+void copy_source(MemRegion* to, const MemRegion& from, u64 skip)
+{
+    to->prot = from.prot;
+    to->max_prot = from.max_prot;
+    to->shared = from.shared;
+    to->kind = from.kind;
+    to->store = from.store;
+    to->store_offset = from.store_offset + skip;
+    to->file = from.file;
+    to->file_offset = from.file_offset + skip;
+    to->file_bytes = from.file_bytes > skip ? from.file_bytes - skip : 0;
+}
+
+// A region that copies another's source takes references of its own.
+void take_source_references(MemRegion* r)
+{
+    if (r->store)
+        r->store->ref();
+    if (r->file)
+        MUST(fs_program_ref(r->file)); // the other region's reference already keeps writers out
+}
+} // namespace
+
+void AddressSpace::attach(MemRegion* r)
+{
+    insert_sorted(r);
+    if (r->store)
+        r->store->on_view_added(this, r);
+}
+
 void AddressSpace::insert_sorted(MemRegion* region)
 {
+    assert_locked();
     MemRegion* at = m_regions.front();
     while (at && at->start < region->start)
         at = m_regions.next(at);
@@ -154,6 +190,7 @@ Result<vaddr_t> AddressSpace::find_free(u64 length)
 
 Result<MemRegion*> AddressSpace::add_region(vaddr_t hint, u64 length, bool fixed, const MemRegion& shape)
 {
+    assert_locked();
     if (length == 0 || !is_aligned(length, PAGE_SIZE))
         return Error(ERR_INVAL);
     if (m_region_count >= MAX_REGIONS_PER_PROCESS)
@@ -176,20 +213,10 @@ Result<MemRegion*> AddressSpace::add_region(vaddr_t hint, u64 length, bool fixed
         return Error(ERR_NOMEM);
     r->start = start;
     r->end = start + length;
-    r->prot = shape.prot;
-    r->max_prot = shape.max_prot;
-    r->shared = shape.shared;
-    r->kind = shape.kind;
-    r->store = shape.store;
-    r->store_offset = shape.store_offset;
-    r->file = shape.file;
-    r->file_offset = shape.file_offset;
-    r->file_bytes = shape.file_bytes;
+    copy_source(r, shape, 0); // the shape's references become the region's
     r->space = this;
     r->mapping_id = m_next_mapping_id++;
-    insert_sorted(r);
-    if (r->store)
-        r->store->on_view_added(this, r);
+    attach(r);
     return r;
 }
 
@@ -203,22 +230,21 @@ struct UnmapContext {
     vaddr_t pages[FLUSH_ONE_BY_ONE]; // the first ones unmapped
 };
 
-void unmap_leaf(vaddr_t va, sv39::Pte* slot, void* context)
+MappingChange unmap_one(const PageMapping& m, void* context)
 {
     auto* ctx = static_cast<UnmapContext*>(context);
-    paddr_t pa = sv39::pte_address(*slot);
-    *slot = 0;
-    page_put(pa);
+    page_put(m.pa);
     if (ctx->unmapped < FLUSH_ONE_BY_ONE)
-        ctx->pages[ctx->unmapped] = va;
+        ctx->pages[ctx->unmapped] = m.va;
     ctx->unmapped++;
+    return MappingChange::remove();
 }
 } // namespace
 
 void AddressSpace::unmap_pages(vaddr_t start, vaddr_t end)
 {
     UnmapContext ctx;
-    m_table.for_each_leaf(start, end, unmap_leaf, &ctx);
+    m_table.update_mappings(start, end, unmap_one, &ctx);
     m_resident -= ctx.unmapped;
     if (ctx.unmapped) {
         InterruptsDisabled no_migration;
@@ -251,6 +277,7 @@ void AddressSpace::release_region(MemRegion* r)
 
 void AddressSpace::remove_region(MemRegion* r)
 {
+    assert_locked();
     if (m_last_hit == r)
         m_last_hit = nullptr;
     m_regions.remove(r);
@@ -260,6 +287,7 @@ void AddressSpace::remove_region(MemRegion* r)
 
 Result<MemRegion*> AddressSpace::split(MemRegion* r, vaddr_t at)
 {
+    assert_locked();
     // r keeps [start, at); the new region takes [at, end).
     if (m_region_count >= MAX_REGIONS_PER_PROCESS)
         return Error(ERR_NOMEM);
@@ -269,44 +297,36 @@ Result<MemRegion*> AddressSpace::split(MemRegion* r, vaddr_t at)
     u64 delta = at - r->start;
     upper->start = at;
     upper->end = r->end;
-    upper->prot = r->prot;
-    upper->max_prot = r->max_prot;
-    upper->shared = r->shared;
-    upper->kind = r->kind;
-    upper->store = r->store;
-    upper->store_offset = r->store_offset + delta;
-    upper->file = r->file;
-    upper->file_offset = r->file_offset + delta;
-    upper->file_bytes = r->file_bytes > delta ? r->file_bytes - delta : 0;
+    copy_source(upper, *r, delta);
     upper->space = this;
     upper->mapping_id = r->mapping_id;
-    if (upper->store)
-        upper->store->ref();
-    if (upper->file)
-        MUST(fs_program_ref(upper->file)); // r's reference already keeps writers out
-    insert_sorted(upper);
+    take_source_references(upper);
     // The store learns of the upper piece before r shrinks, so a file
     // store's write-back, which walks its views from another process,
     // never finds a page of the view covered by neither piece.
-    if (upper->store)
-        upper->store->on_view_added(this, upper);
+    attach(upper);
     r->end = at;
     r->file_bytes = min(r->file_bytes, delta);
     return upper;
 }
 
+Result<void> AddressSpace::split_at_edges(vaddr_t start, vaddr_t end)
+{
+    assert_locked();
+    const vaddr_t edges[] = {start, end};
+    for (vaddr_t at : edges) {
+        MemRegion* r = find_region(at);
+        if (r && r->start != at)
+            TRY(split(r, at));
+    }
+    return {};
+}
+
 Result<void> AddressSpace::remove_range(vaddr_t start, u64 length)
 {
+    assert_locked();
     vaddr_t end = start + length;
-    // Split at the edges first, so every region is wholly in or out.
-    for (MemRegion* r = m_regions.front(); r; r = m_regions.next(r)) {
-        if (r->contains(start) && r->start != start)
-            TRY(split(r, start));
-    }
-    for (MemRegion* r = m_regions.front(); r; r = m_regions.next(r)) {
-        if (r->contains(end) && r->start != end)
-            TRY(split(r, end));
-    }
+    TRY(split_at_edges(start, end));
     MemRegion* r = m_regions.front();
     while (r) {
         MemRegion* next = m_regions.next(r);
@@ -325,24 +345,25 @@ struct ProtectContext {
     bool tracked; // a shared view of a store that tracks writes (a file)
 };
 
-void protect_leaf(vaddr_t, sv39::Pte* slot, void* context)
+MappingChange protect_one(const PageMapping& m, void* context)
 {
     auto* ctx = static_cast<ProtectContext*>(context);
     u32 perms = ctx->perms;
     // A private page shared copy-on-write must stay read-only until its
     // first write copies it; so must a private page still owned by a store.
-    if (!ctx->shared && (perms & PERM_WRITE) && page_refcount(sv39::pte_address(*slot)) > 1)
+    if (!ctx->shared && (perms & PERM_WRITE) && page_refcount(m.pa) > 1)
         perms &= ~PERM_WRITE;
     // A file page becomes writable only through a write fault, which marks
     // it dirty (mem_store.h).
     if (ctx->tracked)
         perms &= ~PERM_WRITE;
-    *slot = sv39::make_pte(sv39::pte_address(*slot), PageTable::flags_for(perms));
+    return MappingChange::set_perms(perms);
 }
 } // namespace
 
 Result<void> AddressSpace::protect_range(vaddr_t start, u64 length, u32 prot)
 {
+    assert_locked();
     vaddr_t end = start + length;
     // Every page of the range must belong to some region.
     vaddr_t cursor = start;
@@ -362,20 +383,13 @@ Result<void> AddressSpace::protect_range(vaddr_t start, u64 length, u32 prot)
     for (MemRegion* r : m_regions)
         if (r->start < end && start < r->end && (prot & ~r->max_prot))
             return Error(ERR_ACCESS);
-    for (MemRegion* r = m_regions.front(); r; r = m_regions.next(r)) {
-        if (r->contains(start) && r->start != start)
-            TRY(split(r, start));
-    }
-    for (MemRegion* r = m_regions.front(); r; r = m_regions.next(r)) {
-        if (r->contains(end) && r->start != end)
-            TRY(split(r, end));
-    }
+    TRY(split_at_edges(start, end));
     for (MemRegion* r : m_regions) {
         if (r->start < start || r->end > end)
             continue;
         r->prot = prot;
         ProtectContext ctx{prot_to_perms(prot), r->shared, prot, r->tracks_writes()};
-        m_table.for_each_leaf(r->start, r->end, protect_leaf, &ctx);
+        m_table.update_mappings(r->start, r->end, protect_one, &ctx);
     }
     InterruptsDisabled no_migration;
     if (this_cpu()->loaded_space == this)
@@ -391,7 +405,7 @@ Result<void> AddressSpace::protect_range(vaddr_t start, u64 length, u32 prot)
 // Shrinking unmaps the heap pieces above the new break and nothing else.
 Result<u64> AddressSpace::change_break(i64 delta)
 {
-    kassert(m_lock.is_held_by_current());
+    assert_locked();
     u64 old = brk;
     u64 now;
     if (delta >= 0) {
@@ -458,30 +472,29 @@ struct ForkContext {
     bool tracked; // a shared view of a store that tracks writes (a file)
 };
 
-void fork_leaf(vaddr_t va, sv39::Pte* slot, void* context)
+MappingChange fork_one(const PageMapping& m, void* context)
 {
     auto* ctx = static_cast<ForkContext*>(context);
     if (ctx->failed)
-        return;
-    paddr_t pa = sv39::pte_address(*slot);
-    u32 perms = PageTable::perms_for(*slot);
+        return MappingChange::keep();
+    u32 perms = m.perms;
+    MappingChange parent = MappingChange::keep();
     if (!ctx->region->shared && (perms & PERM_WRITE)) {
         // Copy-on-write: both sides read-only until one of them writes.
         perms &= ~PERM_WRITE;
-        *slot = sv39::make_pte(pa, PageTable::flags_for(perms));
+        parent = MappingChange::set_perms(perms);
     }
     // The child's first write to a file page faults and marks it dirty
     // (mem_store.h); copying a writable PTE could race with a write-back.
     if (ctx->tracked)
         perms &= ~PERM_WRITE;
-    sv39::Pte* child_slot = ctx->child->page_table().leaf_slot(va, true);
-    if (!child_slot) {
+    if (ctx->child->page_table().map_page(m.va, m.pa, perms).is_error()) {
         ctx->failed = true;
-        return;
+        return parent;
     }
-    page_get(pa);
-    *child_slot = sv39::make_pte(pa, PageTable::flags_for(perms));
+    page_get(m.pa);
     ctx->copied++;
+    return parent;
 }
 } // namespace
 
@@ -502,26 +515,13 @@ Result<AddressSpace*> AddressSpace::fork_copy()
         }
         copy->start = r->start;
         copy->end = r->end;
-        copy->prot = r->prot;
-        copy->max_prot = r->max_prot;
-        copy->shared = r->shared;
-        copy->kind = r->kind;
-        copy->store = r->store;
-        copy->store_offset = r->store_offset;
-        copy->file = r->file;
-        copy->file_offset = r->file_offset;
-        copy->file_bytes = r->file_bytes;
+        copy_source(copy, *r, 0);
         copy->space = child;
         copy->mapping_id = r->mapping_id;
-        if (copy->store)
-            copy->store->ref();
-        if (copy->file)
-            MUST(fs_program_ref(copy->file)); // as r's does
-        child->insert_sorted(copy);
-        if (copy->store)
-            copy->store->on_view_added(child, copy);
+        take_source_references(copy);
+        child->attach(copy);
         ForkContext ctx{child, r, false, 0, r->tracks_writes()};
-        m_table.for_each_leaf(r->start, r->end, fork_leaf, &ctx);
+        m_table.update_mappings(r->start, r->end, fork_one, &ctx);
         child->m_resident += ctx.copied;
         if (ctx.failed) {
             failed = true;

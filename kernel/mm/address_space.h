@@ -21,7 +21,8 @@
  *
  * Locking: AddressSpace::lock (a sleep lock) serialises every change to the
  * region list and the page table, and page faults. It is taken before any
- * store's or shared region's spin lock.
+ * store's or shared region's spin lock. Every mutator asserts that the
+ * caller holds it.
  */
 #pragma once
 
@@ -29,12 +30,15 @@
 #include "../lib/atomic.h"
 #include "../lib/list.h"
 #include "../sync/sleeplock.h"
-#include "../trap.h"
+#include "access.h"
 #include "../uapi/mman.h"
 #include "../uapi/shm.h"
 
 class MemStore;
 struct Inode;
+
+// Panics: a function that needs `lock` was called without it.
+[[noreturn]] void lock_rule_broken(const char* lock);
 
 constexpr vaddr_t USER_BASE = 0x10000;
 constexpr vaddr_t USER_MMAP_BASE = 0x1000000000;   // 64 GiB
@@ -139,13 +143,24 @@ struct AddressSpace {
 
 private:
     AddressSpace() : m_lock("address_space") {}
+    // Inline: the fault path asserts it on every fault.
+    void assert_locked() const
+    {
+        if (!m_lock.is_held_by_current())
+            lock_rule_broken(m_lock.name());
+    }
     Result<void> fault_locked(vaddr_t va, Access access);
     Result<void> map_new_page(MemRegion* r, vaddr_t page, Access access);
     Result<void> break_cow(MemRegion* r, vaddr_t page, paddr_t old);
     void unmap_pages(vaddr_t start, vaddr_t end);
     Result<MemRegion*> split(MemRegion* r, vaddr_t at);
+    // Splits the regions that straddle start or end, so that every region
+    // is wholly inside [start, end) or wholly outside it.
+    Result<void> split_at_edges(vaddr_t start, vaddr_t end);
     Result<void> grow_heap(vaddr_t old_end, vaddr_t new_end);
     Result<void> shrink_heap(vaddr_t new_end, vaddr_t old_end);
+    // Puts r on the list and tells its store of the new view.
+    void attach(MemRegion* r);
     void insert_sorted(MemRegion* r);
     Result<vaddr_t> find_free(u64 length);
     void release_region(MemRegion* r);
@@ -162,3 +177,23 @@ private:
 };
 
 u32 prot_to_perms(u32 prot);
+
+// A pin (AddressSpace::get) held for as long as the holder lives: a space
+// that introspection reads stays valid should its process exit meanwhile.
+class [[nodiscard]] SpacePin {
+public:
+    explicit SpacePin(AddressSpace* pinned) : m_space(pinned) {}
+    ~SpacePin()
+    {
+        if (m_space)
+            m_space->put();
+    }
+    SpacePin(SpacePin&& other) : m_space(other.m_space) { other.m_space = nullptr; }
+    SpacePin(const SpacePin&) = delete;
+    SpacePin& operator=(const SpacePin&) = delete;
+    AddressSpace* operator->() const { return m_space; }
+    explicit operator bool() const { return m_space != nullptr; }
+
+private:
+    AddressSpace* m_space;
+};

@@ -18,14 +18,13 @@
  * its end): ERR_RANGE, the process's fault as well. The caller decides
  * whom to kill.
  */
-#include "../cpu.h"
+#include "../cpu/cpu.h"
+#include "../fs/fs_glue.h"
 #include "../lib/kstring.h"
 #include "address_space.h"
 #include "mem_store.h"
 #include "page_alloc.h"
 #include "phys.h"
-
-Result<size_t> fs_read_inode(Inode* ip, void* dst, u64 offset, size_t n);
 
 namespace {
 bool access_allowed(u32 prot, Access access)
@@ -51,9 +50,10 @@ u64 store_index(const MemRegion* r, vaddr_t page) { return (r->store_offset + (p
 // dirty and make the PTE writable, atomically with respect to write-back.
 Result<void> note_first_write(AddressSpace* as, MemRegion* r, vaddr_t page)
 {
-    TRY(r->store->begin_write(store_index(r, page)));
-    as->page_table().protect_page(page, prot_to_perms(r->prot));
-    r->store->end_write();
+    {
+        PageWriteGuard writing = TRY(r->store->begin_write(store_index(r, page)));
+        as->page_table().protect_page(page, prot_to_perms(r->prot));
+    }
     flush_local(as, page);
     return {};
 }
@@ -67,6 +67,7 @@ Result<void> AddressSpace::handle_fault(vaddr_t va, Access access)
 
 Result<void> AddressSpace::fault_locked(vaddr_t va, Access access)
 {
+    assert_locked();
     MemRegion* r = find_region(va);
     if (!r || !access_allowed(r->prot, access))
         return Error(ERR_FAULT);
@@ -99,12 +100,15 @@ Result<void> AddressSpace::map_new_page(MemRegion* r, vaddr_t page, Access acces
         bool tracked = r->tracks_writes();
         if (tracked && access == Access::Write) {
             // A first write: dirty and writable in one step.
-            if (auto began = r->store->begin_write(store_index(r, page)); began.is_error()) {
-                page_put(store_page);
-                return began.error();
+            Result<void> mapped;
+            {
+                auto writing = r->store->begin_write(store_index(r, page));
+                if (writing.is_error()) {
+                    page_put(store_page);
+                    return writing.error();
+                }
+                mapped = m_table.map_page(page, store_page, perms);
             }
-            auto mapped = m_table.map_page(page, store_page, perms);
-            r->store->end_write();
             if (mapped.is_error()) {
                 page_put(store_page);
                 return Error(ERR_NOMEM);

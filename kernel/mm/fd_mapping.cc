@@ -1,14 +1,16 @@
 /*
- * Mapping descriptors: which kinds of open file mmap accepts, and msync.
+ * Mapping descriptors, and msync.
  *
- * Named shared regions are mapped by kernel/shm. A regular file is mapped
- * through its page cache (file_store.h): shared views see and change the
+ * A descriptor's FileOps say whether and how it maps: a named shared
+ * region's are kernel/shm's; a regular file's are here: it is mapped
+ * through its page cache (file_store.h), shared views see and change the
  * file, private views copy a page on their first write to it.
  *
- * Rights of a file view: any view needs a readable descriptor; a shared
- * view may be writable only through a writable one; a private view may
- * always be written (its writes are its own). max_prot keeps mprotect from
- * going further later. All ERR_ACCESS.
+ * Rights of a view of a descriptor (a file's, or a shared region's
+ * handle): any view needs a readable descriptor; a shared view may be
+ * writable only through a writable one; a private view may always be
+ * written (its writes are its own). max_prot keeps mprotect from going
+ * further later. All ERR_ACCESS.
  */
 #include "../fs/file.h"
 #include "../fs/inode.h"
@@ -16,18 +18,22 @@
 #include "file_store.h"
 #include "mmap_sources.h"
 #include "../proc/proc.h"
-#include "../shm/shared_region.h"
 
-namespace {
-Result<void> prepare_file_mapping(File* f, u64 offset, u64 length, u32 prot, MemRegion* shape)
+Result<u32> view_rights(const File* f, bool shared, u32 prot)
 {
     if (!f->readable)
         return Error(ERR_ACCESS);
     u32 max_prot = PROT_READ | PROT_EXEC;
-    if (f->writable || !shape->shared)
+    if (f->writable || !shared)
         max_prot |= PROT_WRITE;
     if (prot & ~max_prot)
         return Error(ERR_ACCESS);
+    return max_prot;
+}
+
+Result<void> prepare_file_mapping(File* f, u64 offset, u64 length, u32 prot, MemRegion* shape)
+{
+    u32 max_prot = TRY(view_rights(f, shape->shared, prot));
     u64 end;
     if (add_overflows(offset, length, &end) || end > FS_MAX_FILE_SIZE)
         return Error(ERR_INVAL);
@@ -45,25 +51,16 @@ Result<void> prepare_file_mapping(File* f, u64 offset, u64 length, u32 prot, Mem
     shape->store_offset = offset;
     return {};
 }
-} // namespace
 
-Result<void> prepare_fd_mapping(int fd, u64 offset, u64 length, u32 prot, MemRegion* shape)
+Result<void> prepare_fd_mapping(int fd, u64 offset, u64 length, u32 prot, MemRegion* shape,
+                                MappingFinisher* finish)
 {
     File* f = TRY(fd_get(fd));
-    switch (f->kind) {
-    case FileKind::SharedRegion:
-        return shm_prepare_mapping(f, offset, length, prot, shape->shared, shape);
-    case FileKind::Inode:
-        return prepare_file_mapping(f, offset, length, prot, shape);
-    default:
+    if (!f->ops || !f->ops->prepare_mapping)
         return Error(ERR_INVAL); // pipes and devices are not mappable
-    }
-}
-
-void finish_fd_mapping(MemRegion* shape)
-{
-    if (shape->kind == RegionKind::SharedView)
-        shm_finish_mapping(shape);
+    TRY(f->ops->prepare_mapping(f, offset, length, prot, shape));
+    *finish = f->ops->finish_mapping;
+    return {};
 }
 
 Result<void> sync_mapped_range(AddressSpace* as, u64 start, u64 length)

@@ -3,18 +3,17 @@
  * file, dirty tracking with its reverse map and TLB shootdown, write-back,
  * and the hooks the file system calls (inode.h).
  *
- * The index is two-level: a top array of leaf pointers, grown as the file
- * is touched further out, and leaves of 512 entries (one page each). An
- * entry is the page's physical address with DIRTY in bit 0, or 0 for a
- * page not in memory. Every access to it holds m_lock.
+ * The index is a growing PageIndex (page_index.h): an entry is the page's
+ * physical address with DIRTY in bit 0, or 0 for a page not in memory.
+ * Every access to it holds m_lock.
  */
 #include "file_store.h"
-#include "../cpu.h"
+#include "../cpu/cpu.h"
 #include "../fs/inode.h"
 #include "../fs/log.h"
 #include "../lib/kstring.h"
-#include "../printk.h"
-#include "../proc/fs_glue.h"
+#include "../console/printk.h"
+#include "../fs/fs_glue.h"
 #include "kmalloc.h"
 #include "page_alloc.h"
 #include "phys.h"
@@ -86,19 +85,21 @@ u64 FileStore::evict_clean(u64 want)
     u64 n = 0;
     {
         SpinlockGuard guard(m_lock);
-        for (u64 li = 0; li < m_leaf_count && n < min(want, BATCH); li++) {
-            u64* leaf = m_leaves[li];
-            for (u64 s = 0; leaf && s < LEAF_ENTRIES && n < min(want, BATCH); s++) {
-                // Only the cache's own reference: no PTE maps the page and
-                // nobody is copying it (they all take theirs under m_lock).
-                // A clean page is what the disk holds.
-                u64 e = leaf[s];
-                if (e && !(e & DIRTY) && page_refcount(e) == 1) {
-                    batch[n++] = e;
-                    leaf[s] = 0;
-                    m_resident.fetch_sub(1, MemoryOrder::Relaxed);
-                }
+        for (u64 i = 0; i < m_index.end() && n < min(want, BATCH);) {
+            u64* e = entry_locked(i);
+            if (!e) {
+                i = PageIndex::next_leaf(i);
+                continue;
             }
+            // Only the cache's own reference: no PTE maps the page and
+            // nobody is copying it (they all take theirs under m_lock).
+            // A clean page is what the disk holds.
+            if (*e && !(*e & DIRTY) && page_refcount(*e) == 1) {
+                batch[n++] = *e;
+                *e = 0;
+                m_resident.fetch_sub(1, MemoryOrder::Relaxed);
+            }
+            i++;
         }
     }
     for (u64 i = 0; i < n; i++)
@@ -123,56 +124,27 @@ Result<FileStore*> FileStore::get(Inode* ip)
 
 // ---- the index ------------------------------------------------------------
 
+void FileStore::assert_locked() const { kassert(m_lock.is_held()); }
+
 u64* FileStore::entry_locked(u64 index) const
 {
-    u64 leaf = index / LEAF_ENTRIES;
-    if (leaf >= m_leaf_count || !m_leaves[leaf])
-        return nullptr;
-    return &m_leaves[leaf][index % LEAF_ENTRIES];
+    assert_locked();
+    return m_index.find(index);
 }
 
 Result<u64*> FileStore::make_entry_locked(u64 index)
 {
-    u64 leaf = index / LEAF_ENTRIES;
-    if (leaf >= m_leaf_count) {
-        // Grow the top array to cover the leaf, with room to spare.
-        u64 count = max(leaf + 1, m_leaf_count * 2);
-        auto** top = static_cast<u64**>(kzalloc(count * sizeof(u64*)));
-        if (!top)
-            return Error(ERR_NOMEM);
-        if (m_leaves)
-            memcpy(top, m_leaves, m_leaf_count * sizeof(u64*));
-        kfree(m_leaves);
-        m_leaves = top;
-        m_leaf_count = count;
-    }
-    if (!m_leaves[leaf]) {
-        m_leaves[leaf] = static_cast<u64*>(kzalloc(LEAF_ENTRIES * sizeof(u64)));
-        if (!m_leaves[leaf])
-            return Error(ERR_NOMEM);
-    }
-    return &m_leaves[leaf][index % LEAF_ENTRIES];
+    assert_locked();
+    return m_index.make(index);
 }
 
 void FileStore::free_from_locked(u64 first)
 {
-    for (u64 li = first / LEAF_ENTRIES; li < m_leaf_count; li++) {
-        u64* leaf = m_leaves[li];
-        if (!leaf)
-            continue;
-        u64 start = li == first / LEAF_ENTRIES ? first % LEAF_ENTRIES : 0;
-        for (u64 s = start; s < LEAF_ENTRIES; s++) {
-            if (leaf[s]) {
-                page_put(leaf[s] & ~DIRTY);
-                leaf[s] = 0;
-                m_resident.fetch_sub(1, MemoryOrder::Relaxed);
-            }
-        }
-        if (start == 0) {
-            m_leaves[li] = nullptr;
-            kfree(leaf);
-        }
-    }
+    assert_locked();
+    m_index.remove_from(first, [this](u64 entry) {
+        page_put(entry & ~DIRTY);
+        m_resident.fetch_sub(1, MemoryOrder::Relaxed);
+    });
 }
 
 u64 FileStore::page_count() const
@@ -278,7 +250,7 @@ void FileStore::on_view_removed(AddressSpace*, MemRegion* view)
     fs_inode_put(ip);
 }
 
-Result<void> FileStore::begin_write(u64 index)
+Result<PageWriteGuard> FileStore::begin_write(u64 index)
 {
     m_lock.lock();
     u64* e = entry_locked(index);
@@ -287,7 +259,7 @@ Result<void> FileStore::begin_write(u64 index)
         return Error(ERR_INVAL);
     }
     *e |= DIRTY;
-    return {};
+    return PageWriteGuard(this); // end_write, when it goes, unlocks
 }
 
 void FileStore::end_write() { m_lock.unlock(); }
@@ -298,6 +270,7 @@ void FileStore::end_write() { m_lock.unlock(); }
 // page table alive, and keeps write faults on this store waiting.
 u64 FileStore::revoke_writes_locked(u64 index, paddr_t pa)
 {
+    assert_locked();
     u64 cpus = 0;
     u64 offset = index * PAGE_SIZE;
     for (MemRegion* v : m_views) {
@@ -306,15 +279,8 @@ u64 FileStore::revoke_writes_locked(u64 index, paddr_t pa)
         if (!v->shared || offset < v->store_offset || offset - v->store_offset >= v->end - v->start)
             continue;
         vaddr_t va = v->start + (offset - v->store_offset);
-        sv39::Pte* slot = v->space->page_table().leaf_slot(va, false);
-        if (!slot)
-            continue;
-        sv39::Pte pte = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-        if (!(pte & sv39::PTE_V) || !(pte & sv39::PTE_W) || sv39::pte_address(pte) != pa)
-            continue;
-        // Atomic: the owner may be clearing this very PTE (munmap) meanwhile.
-        __atomic_fetch_and(slot, ~sv39::Pte(sv39::PTE_W), __ATOMIC_SEQ_CST);
-        cpus |= v->space->loaded_cpu_mask();
+        if (v->space->page_table().revoke_write(va, pa))
+            cpus |= v->space->loaded_cpu_mask();
     }
     return cpus;
 }
@@ -334,7 +300,7 @@ Result<void> FileStore::write_back(u64 first, u64 end)
             while (next < stop && count < batch_max) {
                 u64* e = entry_locked(next);
                 if (!e) {
-                    next = (next / LEAF_ENTRIES + 1) * LEAF_ENTRIES; // an empty leaf
+                    next = PageIndex::next_leaf(next); // an empty leaf
                     continue;
                 }
                 if (*e & DIRTY) {
@@ -398,10 +364,10 @@ u64 FileStore::dirty_pages(u64 first, u64 end)
 {
     SpinlockGuard guard(m_lock);
     u64 count = 0;
-    for (u64 i = first; i < end && i < m_leaf_count * LEAF_ENTRIES;) {
+    for (u64 i = first; i < end && i < m_index.end();) {
         u64* e = entry_locked(i);
         if (!e) {
-            i = (i / LEAF_ENTRIES + 1) * LEAF_ENTRIES;
+            i = PageIndex::next_leaf(i);
             continue;
         }
         count += (*e & DIRTY) ? 1 : 0;
@@ -459,6 +425,7 @@ void FileStore::set_size(u64 size)
 
 bool FileStore::view_covers_locked(u64 first, u64 end)
 {
+    assert_locked();
     for (MemRegion* v : m_views) {
         u64 v_first = v->store_offset / PAGE_SIZE;
         u64 v_end = v_first + (v->end - v->start) / PAGE_SIZE;
@@ -504,9 +471,11 @@ void FileStore::release()
     // back when the views went. What a failed write-back left is lost here.
     if (u64 dirty = dirty_pages(0, ~u64(0)))
         kprintf("mmap: inode %u: %lu dirty pages dropped (their write-back failed)\n", m_inum, dirty);
-    free_from_locked(0);
-    kfree(m_leaves);
-    ::destroy(this);
+    {
+        SpinlockGuard guard(m_lock); // nobody else can reach it: taken for the rule
+        free_from_locked(0);
+    }
+    ::destroy(this); // the index frees its leaves and top array with it
 }
 
 // ---- inode.h's hooks ---------------------------------------------------------------

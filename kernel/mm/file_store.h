@@ -46,6 +46,7 @@
 #include "../sync/spinlock.h"
 #include "address_space.h"
 #include "mem_store.h"
+#include "page_index.h"
 
 struct Inode;
 
@@ -67,15 +68,14 @@ public:
     void on_view_removed(AddressSpace* as, MemRegion* view) override;
 
     bool tracks_writes() const override { return true; }
-    Result<void> begin_write(u64 index) override;
-    void end_write() override;
+    Result<PageWriteGuard> begin_write(u64 index) override;
     Result<void> write_back(u64 first, u64 end) override;
     u64 dirty_pages(u64 first, u64 end) override;
     bool with_dirty_state(u64 index, DirtyCheck check, void* context) override;
 
     // Writes back every dirty page.
     Result<void> write_back_all() { return write_back(0, ~u64(0)); }
-    u64 resident_pages() const { return m_resident.load(MemoryOrder::Relaxed); }
+    u64 resident_pages() const override { return m_resident.load(MemoryOrder::Relaxed); }
     // The file (valid while a view or a reference to the inode exists).
     Inode* inode() const { return m_inode; }
 
@@ -100,12 +100,16 @@ protected:
     void release() override;
 
 private:
-    static constexpr u64 LEAF_ENTRIES = PAGE_SIZE / sizeof(u64);
+    void end_write() override;
     static constexpr u64 DIRTY = 1; // in a cache entry: physical address | DIRTY
 
+    void assert_locked() const;
     u64* entry_locked(u64 index) const;
-    static paddr_t referenced_locked(paddr_t pa)
+    // pa, with a reference for the caller, taken under m_lock so that
+    // reclaim cannot evict the page meanwhile.
+    paddr_t referenced_locked(paddr_t pa) const
     {
+        assert_locked();
         page_get(pa);
         return pa;
     }
@@ -114,7 +118,11 @@ private:
     Result<u64*> make_entry_locked(u64 index);
     Result<paddr_t> fill(u64 index);
     u64 revoke_writes_locked(u64 index, paddr_t pa);
-    u64 pages_locked() const { return (m_size + PAGE_SIZE - 1) / PAGE_SIZE; }
+    u64 pages_locked() const
+    {
+        assert_locked();
+        return (m_size + PAGE_SIZE - 1) / PAGE_SIZE;
+    }
     bool view_covers_locked(u64 first, u64 end);
     void free_from_locked(u64 first);
 
@@ -122,8 +130,7 @@ private:
     u32 m_inum;                    // its number, for messages
     mutable Spinlock m_lock{"file_store", LockRank::FileStore};
     u64 m_size = 0;                // the file's size in bytes, as the cache knows it
-    u64** m_leaves = nullptr;      // m_leaf_count leaves of LEAF_ENTRIES entries
-    u64 m_leaf_count = 0;
+    PageIndex m_index;             // page number -> physical address | DIRTY; grows with use
     Atomic<u64> m_resident{0};
     IntrusiveList<MemRegion, &MemRegion::file_link> m_views;
 };

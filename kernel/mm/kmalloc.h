@@ -34,3 +34,22 @@ template <typename T> void destroy(T* object)
         kfree(object);
     }
 }
+
+// A zeroed array of at least one T in kernel memory, freed with the holder:
+// the records an introspection call gathers under its locks and copies out
+// once it has let them go.
+template <typename T> class [[nodiscard]] KernelArray {
+public:
+    explicit KernelArray(size_t count) : m_items(static_cast<T*>(kzalloc(sizeof(T) * (count ? count : 1)))) {}
+    ~KernelArray() { kfree(m_items); }
+    KernelArray(const KernelArray&) = delete;
+    KernelArray& operator=(const KernelArray&) = delete;
+
+    bool ok() const { return m_items != nullptr; }
+    T* data() const { return m_items; }
+    T& operator[](size_t i) const { return m_items[i]; }
+    static constexpr size_t bytes(size_t count) { return sizeof(T) * count; }
+
+private:
+    T* m_items;
+};

@@ -15,9 +15,10 @@
  * Stores whose pages are written back somewhere (a file's store,
  * kernel/mm/file_store.h) track writes: their shared views map a page
  * read-only until its first write, and the fault handler then marks the
- * page dirty and makes it writable between begin_write and end_write, so
- * that a write-back, which cleans pages and revokes write access under the
- * same lock, never misses a store. The other stores ignore all of this.
+ * page dirty and makes it writable while it holds the PageWriteGuard that
+ * begin_write returns, so that a write-back, which cleans pages and
+ * revokes write access under the same lock, never misses a store. The
+ * other stores ignore all of this.
  */
 #pragma once
 
@@ -26,6 +27,25 @@
 
 struct AddressSpace;
 struct MemRegion;
+class MemStore;
+
+// A page of a write-tracked store marked dirty, with the store's lock held
+// until the guard goes (MemStore::begin_write). Empty for a store that
+// tracks nothing. It cannot be dropped by mistake, and no early return
+// between the two halves can leave the lock held.
+class [[nodiscard]] PageWriteGuard {
+public:
+    PageWriteGuard() = default;
+    explicit PageWriteGuard(MemStore* locked_store) : m_store(locked_store) {}
+    PageWriteGuard(PageWriteGuard&& other) : m_store(other.m_store) { other.m_store = nullptr; }
+    PageWriteGuard& operator=(PageWriteGuard&& other);
+    PageWriteGuard(const PageWriteGuard&) = delete;
+    PageWriteGuard& operator=(const PageWriteGuard&) = delete;
+    ~PageWriteGuard();
+
+private:
+    MemStore* m_store = nullptr;
+};
 
 class MemStore {
 public:
@@ -41,8 +61,9 @@ public:
     // another (a file-backed named region) answers with that one, so that
     // futexes on the same page meet through either.
     virtual const MemStore* identity() const { return this; }
-    // Current size in pages.
+    // Current size in pages, and how many of them are in memory.
     virtual u64 page_count() const = 0;
+    virtual u64 resident_pages() const = 0;
 
     // A region of `as` started (or stopped) viewing this store. Called with
     // the address space's lock held.
@@ -52,10 +73,16 @@ public:
     // ---- write tracking (see the top of the file) ----------------------
     virtual bool tracks_writes() const { return false; }
     // Marks page `index` dirty and returns holding the store's lock, under
-    // which the caller makes its PTE writable; end_write releases it.
+    // which the caller makes its PTE writable; the guard releases it.
     // ERR_INVAL if the page is no longer part of the store.
-    virtual Result<void> begin_write(u64 index) { return {}; }
-    virtual void end_write() {}
+    virtual Result<PageWriteGuard> begin_write(u64 index) { return PageWriteGuard(); }
+    // Marks page `index` dirty again (after a store the kernel made into it
+    // through a page it had pinned: the futex hand-over).
+    Result<void> mark_dirty(u64 index)
+    {
+        TRY(begin_write(index)); // the guard lets go at once
+        return {};
+    }
     // Writes the dirty pages among [first, end) back (may sleep; the caller
     // holds no spin lock).
     virtual Result<void> write_back(u64 first, u64 end) { return {}; }
@@ -82,5 +109,26 @@ protected:
     virtual void release() = 0;
 
 private:
+    friend class PageWriteGuard;
+    // The end of begin_write: releases the store's lock.
+    virtual void end_write() {}
+
     Atomic<u32> m_refs{1};
 };
+
+inline PageWriteGuard::~PageWriteGuard()
+{
+    if (m_store)
+        m_store->end_write();
+}
+
+inline PageWriteGuard& PageWriteGuard::operator=(PageWriteGuard&& other)
+{
+    if (this != &other) {
+        if (m_store)
+            m_store->end_write();
+        m_store = other.m_store;
+        other.m_store = nullptr;
+    }
+    return *this;
+}

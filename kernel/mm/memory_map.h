@@ -7,7 +7,7 @@
  */
 #pragma once
 
-#include "../board.h"
+#include "../board/board.h"
 
 constexpr int MEMORY_MAP_MAX_RANGES = 32;
 

@@ -9,6 +9,7 @@
  * block walks descriptors by pointer, merging looks the buddy up by frame.
  */
 #include "page_alloc.h"
+#include "../console/printk.h"
 #include "../lib/kstring.h"
 #include "../lib/new.h"
 #include "../sync/spinlock.h"
@@ -61,6 +62,7 @@ void push_free(Page* p, unsigned order)
 // Caller holds g_page_lock.
 void free_block_locked(Page* p, unsigned order)
 {
+    kassert(g_page_lock.is_held());
     g_free_pages += size_t(1) << order;
     u64 pfn = p->pfn;
     while (order < PAGE_MAX_ORDER) {

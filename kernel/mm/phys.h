@@ -13,7 +13,7 @@
 extern u64 g_direct_map_offset;
 inline u64 direct_map_offset() { return g_direct_map_offset; }
 #else
-#include "../../riscv/memlayout.h"
+#include "../../riscv/arch.h"
 constexpr u64 direct_map_offset() { return DIRECT_MAP_BASE; }
 #endif
 

@@ -13,7 +13,7 @@
 #include "../mm/kmalloc.h"
 #include "../mm/uaccess.h"
 #include "../proc/proc.h"
-#include "../syscall.h"
+#include "../trap/syscall.h"
 #include "../uapi/pagetable.h"
 #include "address_space.h"
 #include "page_alloc.h"
@@ -44,21 +44,23 @@ void flush(Walk& w)
 
 // User pages are counted references; the kernel half maps RAM and device
 // registers wholesale, where a count means nothing.
-u32 page_refs(vaddr_t va, sv39::Pte pte)
+u32 page_refs(const PageTableEntryInfo& e)
 {
-    if (va >= USER_VA_END || !(pte & sv39::PTE_U))
+    if (!e.leaf || e.va >= USER_VA_END || !(e.perms & PERM_USER))
         return 0;
-    return page_refcount(sv39::pte_address(pte));
+    return page_refcount(e.pa);
 }
 
-void visit(vaddr_t va, int level, u64 index, sv39::Pte pte, void* context)
+void visit(const PageTableEntryInfo& e, void* context)
 {
     Walk& w = *static_cast<Walk*>(context);
-    u64 span = sv39::level_size(level);
-    paddr_t pa = sv39::pte_address(pte);
-    u32 flags = u32(pte & 0xff);
-    bool leaf = sv39::is_leaf(pte);
-    u32 refs = leaf ? page_refs(va, pte) : 0;
+    vaddr_t va = e.va;
+    int level = e.level;
+    u64 span = e.span;
+    paddr_t pa = e.pa;
+    u32 flags = e.hw_flags;
+    bool leaf = e.leaf;
+    u32 refs = page_refs(e);
     struct pt_range& p = w.pending;
     if (leaf && w.open && p.kind == PT_RANGE_LEAF && p.level == level && p.va_end == va &&
         p.pa + (p.va_end - p.va_start) == pa && p.pte_flags == flags && p.refs == refs) {
@@ -74,7 +76,7 @@ void visit(vaddr_t va, int level, u64 index, sv39::Pte pte, void* context)
     p.pte_flags = flags;
     p.pages = 1;
     p.refs = refs;
-    p.index = u16(index);
+    p.index = u16(e.index);
     p.level = u8(level);
     p.kind = leaf ? PT_RANGE_LEAF : PT_RANGE_TABLE;
     w.open = true;
@@ -87,35 +89,30 @@ void visit(vaddr_t va, int level, u64 index, sv39::Pte pte, void* context)
 // the page table of process pid (0: the caller), skipping the first `skip`
 // records; fills up to max (at most 512 per call) and returns the count.
 // flags: PT_USER_HALF, PT_KERNEL_HALF or both (0 means the user half).
-long sys_vm_pagetable(const SyscallArgs& args)
+Result<long> sys_vm_pagetable(const SyscallArgs& args)
 {
     int pid = args.as_int(0), max = args.as_int(2), skip = args.as_int(3);
     u64 flags = args[4];
     if (pid < 0 || max < 0 || skip < 0 || (flags & ~u64(ALL_HALVES)))
-        return ERR_INVAL;
+        return Error(ERR_INVAL);
     if (flags == 0)
         flags = PT_USER_HALF;
     max = min(max, MAX_RECORDS);
-    AddressSpace* as = TRY_SYSCALL(pin_address_space(pid));
+    SpacePin as(TRY(pin_address_space(pid)));
     if (!as)
         return 0;
-    auto* records = static_cast<struct pt_range*>(kzalloc(sizeof(struct pt_range) * size_t(max ? max : 1)));
-    if (!records) {
-        as->put();
-        return ERR_NOMEM;
-    }
-    Walk walk{records, max, skip};
+    KernelArray<struct pt_range> records{size_t(max)};
+    if (!records.ok())
+        return Error(ERR_NOMEM);
+    Walk walk{records.data(), max, skip};
     {
         SleepLockGuard guard(as->lock());
-        constexpr u64 half = sv39::ENTRIES / 2;
         if (flags & PT_USER_HALF)
-            as->page_table().for_each_entry(0, half, visit, &walk);
+            as->page_table().for_each_entry(PageTable::Half::User, visit, &walk);
         if (flags & PT_KERNEL_HALF)
-            as->page_table().for_each_entry(half, sv39::ENTRIES, visit, &walk);
+            as->page_table().for_each_entry(PageTable::Half::Kernel, visit, &walk);
         flush(walk);
     }
-    as->put();
-    auto copied = copy_to_user(args[1], records, sizeof(struct pt_range) * size_t(walk.count));
-    kfree(records);
-    return copied.is_error() ? copied.error_code() : walk.count;
+    TRY(copy_to_user(args[1], records.data(), records.bytes(size_t(walk.count))));
+    return walk.count;
 }

@@ -4,15 +4,12 @@
  * and turns unresolvable faults into errors.
  */
 #include "uaccess.h"
-#include "../../riscv/memlayout.h"
-#include "../cpu.h"
-#include "../printk.h"
+#include "../../riscv/arch.h"
+#include "../cpu/cpu.h"
+#include "../console/printk.h"
 #include "../proc/proc.h"
 #include "address_space.h"
-
-extern "C" u64 arch_user_copy(void* dst, const void* src, u64 n);
-extern "C" u64 arch_user_clear(void* dst, u64 n);
-extern "C" long arch_user_strncpy(char* dst, const char* src, u64 max);
+#include "../trap/trap.h"
 
 namespace {
 bool user_range_ok(u64 address, size_t n)

@@ -22,7 +22,7 @@
  */
 #include "vm_check.h"
 #include "../mm/kmalloc.h"
-#include "../printk.h"
+#include "../console/printk.h"
 #include "../proc/proc.h"
 #include "address_space.h"
 #include "mem_store.h"
@@ -73,42 +73,46 @@ struct LeafWalk {
     u64 capacity = 0;
 };
 
-struct TrackedPte {
-    const sv39::Pte* slot;
+// The mapping as it is now, under the store's lock (a write-back may have
+// revoked write access since the walk saw it).
+struct TrackedMapping {
+    const PageTable* table;
+    vaddr_t va;
 };
 
 bool dirty_or_read_only(bool dirty, void* context)
 {
-    const sv39::Pte* slot = static_cast<TrackedPte*>(context)->slot;
-    return dirty || !(PageTable::perms_for(__atomic_load_n(slot, __ATOMIC_ACQUIRE)) & PERM_WRITE);
+    auto* m = static_cast<TrackedMapping*>(context);
+    paddr_t pa;
+    u32 perms;
+    return dirty || !m->table->lookup(m->va, &pa, &perms) || !(perms & PERM_WRITE);
 }
 
-void check_leaf(vaddr_t va, sv39::Pte* slot, void* context)
+void check_mapping(const PageMapping& m, void* context)
 {
     auto* w = static_cast<LeafWalk*>(context);
     if (w->failed)
         return;
-    sv39::Pte pte = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+    vaddr_t va = m.va;
     if (w->pages && w->leaves < w->capacity)
-        w->pages[w->leaves] = sv39::pte_address(pte);
+        w->pages[w->leaves] = m.pa;
     w->leaves++;
     while (w->region && w->region->end <= va)
         w->region = w->as->next_region(w->region);
     MemRegion* r = w->region;
     if (!r || !r->contains(va)) {
-        w->failed = !broken(w->violation, "valid user PTE outside every region", va, r, pte);
+        w->failed = !broken(w->violation, "valid user PTE outside every region", va, r, m.pa);
         return;
     }
-    u32 perms = PageTable::perms_for(pte);
-    if (perms & ~prot_to_perms(r->prot)) {
-        w->failed = !broken(w->violation, "PTE grants more than its region", va, r, pte);
+    if (m.perms & ~prot_to_perms(r->prot)) {
+        w->failed = !broken(w->violation, "PTE grants more than its region", va, r, m.perms);
         return;
     }
-    if ((perms & PERM_WRITE) && r->tracks_writes()) {
+    if ((m.perms & PERM_WRITE) && r->tracks_writes()) {
         u64 index = (r->store_offset + (va - r->start)) / PAGE_SIZE;
-        TrackedPte tracked{slot};
+        TrackedMapping tracked{&w->as->page_table(), va};
         if (!r->store->with_dirty_state(index, dirty_or_read_only, &tracked))
-            w->failed = !broken(w->violation, "writable PTE of a clean page in a write-tracked view", va, r, pte);
+            w->failed = !broken(w->violation, "writable PTE of a clean page in a write-tracked view", va, r, m.pa);
     }
 }
 
@@ -166,7 +170,7 @@ bool vm_check_space(AddressSpace* as, VmViolation* v)
         walk.pages = static_cast<paddr_t*>(kmalloc(sizeof(paddr_t) * max(resident, u64(1))));
         walk.capacity = walk.pages ? resident : 0;
     }
-    as->page_table().for_each_leaf(USER_BASE, USER_VA_END, check_leaf, &walk);
+    as->page_table().for_each_mapping(USER_BASE, USER_VA_END, check_mapping, &walk);
     bool ok = !walk.failed;
     if (ok && walk.leaves != resident)
         ok = broken(v, "resident page count differs from the PTEs", 0, nullptr, walk.leaves);

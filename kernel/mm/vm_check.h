@@ -19,7 +19,7 @@ struct VmViolation {
     const char* what = nullptr;        // the rule broken
     vaddr_t va = 0;                    // where
     const MemRegion* region = nullptr; // the region concerned, if any
-    u64 detail = 0;                    // a number that explains (a count, a PTE)
+    u64 detail = 0;                    // a number that explains (a count, a page, rights)
 };
 
 // Checks `as`, whose lock the caller holds; false with *violation filled in

@@ -7,7 +7,7 @@
  * (ERR_NOMEM instead), so a mistake cannot silently destroy memory.
  */
 #include "../proc/proc.h"
-#include "../syscall.h"
+#include "../trap/syscall.h"
 #include "address_space.h"
 #include "mem_store.h"
 #include "mmap_sources.h"
@@ -29,14 +29,14 @@ Result<u64> checked_range(u64 addr, u64 length)
 }
 } // namespace
 
-long sys_sbrk(const SyscallArgs& args)
+Result<long> sys_sbrk(const SyscallArgs& args)
 {
     AddressSpace* as = current_space();
     SleepLockGuard guard(as->lock());
-    return to_syscall_return(as->change_break(i64(args[0])));
+    return long(TRY(as->change_break(i64(args[0]))));
 }
 
-long sys_mmap(const SyscallArgs& args)
+Result<long> sys_mmap(const SyscallArgs& args)
 {
     u64 addr = args[0], length = args[1];
     u32 prot = u32(args[2]), flags = u32(args[3]);
@@ -46,35 +46,32 @@ long sys_mmap(const SyscallArgs& args)
     if (length == 0 || length > USER_VA_END || (prot & ~ALL_PROT) ||
         (flags & ~(MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS)) ||
         (sharing != MAP_SHARED && sharing != MAP_PRIVATE) || !is_aligned(offset, PAGE_SIZE))
-        return ERR_INVAL;
+        return Error(ERR_INVAL);
     length = page_round_up(length);
     bool fixed = flags & MAP_FIXED;
     if (fixed && !is_aligned(addr, PAGE_SIZE))
-        return ERR_INVAL;
+        return Error(ERR_INVAL);
 
     MemRegion shape;
     shape.prot = prot;
     shape.shared = sharing == MAP_SHARED;
+    MappingFinisher finish = nullptr;
     if (flags & MAP_ANONYMOUS) {
         if (offset != 0)
-            return ERR_INVAL;
+            return Error(ERR_INVAL);
         shape.kind = RegionKind::Anonymous;
         if (shape.shared) {
             // Shared anonymous memory is an unnamed store that fork shares.
             // Its index grows with its length: one bigger than the machine's
             // memory could never be backed anyway (as sbrk, docs/kernel.md).
             if (length > page_stats().total_pages * PAGE_SIZE)
-                return ERR_NOMEM;
-            auto store = create_anonymous_store(length / PAGE_SIZE);
-            if (store.is_error())
-                return store.error_code();
-            shape.store = store.release_value();
+                return Error(ERR_NOMEM);
+            shape.store = TRY(create_anonymous_store(length / PAGE_SIZE));
         }
     } else {
         // A view of an open file or shared region: its handle decides what
         // the view may be.
-        if (auto r = prepare_fd_mapping(fd, offset, length, prot, &shape); r.is_error())
-            return r.error_code();
+        TRY(prepare_fd_mapping(fd, offset, length, prot, &shape, &finish));
     }
     AddressSpace* as = current_space();
     Result<MemRegion*> region = Error(ERR_NOMEM);
@@ -82,43 +79,46 @@ long sys_mmap(const SyscallArgs& args)
         SleepLockGuard guard(as->lock());
         region = as->add_region(addr, length, fixed, shape);
     }
-    if (!(flags & MAP_ANONYMOUS))
-        finish_fd_mapping(&shape);
+    if (finish)
+        finish(&shape);
     if (region.is_error()) {
         if (shape.store)
             shape.store->unref();
-        return region.error_code();
+        return region.error();
     }
     return long(region.value()->start);
 }
 
-long sys_munmap(const SyscallArgs& args)
+Result<long> sys_munmap(const SyscallArgs& args)
 {
-    u64 length = TRY_SYSCALL(checked_range(args[0], args[1]));
+    u64 length = TRY(checked_range(args[0], args[1]));
     AddressSpace* as = current_space();
     SleepLockGuard guard(as->lock());
-    return to_syscall_return(as->remove_range(args[0], length));
+    TRY(as->remove_range(args[0], length));
+    return 0;
 }
 
-long sys_mprotect(const SyscallArgs& args)
+Result<long> sys_mprotect(const SyscallArgs& args)
 {
-    u64 length = TRY_SYSCALL(checked_range(args[0], args[1]));
+    u64 length = TRY(checked_range(args[0], args[1]));
     u32 prot = u32(args[2]);
     if (prot & ~ALL_PROT)
-        return ERR_INVAL;
+        return Error(ERR_INVAL);
     AddressSpace* as = current_space();
     SleepLockGuard guard(as->lock());
-    return to_syscall_return(as->protect_range(args[0], length, prot));
+    TRY(as->protect_range(args[0], length, prot));
+    return 0;
 }
 
-long sys_msync(const SyscallArgs& args)
+Result<long> sys_msync(const SyscallArgs& args)
 {
-    u64 length = TRY_SYSCALL(checked_range(args[0], args[1]));
+    u64 length = TRY(checked_range(args[0], args[1]));
     if (u32(args[2]) & ~u32(MS_SYNC))
-        return ERR_INVAL;
+        return Error(ERR_INVAL);
     AddressSpace* as = current_space();
     SleepLockGuard guard(as->lock());
     if (!as->find_region(args[0]) || !as->find_region(args[0] + length - 1))
-        return ERR_NOMEM;
-    return to_syscall_return(sync_mapped_range(as, args[0], length));
+        return Error(ERR_NOMEM);
+    TRY(sync_mapped_range(as, args[0], length));
+    return 0;
 }

@@ -8,19 +8,18 @@
  *
  * The new stack holds, from the top: the argument strings, then the argv
  * array (argc pointers and a null), 16-byte aligned. The program starts
- * with a0 = argc and a1 = argv.
+ * in main(argc, argv).
  */
 #include "exec.h"
-#include "../elf.h"
+#include "elf.h"
 #include "../lib/kstring.h"
 #include "../mm/address_space.h"
 #include "../mm/kmalloc.h"
 #include "../mm/uaccess.h"
-#include "../syscall.h"
-#include "fs_glue.h"
+#include "../trap/syscall.h"
+#include "../fs/fs_glue.h"
+#include "../sync/futex.h"
 #include "proc.h"
-
-void robust_list_release(Proc* p);
 
 namespace {
 
@@ -145,55 +144,47 @@ Result<int> exec_image(const char* path, const char* const* argv, int argc)
     strlcpy(p->name, name ? name + 1 : path, sizeof p->name);
     TrapFrame* frame = p->trap_frame();
     arch::init_user_frame(frame, entry, sp);
-    frame->a1 = args.value();
+    frame->set_program_arguments(u64(argc), args.value());
     // A new program starts with fresh floating-point registers.
     p->fp_state = FpState{};
     p->fp_needs_restore = true;
-    return argc; // becomes a0
+    return argc; // the system call's result: what main's argc already holds
 }
 
-long sys_exec(const SyscallArgs& args)
+namespace {
+// Copies exec's path and argument strings from user memory into `buffer`
+// (EXEC_MAX_ARG_BYTES), the path first; fills argv; returns argc.
+Result<int> copy_in_arguments(u64 user_path, u64 user_argv, char* buffer, const char** argv)
+{
+    size_t used = TRY(copy_string_from_user(buffer, user_path, EXEC_MAX_PATH)) + 1;
+    for (int argc = 0;; argc++) {
+        u64 pointer;
+        TRY(get_user(&pointer, user_argv + u64(argc) * 8));
+        if (pointer == 0)
+            return argc;
+        if (argc == EXEC_MAX_ARGS || used >= EXEC_MAX_ARG_BYTES)
+            return Error(ERR_INVAL);
+        if (current_killed()) // each string may fault pages in: stop at a kill
+            return Error(ERR_INTR);
+        auto len = copy_string_from_user(buffer + used, pointer, EXEC_MAX_ARG_BYTES - used);
+        if (len.is_error())
+            return Error(len.error_code() == ERR_NAMETOOLONG ? ERR_INVAL : len.error_code());
+        argv[argc] = buffer + used;
+        used += len.value() + 1;
+    }
+}
+} // namespace
+
+Result<long> sys_exec(const SyscallArgs& args)
 {
     // Path and argument strings are gathered into one kernel buffer.
     char* buffer = static_cast<char*>(kmalloc(EXEC_MAX_ARG_BYTES));
     if (!buffer)
-        return ERR_NOMEM;
+        return Error(ERR_NOMEM);
     const char* argv[EXEC_MAX_ARGS + 1];
-    int argc = 0;
-    size_t used = 0;
-    long result = 0;
-    auto path = copy_string_from_user(buffer, args[0], EXEC_MAX_PATH);
-    if (path.is_error()) {
-        kfree(buffer);
-        return path.error_code();
-    }
-    used = path.value() + 1;
-    for (u64 uargv = args[1];; argc++) {
-        u64 pointer;
-        if (auto r = get_user(&pointer, uargv + u64(argc) * 8); r.is_error()) {
-            result = r.error_code();
-            break;
-        }
-        if (pointer == 0)
-            break;
-        if (argc == EXEC_MAX_ARGS || used >= EXEC_MAX_ARG_BYTES) {
-            result = ERR_INVAL;
-            break;
-        }
-        if (current_killed()) { // each string may fault pages in: stop at a kill
-            result = ERR_INTR;
-            break;
-        }
-        auto len = copy_string_from_user(buffer + used, pointer, EXEC_MAX_ARG_BYTES - used);
-        if (len.is_error()) {
-            result = len.error_code() == ERR_NAMETOOLONG ? ERR_INVAL : len.error_code();
-            break;
-        }
-        argv[argc] = buffer + used;
-        used += len.value() + 1;
-    }
-    if (result == 0)
-        result = to_syscall_return(exec_image(buffer, argv, argc));
+    Result<int> argc = copy_in_arguments(args[0], args[1], buffer, argv);
+    if (argc.ok())
+        argc = exec_image(buffer, argv, argc.value());
     kfree(buffer);
-    return result;
+    return TRY(argc);
 }

@@ -11,5 +11,6 @@ constexpr size_t EXEC_MAX_PATH = 256;
 
 // Replaces the current process's image with the program at `path`, with
 // arguments copied from kernel memory. On success the trap frame is set to
-// enter the program and argc is returned (it becomes a0).
+// enter the program's main(argc, argv), and argc is returned (the system
+// call's result, which main's first argument holds).
 Result<int> exec_image(const char* path, const char* const* argv, int argc);

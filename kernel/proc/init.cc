@@ -4,14 +4,12 @@
  * /bin/init with the kernel's boot arguments as its argv, so init can
  * honour "run=<program>".
  */
-#include "../boot.h"
-#include "../printk.h"
-#include "../trap.h"
+#include "../boot/boot.h"
+#include "../console/printk.h"
+#include "../trap/trap.h"
 #include "exec.h"
-#include "fs_glue.h"
+#include "../fs/fs_glue.h"
 #include "proc.h"
-
-void create_init_process_with(void (*kernel_entry)());
 
 namespace {
 constexpr int MAX_BOOT_WORDS = 16;
@@ -38,10 +36,9 @@ constexpr int MAX_BOOT_WORDS = 16;
         while (*s && *s != ' ')
             s++;
     }
-    auto r = exec_image("/bin/init", argv, argc);
+    auto r = exec_image("/bin/init", argv, argc); // sets main's arguments too
     if (r.is_error())
         panic("cannot run /bin/init (error %d)", r.error_code());
-    p->trap_frame()->a0 = u64(r.value());
     arch::irq_disable();
     prepare_user_return(p->trap_frame(), false);
     enter_user(p->trap_frame());

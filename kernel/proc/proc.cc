@@ -12,21 +12,21 @@
  * scheduling state. The table lock is always taken first.
  */
 #include "proc.h"
-#include "../cpu.h"
+#include "../cpu/cpu.h"
 #include "../fs/file.h"
+#include "../fs/fs_glue.h"
 #include "../mm/address_space.h"
 #include "../mm/kmalloc.h"
 #include "../mm/page_alloc.h"
 #include "../mm/phys.h"
-#include "../printk.h"
-#include "../sched.h"
+#include "../console/printk.h"
+#include "sched.h"
 #include "../shm/shared_region.h"
+#include "../sync/futex.h"
 #include "../sync/wait_queue.h"
+#include "../trap/trap.h"
 #include "../lib/kstring.h"
 
-void fs_inode_put(Inode* ip);
-Inode* fs_inode_dup(Inode* ip);
-void robust_list_release(Proc* p);
 
 Proc g_procs[NPROC];
 Spinlock g_proc_table_lock("proc_table", LockRank::ProcTable);
@@ -76,9 +76,7 @@ Proc* allocate_process()
         p->exit_status = 0;
         p->kernel_stack = phys_to_ptr<u8>(stack);
         *reinterpret_cast<Proc**>(p->kernel_stack) = p; // see current_proc()
-        p->context = Context{};
-        p->context.ra = u64(&first_return_to_user);
-        p->context.sp = uptr(p->trap_frame()); // below the trap frame
+        p->context.start_at(first_return_to_user, uptr(p->trap_frame())); // below the trap frame
         p->address_space = nullptr;
         for (File*& f : p->files)
             f = nullptr;
@@ -104,6 +102,7 @@ Proc* allocate_process()
 // g_proc_table_lock.
 void free_process_slot(Proc* p)
 {
+    kassert(g_proc_table_lock.is_held());
     free_pages(virt_to_phys(p->kernel_stack));
     p->kernel_stack = nullptr;
     p->pid = 0;
@@ -123,27 +122,27 @@ void create_init_process_with(void (*kernel_entry)())
     p->pgid = p->pid;
     strlcpy(p->name, "init", sizeof p->name);
     // init starts in the kernel, which mounts the file system and execs /bin/init.
-    p->context.ra = u64(kernel_entry);
+    p->context.start_at(kernel_entry, uptr(p->trap_frame()));
     SpinlockGuard guard(p->lock);
     make_runnable(p);
 }
 
-int do_fork()
+Result<int> do_fork()
 {
     Proc* parent = current_proc();
     Proc* child = allocate_process();
     if (!child)
-        return ERR_NORES;
+        return Error(ERR_NORES);
     auto space = parent->address_space->fork_copy();
     if (space.is_error()) {
         SpinlockGuard table(g_proc_table_lock);
         free_process_slot(child);
-        return space.error_code();
+        return space.error();
     }
     child->address_space = space.release_value();
     child->address_space->owner = child;
     *child->trap_frame() = *parent->trap_frame();
-    child->trap_frame()->a0 = 0; // fork returns 0 in the child
+    child->trap_frame()->set_syscall_return(0); // fork returns 0 in the child
     for (int fd = 0; fd < NOFILE; fd++)
         if (parent->files[fd])
             child->files[fd] = file_dup(parent->files[fd]);
@@ -175,6 +174,7 @@ int do_fork()
 // Gives the children of p to init. Caller holds g_proc_table_lock.
 static void reparent_children(Proc* p)
 {
+    kassert(g_proc_table_lock.is_held());
     bool gave_zombie = false;
     for (Proc& q : g_procs) {
         if (q.parent == p) {
@@ -252,7 +252,7 @@ Result<int> do_wait(int pid, int* status)
     }
 }
 
-Proc* find_process_locked(int pid)
+Proc* find_and_lock_process(int pid)
 {
     if (pid <= 0)
         return nullptr;
@@ -322,7 +322,7 @@ Result<AddressSpace*> pin_address_space(int pid)
         as->get();
         return as;
     }
-    Proc* p = find_process_locked(pid);
+    Proc* p = find_and_lock_process(pid);
     if (!p)
         return Error(ERR_SRCH);
     AddressSpace* as = p->address_space;
@@ -336,7 +336,7 @@ Result<void> do_kill(int pid)
 {
     if (pid < 0)
         return kill_group(-pid);
-    Proc* p = find_process_locked(pid);
+    Proc* p = find_and_lock_process(pid);
     if (!p)
         return Error(ERR_SRCH);
     if (p == g_init) {

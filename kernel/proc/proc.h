@@ -17,7 +17,7 @@
 
 #include "../../riscv/arch.h"
 #include "../lib/list.h"
-#include "../params.h"
+#include "../lib/params.h"
 #include "../sync/spinlock.h"
 #include "../uapi/proc.h"
 
@@ -99,13 +99,11 @@ bool current_killed();
 // The process running on this hart, or nullptr in the scheduler.
 // A thread's kernel stack is KERNEL_STACK_SIZE-aligned and starts with its
 // Proc pointer: this stays right even if the thread migrates between
-// reading sp and loading, unlike this_cpu()->current. Inline, because it
-// is on every system call's path.
+// reading the stack pointer and loading, unlike this_cpu()->current.
+// Inline, because it is on every system call's path.
 inline Proc* current_proc()
 {
-    u64 sp;
-    asm volatile("mv %0, sp" : "=r"(sp));
-    return *reinterpret_cast<Proc**>(sp & ~(u64(KERNEL_STACK_SIZE) - 1));
+    return *reinterpret_cast<Proc**>(arch::stack_pointer() & ~(u64(KERNEL_STACK_SIZE) - 1));
 }
 
 // True if the current process has been killed (polled by long loops). A
@@ -114,10 +112,13 @@ inline bool current_killed() { return __atomic_load_n(&current_proc()->killed, _
 #endif
 void set_killed(Proc* p);
 
-// Creates the first process, which runs /init.
+// Creates the first process, which runs /init (init.cc); the process
+// starts in the kernel at kernel_entry (proc.cc).
 void create_init_process();
+void create_init_process_with(void (*kernel_entry)());
 
-int do_fork();
+// Creates a child that is a copy of the caller; returns its pid.
+Result<int> do_fork();
 [[noreturn]] void do_exit(int status);
 // Waits for a child (pid -1 = any); stores its status; returns its pid.
 Result<int> do_wait(int pid, int* status);
@@ -133,7 +134,7 @@ int live_process_count();
 // The page table root of p's address space, or 0 if it has none yet.
 paddr_t process_page_table(Proc* p);
 // Finds a live process by pid and returns it with its lock held, or nullptr.
-Proc* find_process_locked(int pid);
+Proc* find_and_lock_process(int pid);
 // The address space of process pid (0: the caller), pinned with
 // AddressSpace::get() so that it stays valid should the process exit; the
 // caller put()s it. ERR_SRCH if there is no such process; nullptr for one

@@ -7,11 +7,11 @@
  * other way round: the tick handler therefore moves expired entries off the
  * timer list first and takes each Proc::lock afterwards.
  */
-#include "../sched.h"
-#include "../cpu.h"
+#include "sched.h"
+#include "../cpu/cpu.h"
 #include "../mm/address_space.h"
-#include "../params.h"
-#include "../printk.h"
+#include "../lib/params.h"
+#include "../console/printk.h"
 #include "proc.h"
 
 namespace {
@@ -108,7 +108,7 @@ void switch_to(Cpu* cpu, Proc* p)
     p->switch_count.fetch_add(1, MemoryOrder::Relaxed);
     p->slice_end = arch::time_now() + arch::timebase_hz() / TICK_HZ;
     cpu->current = p;
-    cpu->kernel_sp = uptr(p->kernel_stack) + KERNEL_STACK_SIZE;
+    cpu->trap_entry.kernel_stack_top = uptr(p->kernel_stack) + KERNEL_STACK_SIZE;
     // The kernel half is in every table, so staying in the same space needs
     // no satp write; but a process coming back from another hart may have
     // changed its mappings there, so this hart's TLB must be flushed.
@@ -173,9 +173,8 @@ void sched()
     context_switch(&p->context, &cpu->scheduler_context);
     this_cpu()->irq_were_enabled = were_enabled;
     // This hart may have switched here from inside another thread's
-    // kernel-mode trap, which left sstatus.SPP = S; a return to user mode
-    // does not rewrite sstatus (trap.S), so put back what it relies on.
-    arch::prepare_sret_to_user();
+    // kernel-mode trap: put back what a return to user mode relies on.
+    arch::after_switch_in();
 }
 
 void yield()

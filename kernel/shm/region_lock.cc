@@ -18,6 +18,7 @@
  * called with g_shm_lock held (rank ShmTable, taken first). Waking a
  * waiter takes its Proc::lock (rank Proc) inside lock_guard.
  */
+#include "../console/printk.h"
 #include "../proc/proc.h"
 #include "shared_region.h"
 
@@ -25,6 +26,7 @@ namespace {
 // Gives the lock to the next waiter, or frees it. Caller holds lock_guard.
 void pass_on(SharedRegion* r, bool abandoned)
 {
+    kassert(r->lock_guard.is_held());
     Proc* next = r->lock_waiters.first_waiter();
     r->lock_depth = 0;
     r->lock_abandoned = abandoned;

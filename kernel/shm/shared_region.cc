@@ -10,12 +10,11 @@
 #include "shared_region.h"
 #include "../mm/address_space.h"
 #include "../mm/kmalloc.h"
-#include "../printk.h"
-#include "../proc/fs_glue.h"
+#include "../console/printk.h"
+#include "../fs/fs_glue.h"
 #include "../proc/proc.h"
 #include "../uapi/proc.h"
 #include "../fs/inode.h"
-#include "../mm/file_store.h"
 
 Spinlock g_shm_lock("shm_table", LockRank::ShmTable);
 
@@ -32,6 +31,7 @@ MemRegion* view_of(ListNode* n) { return container_of(n, MemRegion, store_link);
 // The last reference is gone: take the region out of every list.
 void retire_locked(SharedRegion* r)
 {
+    kassert(g_shm_lock.is_held());
     if (r->linked) {
         g_names.remove(&r->entry);
         r->linked = false;
@@ -62,6 +62,7 @@ u64 shm_quota_total() { return g_quota_total; }
 
 Result<void> shm_quota_charge_locked(u64 bytes)
 {
+    kassert(g_shm_lock.is_held());
     if (bytes > g_quota_total - g_quota_used)
         return Error(ERR_NOMEM);
     g_quota_used += bytes;
@@ -80,10 +81,15 @@ void shm_quota_release(u64 bytes)
     g_quota_used -= bytes;
 }
 
-void shm_quota_release_locked(u64 bytes) { g_quota_used -= bytes; }
-
-Result<SharedRegion*> shm_create_locked(StringView name, const ShmCreate& how)
+void shm_quota_release_locked(u64 bytes)
 {
+    kassert(g_shm_lock.is_held());
+    g_quota_used -= bytes;
+}
+
+Result<RegionRef> shm_create_locked(StringView name, const ShmCreate& how)
+{
+    kassert(g_shm_lock.is_held());
     if (how.size > SHM_MAX_REGION_SIZE)
         return Error(ERR_INVAL);
     u64 size = page_round_up(how.size);
@@ -96,19 +102,14 @@ Result<SharedRegion*> shm_create_locked(StringView name, const ShmCreate& how)
     u64 charge = how.backing ? 0 : size;
     TRY(shm_quota_charge_locked(charge));
     auto* r = make<SharedRegion>();
-    RegionStore* store = make<RegionStore>();
-    u64 own_pages = how.backing ? 0 : size / PAGE_SIZE;
-    u64 max_pages = how.backing ? 0 : SHM_MAX_REGION_SIZE / PAGE_SIZE;
-    if (!r || !store || store->init(own_pages, max_pages).is_error()) {
+    auto store = r ? RegionStore::create(r, size / PAGE_SIZE, SHM_MAX_REGION_SIZE / PAGE_SIZE, how.backing)
+                   : Result<RegionStore*>(Error(ERR_NOMEM));
+    if (store.is_error()) {
         g_quota_used -= charge;
         ::destroy(r);
-        if (store)
-            store->unref();
         return Error(ERR_NOMEM);
     }
-    r->store = store;
-    store->region = r;
-    store->backing = how.backing;
+    r->store = store.value();
     r->file = how.file;
     NameTable::name_entry(&r->entry, name);
     r->size = size;
@@ -126,27 +127,31 @@ Result<SharedRegion*> shm_create_locked(StringView name, const ShmCreate& how)
         r->refs++;
         r->creator_link.insert_before(&me->shm_created);
     }
-    (void)g_names.insert(&r->entry); // cannot fail: checked above
+    MUST(g_names.insert(&r->entry)); // checked above: the name is free and the table has room
     r->linked = true;
     g_all_regions.push_back(r);
     g_live_regions++;
-    return r;
+    return RegionRef::adopt(r); // the caller's transient reference, counted above
 }
 
-SharedRegion* shm_find_locked(StringView name)
+RegionRef shm_find_locked(StringView name)
 {
+    kassert(g_shm_lock.is_held());
     NameEntry* e = g_names.find(name);
     if (!e)
-        return nullptr;
-    SharedRegion* r = region_of(e);
-    r->refs++;
-    return r;
+        return {};
+    return RegionRef::take_locked(region_of(e));
 }
 
-void shm_ref_locked(SharedRegion* r) { r->refs++; }
+void shm_ref_locked(SharedRegion* r)
+{
+    kassert(g_shm_lock.is_held());
+    r->refs++;
+}
 
 void shm_unref_locked(SharedRegion* r, bool* must_free)
 {
+    kassert(g_shm_lock.is_held());
     if (--r->refs == 0) {
         retire_locked(r);
         *must_free = true;
@@ -176,8 +181,22 @@ void shm_unref(SharedRegion* r)
         shm_free(r);
 }
 
+void shm_begin_mapping_locked(SharedRegion* r)
+{
+    kassert(g_shm_lock.is_held());
+    r->mappings_in_progress++;
+}
+
+void shm_end_mapping(SharedRegion* r)
+{
+    SpinlockGuard guard(g_shm_lock);
+    if (--r->mappings_in_progress == 0 && r->views == 0)
+        r->views_gone.wake_all(); // a destroyer may be waiting for no view to come
+}
+
 void shm_unlink_locked(SharedRegion* r)
 {
+    kassert(g_shm_lock.is_held());
     if (r->linked) {
         g_names.remove(&r->entry);
         r->linked = false;
@@ -197,6 +216,7 @@ void shm_unlink_locked(SharedRegion* r)
 
 void shm_handle_opened_locked(SharedRegion* r)
 {
+    kassert(g_shm_lock.is_held());
     r->handles++;
     r->refs++;
 }
@@ -237,6 +257,7 @@ void shm_process_exit(Proc* p)
 
 bool shm_space_has_view_locked(SharedRegion* r, AddressSpace* as)
 {
+    kassert(g_shm_lock.is_held());
     for (ListNode* n = r->views_list.next; n != &r->views_list; n = n->next)
         if (view_of(n)->space == as)
             return true;
@@ -251,38 +272,6 @@ SharedRegion* shm_region_of_view(AddressSpace* as, u64 addr)
     return static_cast<RegionStore*>(view->store)->region;
 }
 
-void RegionStore::on_view_added(AddressSpace* as, MemRegion* view)
-{
-    if (backing)
-        backing->on_view_added(as, view); // the file tracks writes through it
-    SpinlockGuard guard(g_shm_lock);
-    SharedRegion* r = region;
-    view->store_link.insert_before(&r->views_list);
-    r->views++;
-    r->refs++;
-}
-
-void RegionStore::on_view_removed(AddressSpace* as, MemRegion* view)
-{
-    if (backing)
-        backing->on_view_removed(as, view); // writes back what it wrote
-    SharedRegion* r = region;
-    bool must_free = false;
-    {
-        SpinlockGuard guard(g_shm_lock);
-        view->store_link.unlink();
-        r->views--;
-        // Losing its last view of a region, a process loses the region's lock.
-        if (as->owner && !shm_space_has_view_locked(r, as))
-            region_lock_abandon(r, as->owner);
-        if (r->views == 0)
-            r->views_gone.wake_all();
-        shm_unref_locked(r, &must_free);
-    }
-    if (must_free)
-        shm_free(r);
-}
-
 void shm_fill_meminfo(struct meminfo* info)
 {
     SpinlockGuard guard(g_shm_lock);
@@ -293,6 +282,7 @@ void shm_fill_meminfo(struct meminfo* info)
 
 void shm_for_each_locked(bool (*fn)(SharedRegion*, void*), void* context)
 {
+    kassert(g_shm_lock.is_held());
     for (SharedRegion* r : g_all_regions)
         if (!fn(r, context))
             return;

@@ -21,45 +21,16 @@
  */
 #pragma once
 
-#include "../mm/page_cache_store.h"
 #include "../sync/wait_queue.h"
 #include "name_table.h"
+#include "region_store.h"
 
 struct Proc;
 struct AddressSpace;
 struct MemRegion;
 struct SharedRegion;
 
-class FileStore;
 struct Inode;
-
-// The store of a shared region: a page cache that tells its region about
-// views coming and going. A region backed by a file (shm_open_file,
-// sys_shm_file.cc) takes its pages from the file's store instead, and
-// passes views and write tracking on to it, so the file's page cache is
-// the region's memory.
-class RegionStore final : public PageCacheStore {
-public:
-    SharedRegion* region = nullptr;
-    FileStore* backing = nullptr; // file-backed regions: the file's store (referenced)
-    void on_view_added(AddressSpace* as, MemRegion* view) override;
-    void on_view_removed(AddressSpace* as, MemRegion* view) override;
-
-    // Forwarded to `backing` when there is one (sys_shm_file.cc).
-    Result<paddr_t> get_page(u64 index) override;
-    u64 page_count() const override;
-    const MemStore* identity() const override;
-    bool tracks_writes() const override;
-    Result<void> begin_write(u64 index) override;
-    void end_write() override;
-    Result<void> write_back(u64 first, u64 end) override;
-    u64 dirty_pages(u64 first, u64 end) override;
-    bool with_dirty_state(u64 index, DirtyCheck check, void* context) override;
-    u64 resident() const;
-
-protected:
-    void release() override;
-};
 
 struct SharedRegion {
     NameEntry entry;        // name and table link
@@ -110,9 +81,65 @@ inline bool shm_may_write(const SharedRegion* r, int pid)
 // One-time setup: the name table and the quota (a share of RAM).
 void shm_init(u64 total_ram_pages);
 
+// Takes / drops a transient reference (a system call's, while it works on
+// a region). The drop may free the region, so it must happen without
+// g_shm_lock held; RegionRef below does it for the caller.
+void shm_ref_locked(SharedRegion* r);
+void shm_unref(SharedRegion* r);
+
+// A transient reference to a region, dropped when the holder goes. The
+// drop takes g_shm_lock, so a holder must go after any guard of that lock:
+// declare it before the guard, and leaving the scope (a return included)
+// releases the lock first, then the reference.
+class [[nodiscard]] RegionRef {
+public:
+    RegionRef() = default;
+    RegionRef(const RegionRef&) = delete;
+    RegionRef& operator=(const RegionRef&) = delete;
+    RegionRef(RegionRef&& other) : m_region(other.m_region) { other.m_region = nullptr; }
+    RegionRef& operator=(RegionRef&& other)
+    {
+        if (this != &other) {
+            reset();
+            m_region = other.m_region;
+            other.m_region = nullptr;
+        }
+        return *this;
+    }
+    ~RegionRef() { reset(); }
+
+    // Holds a reference that `r` already carries for us.
+    static RegionRef adopt(SharedRegion* r)
+    {
+        RegionRef ref;
+        ref.m_region = r;
+        return ref;
+    }
+    // Takes a new reference to r. Caller holds g_shm_lock.
+    static RegionRef take_locked(SharedRegion* r)
+    {
+        shm_ref_locked(r);
+        return adopt(r);
+    }
+
+    SharedRegion* get() const { return m_region; }
+    SharedRegion* operator->() const { return m_region; }
+    explicit operator bool() const { return m_region != nullptr; }
+    // Drops the reference now (without g_shm_lock held).
+    void reset()
+    {
+        if (m_region)
+            shm_unref(m_region);
+        m_region = nullptr;
+    }
+
+private:
+    SharedRegion* m_region = nullptr;
+};
+
 // Creates a region named `name` of `size` bytes and inserts it in the
 // table. ERR_EXIST, ERR_NOMEM (table, quota or memory), ERR_INVAL (size).
-// The new region holds one transient reference for the caller.
+// The new region comes with a transient reference for the caller.
 struct ShmCreate {
     u64 size = 0;
     bool persistent = false;
@@ -120,20 +147,28 @@ struct ShmCreate {
     bool readonly_ceiling = false;
     // A region backed by a file: its store and inode, whose references the
     // region takes over on success. Not charged to the quota.
-    FileStore* backing = nullptr;
+    MemStore* backing = nullptr;
     Inode* file = nullptr;
     bool readonly_file = false;
 };
-Result<SharedRegion*> shm_create_locked(StringView name, const ShmCreate& how);
+Result<RegionRef> shm_create_locked(StringView name, const ShmCreate& how);
 
-// Looks up a live name and takes a transient reference. Caller holds g_shm_lock.
-SharedRegion* shm_find_locked(StringView name);
-// Takes / drops a transient reference. drop may free the region (it must
-// be called without g_shm_lock held).
-void shm_ref_locked(SharedRegion* r);
-void shm_unref(SharedRegion* r);
+// Looks up a live name; the region with a transient reference, or an empty
+// holder. Caller holds g_shm_lock.
+RegionRef shm_find_locked(StringView name);
+
+// The references that are not transient (views, handles, the creator's,
+// the name's) are counted under g_shm_lock; dropping the last retires the
+// region there and sets *must_free, and the caller then frees it with
+// shm_free once it has released the lock.
 void shm_unref_locked(SharedRegion* r, bool* must_free);
 void shm_free(SharedRegion* r);
+
+// A createMapping or mmap between finding the region and adding its view
+// (mappings_in_progress, which ftruncate and destroySharedRegion respect):
+// begin with g_shm_lock held, end without.
+void shm_begin_mapping_locked(SharedRegion* r);
+void shm_end_mapping(SharedRegion* r);
 
 // Removes the name from the table (if still there) and drops the name's
 // and the creator's references. Caller holds g_shm_lock and a reference.
@@ -161,6 +196,10 @@ Result<void> region_lock_release(SharedRegion* r);
 // Releases the lock if `owner` holds it, marking it abandoned.
 void region_lock_abandon(SharedRegion* r, Proc* owner);
 
+// The shared-memory lines of meminfo (regions, quota).
+struct meminfo;
+void shm_fill_meminfo(struct meminfo* info);
+
 u64 shm_quota_used();
 u64 shm_quota_total();
 Result<void> shm_quota_charge(u64 bytes);
@@ -168,13 +207,9 @@ void shm_quota_release(u64 bytes);
 Result<void> shm_quota_charge_locked(u64 bytes);
 void shm_quota_release_locked(u64 bytes);
 
-// For the file layer and mmap (sys_shm_handle.cc).
-struct File;
-struct stat;
-void shm_file_release(File* f);
-void shm_file_stat(File* f, struct stat* st);
+// What the descriptor calls do with a region's handle (sys_shm_handle.cc):
+// File::object is the region, holding the handle's reference.
+struct FileOps;
+extern const FileOps g_shm_file_ops;
 // ftruncate of a file-backed region's handle (sys_shm_file.cc).
 Result<void> shm_file_region_resize(SharedRegion* r, u64 size);
-Result<void> shm_prepare_mapping(File* f, u64 offset, u64 length, u32 prot, bool shared, MemRegion* shape);
-// After mmap added (or failed to add) the view that shm_prepare_mapping prepared.
-void shm_finish_mapping(MemRegion* shape);

@@ -1,15 +1,15 @@
 /*
- * Helpers shared by the shared-memory system calls: copying a region name
- * in from user memory, mapping and unmapping views, and finding the region
- * a process addresses by name.
+ * Helpers shared by the shared-memory system calls: the region name every
+ * call takes as its first argument, mapping and unmapping views, and
+ * finding the region a process addresses by name.
  */
 #pragma once
 
 #include "../lib/result.h"
 #include "../lib/string_view.h"
 #include "../uapi/shm.h"
+#include "shared_region.h"
 
-struct SharedRegion;
 struct AddressSpace;
 
 // How a name longer than SHM_NAME_MAX is reported: the original interface
@@ -18,13 +18,14 @@ enum class NameTooLong { IsInvalid, IsTooLong };
 
 class ShmName {
 public:
-    // ERR_FAULT for a bad pointer, ERR_INVAL for an empty name, and the
-    // code `mode` asks for when it is too long.
-    Result<void> copy_in(u64 user_name, NameTooLong mode);
+    // The name at user address user_name: ERR_FAULT for a bad pointer,
+    // ERR_INVAL for an empty name, and the code `mode` asks for when it is
+    // too long.
+    static Result<ShmName> from_user(u64 user_name, NameTooLong mode);
     StringView view() const { return StringView(m_name, m_length); }
 
 private:
-    char m_name[SHM_NAME_MAX + 1] = {};
+    char m_name[SHM_NAME_MAX + 1]; // filled by from_user up to its NUL
     size_t m_length = 0;
 };
 
@@ -38,4 +39,4 @@ void unmap_view_at(AddressSpace* as, u64 address);
 // The region named `name` of which the current process has a view, with a
 // transient reference: the live one if it is viewed, else an unlinked one
 // the process still maps. ERR_NOTEXIST otherwise.
-Result<SharedRegion*> find_viewed_region(StringView name);
+Result<RegionRef> find_viewed_region(StringView name);

@@ -7,9 +7,10 @@
 #include "shared_region.h"
 #include "shm_common.h"
 
-Result<void> ShmName::copy_in(u64 user_name, NameTooLong mode)
+Result<ShmName> ShmName::from_user(u64 user_name, NameTooLong mode)
 {
-    auto n = copy_string_from_user(m_name, user_name, sizeof m_name);
+    ShmName name;
+    auto n = copy_string_from_user(name.m_name, user_name, sizeof name.m_name);
     if (n.is_error()) {
         if (n.error_code() == ERR_NAMETOOLONG && mode == NameTooLong::IsInvalid)
             return Error(ERR_INVAL);
@@ -17,8 +18,8 @@ Result<void> ShmName::copy_in(u64 user_name, NameTooLong mode)
     }
     if (n.value() == 0)
         return Error(ERR_INVAL);
-    m_length = n.value();
-    return {};
+    name.m_length = n.value();
+    return name;
 }
 
 Result<u64> map_region_view(SharedRegion* r, u64 offset, u64 length, u32 prot, bool shared, u32 max_prot,
@@ -49,18 +50,16 @@ void unmap_view_at(AddressSpace* as, u64 address)
         as->remove_region(view);
 }
 
-Result<SharedRegion*> find_viewed_region(StringView name)
+Result<RegionRef> find_viewed_region(StringView name)
 {
     AddressSpace* as = current_proc()->address_space;
-    SharedRegion* live;
     {
+        RegionRef live; // dropped after the guard if this process has no view of it
         SpinlockGuard guard(g_shm_lock);
         live = shm_find_locked(name);
-        if (live && shm_space_has_view_locked(live, as))
-            return live;
+        if (live && shm_space_has_view_locked(live.get(), as))
+            return move(live);
     }
-    if (live)
-        shm_unref(live); // found by name, but this process has no view of it
     // An unlinked region this process still maps answers to its old name.
     SleepLockGuard guard(as->lock());
     for (MemRegion* v = as->first_region(); v; v = as->next_region(v)) {
@@ -69,8 +68,7 @@ Result<SharedRegion*> find_viewed_region(StringView name)
         SharedRegion* r = static_cast<RegionStore*>(v->store)->region;
         if (r && r->name() == name) {
             SpinlockGuard shm(g_shm_lock);
-            shm_ref_locked(r);
-            return r;
+            return RegionRef::take_locked(r);
         }
     }
     return Error(ERR_NOTEXIST);

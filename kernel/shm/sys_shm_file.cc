@@ -1,14 +1,15 @@
 /*
  * Named regions backed by a file (Windows CreateFileMapping on a file
- * handle): shm_open_file, and what a RegionStore does when its pages come
- * from a file's store. See docs/mmap.md.
+ * handle): shm_open_file, and ftruncate of such a region's handle. See
+ * docs/mmap.md.
  *
  * A file-backed region is a SharedRegion like any other (the name table,
  * references, views, handles, the region lock, persistence and every call
- * of docs/shm.md work on it unchanged), with two differences:
- *   - its store forwards to the file's FileStore, so the region's memory is
- *     the file's page cache: what views write reaches the file (written
- *     back as for any mapping of the file) and outlives the region;
+ * of docs/shm.md work on it unchanged), with three differences:
+ *   - its store (region_store.h) takes its pages from the file's
+ *     FileStore, so the region's memory is the file's page cache: what
+ *     views write reaches the file (written back as for any mapping of the
+ *     file) and outlives the region;
  *   - it holds a reference to the file's inode (SharedRegion::file) and is
  *     not charged to the shared-memory quota: its pages are file cache;
  *   - it cannot give more than the descriptor it was made from: over a
@@ -29,90 +30,42 @@
 #include "../mm/address_space.h"
 #include "../mm/file_store.h"
 #include "../mm/uaccess.h"
-#include "../proc/fs_glue.h"
+#include "../fs/fs_glue.h"
+#include "../console/printk.h"
 #include "../proc/proc.h"
-#include "../syscall.h"
+#include "../trap/syscall.h"
 #include "shared_region.h"
 #include "shm_common.h"
 #include "shm_open_common.h"
-
-// ---- RegionStore over a file ------------------------------------------------------
-
-Result<paddr_t> RegionStore::get_page(u64 index)
-{
-    return backing ? backing->get_page(index) : PageCacheStore::get_page(index);
-}
-
-u64 RegionStore::page_count() const { return backing ? backing->page_count() : PageCacheStore::page_count(); }
-
-const MemStore* RegionStore::identity() const
-{
-    return backing ? static_cast<const MemStore*>(backing) : static_cast<const MemStore*>(this);
-}
-
-bool RegionStore::tracks_writes() const { return backing != nullptr; }
-
-Result<void> RegionStore::begin_write(u64 index) { return backing ? backing->begin_write(index) : Result<void>(); }
-
-void RegionStore::end_write()
-{
-    if (backing)
-        backing->end_write();
-}
-
-Result<void> RegionStore::write_back(u64 first, u64 end)
-{
-    return backing ? backing->write_back(first, end) : Result<void>();
-}
-
-u64 RegionStore::dirty_pages(u64 first, u64 end) { return backing ? backing->dirty_pages(first, end) : 0; }
-
-bool RegionStore::with_dirty_state(u64 index, DirtyCheck check, void* context)
-{
-    return backing ? backing->with_dirty_state(index, check, context) : check(true, context);
-}
-
-u64 RegionStore::resident() const { return backing ? backing->resident_pages() : resident_pages(); }
-
-void RegionStore::release()
-{
-    if (backing)
-        backing->unref();
-    PageCacheStore::release(); // frees this
-}
 
 // ---- shm_open_file -----------------------------------------------------------------
 
 namespace {
 
-// Whether an existing region may be opened this way: 0 or an ERR_* code.
-// Caller holds g_shm_lock.
-int may_open_locked(SharedRegion* r, int oflag, Inode* ip)
+// Whether an existing region may be opened this way. Caller holds g_shm_lock.
+Result<void> may_open_locked(SharedRegion* r, int oflag, Inode* ip)
 {
+    kassert(g_shm_lock.is_held());
     if ((oflag & O_CREAT) && (oflag & O_EXCL))
-        return ERR_EXIST;
+        return Error(ERR_EXIST);
     if (r->file != ip)
-        return ERR_INCOMP; // a region of that name exists over other memory
+        return Error(ERR_INCOMP); // a region of that name exists over other memory
     if ((oflag & O_ACCMODE) == O_RDWR && !shm_may_write(r, current_proc()->pid))
-        return ERR_ACCESS;
-    return 0;
+        return Error(ERR_ACCESS);
+    return {};
 }
 
-// Looks the name up; on a hit returns the region with a transient reference
-// (or the reason it may not be opened). ERR_NOTEXIST if the name is free.
-Result<SharedRegion*> find_locked(StringView name, int oflag, Inode* ip, SharedRegion** to_free)
+// Looks the name up: ok if the region exists and may be opened this way,
+// ERR_NOTEXIST if the name is free. *found receives what the lookup found,
+// with a transient reference. Caller holds g_shm_lock, and drops *found
+// after releasing it.
+Result<void> find_locked(StringView name, int oflag, Inode* ip, RegionRef* found)
 {
-    SharedRegion* r = shm_find_locked(name);
-    if (!r)
+    kassert(g_shm_lock.is_held());
+    *found = shm_find_locked(name);
+    if (!*found)
         return Error(ERR_NOTEXIST);
-    if (int error = may_open_locked(r, oflag, ip)) {
-        bool must_free = false;
-        shm_unref_locked(r, &must_free);
-        if (must_free)
-            *to_free = r; // everyone else let go while we looked
-        return Error(error);
-    }
-    return r;
+    return may_open_locked(found->get(), oflag, ip);
 }
 
 struct FileRequest {
@@ -144,19 +97,17 @@ Result<u64> prepare_file(const FileRequest& req)
     return result;
 }
 
-Result<SharedRegion*> open_or_create(StringView name, const FileRequest& req, bool* created)
+Result<RegionRef> open_or_create(StringView name, const FileRequest& req, bool* created)
 {
-    SharedRegion* to_free = nullptr;
-    Result<SharedRegion*> found = Error(ERR_NOTEXIST);
+    *created = false;
     {
+        RegionRef found; // dropped after the guard unless handed to the caller
         SpinlockGuard guard(g_shm_lock);
-        found = find_locked(name, req.oflag, req.ip, &to_free);
-    }
-    if (to_free)
-        shm_free(to_free);
-    if (found.error_code() != ERR_NOTEXIST || !(req.oflag & O_CREAT)) {
-        *created = false;
-        return found;
+        auto usable = find_locked(name, req.oflag, req.ip, &found);
+        if (usable.ok())
+            return move(found);
+        if (usable.error_code() != ERR_NOTEXIST || !(req.oflag & O_CREAT))
+            return usable.error();
     }
 
     // Creating: grow the file if asked and take the references the region
@@ -173,12 +124,13 @@ Result<SharedRegion*> open_or_create(StringView name, const FileRequest& req, bo
     if (req.fd_writable)
         MUST(inode_get_write_access(file));
 
-    Result<SharedRegion*> result = Error(ERR_NOTEXIST);
+    RegionRef region;
+    Result<void> opened;
     {
         SpinlockGuard guard(g_shm_lock);
         // Someone may have created the name while we were growing the file.
-        result = find_locked(name, req.oflag, req.ip, &to_free);
-        if (result.error_code() == ERR_NOTEXIST) {
+        opened = find_locked(name, req.oflag, req.ip, &region);
+        if (opened.error_code() == ERR_NOTEXIST) {
             ShmCreate how;
             how.size = size;
             how.persistent = req.oflag & SHM_PERSIST;
@@ -186,14 +138,14 @@ Result<SharedRegion*> open_or_create(StringView name, const FileRequest& req, bo
             how.readonly_file = !req.fd_writable; // the region cannot give more than the file
             how.backing = backing;
             how.file = file;
-            result = shm_create_locked(name, how);
-            *created = result.ok();
-        } else {
-            *created = false;
+            auto made = shm_create_locked(name, how);
+            opened = made.is_error() ? Result<void>(made.error()) : Result<void>();
+            if (made.ok()) {
+                region = made.release_value();
+                *created = true;
+            }
         }
     }
-    if (to_free)
-        shm_free(to_free);
     if (!*created) {
         // The region did not take them over.
         backing->unref();
@@ -201,40 +153,36 @@ Result<SharedRegion*> open_or_create(StringView name, const FileRequest& req, bo
             inode_put_write_access(file);
         fs_inode_put(file);
     }
-    return result;
+    TRY(opened);
+    return move(region);
 }
 } // namespace
 
 // shm_open_file(name, fd, oflag, size, ceiling, created): opens the region
 // `name`, creating it over the regular file open as fd if it does not exist
 // and O_CREAT says so; returns a handle (a descriptor) as shm_open does.
-long sys_shm_open_file(const SyscallArgs& args)
+Result<long> sys_shm_open_file(const SyscallArgs& args)
 {
-    ShmName name;
-    TRY_SYSCALL(name.copy_in(args[0], NameTooLong::IsTooLong));
-    int oflag = args.as_int(2);
-    u64 size = args[3];
-    u32 ceiling = u32(args[4]);
-    u64 created_out = args[5];
-    TRY_SYSCALL(shm_check_open_args(oflag, ceiling, size));
-    int mode = oflag & O_ACCMODE;
-    File* source = TRY_SYSCALL(fd_get(args.as_int(1)));
-    if (source->kind != FileKind::Inode)
-        return ERR_INVAL; // pipes, devices and region handles have no file to back a region
+    ShmOpenArgs open = TRY(shm_open_args(args, 2));
+    int mode = open.oflag & O_ACCMODE;
+    File* source = TRY(fd_get(args.as_int(1)));
+    Inode* ip = file_inode(source);
+    if (!ip)
+        return Error(ERR_INVAL); // pipes, devices and region handles have no file to back a region
     // The handle's rights may not exceed the descriptor's.
     if (!source->readable || (mode == O_RDWR && !source->writable))
-        return ERR_ACCESS;
-    Inode* ip = source->inode;
+        return Error(ERR_ACCESS);
     inode_lock(ip);
     u16 type = ip->type;
     inode_unlock(ip);
     if (type != T_FILE)
-        return type == T_DIR ? ERR_ISDIR : ERR_INVAL;
-    if (created_out)
-        TRY_SYSCALL(put_user(created_out, 0));
+        return Error(type == T_DIR ? ERR_ISDIR : ERR_INVAL);
+    if (open.created_out)
+        TRY(put_user(open.created_out, 0));
 
-    FileRequest req{ip, oflag, size, ceiling, source->writable};
-    return shm_open_handle(oflag, created_out, [&](bool* created) { return open_or_create(name.view(), req, created); });
+    FileRequest req{ip, open.oflag, open.size, open.ceiling, source->writable};
+    return shm_open_handle(open.oflag, open.created_out,
+                           [&](bool* created) { return open_or_create(open.name.view(), req, created); });
 }
 
 // ---- ftruncate of a handle ------------------------------------------------------
@@ -286,7 +234,7 @@ Result<void> shm_file_region_resize(SharedRegion* r, u64 size)
     }
     if (grown.is_error()) {
         if (shrinking)
-            (void)set_region_size(r, old_size); // growing back is always allowed
+            MUST(set_region_size(r, old_size)); // growing back is always allowed
         return grown;
     }
     if (!shrinking)

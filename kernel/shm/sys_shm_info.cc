@@ -11,7 +11,7 @@
 #include "../mm/kmalloc.h"
 #include "../mm/uaccess.h"
 #include "../proc/proc.h"
-#include "../syscall.h"
+#include "../trap/syscall.h"
 #include "shared_region.h"
 
 namespace {
@@ -30,27 +30,27 @@ u32 map_kind(RegionKind kind)
     return 0;
 }
 
-void count_leaf(vaddr_t, sv39::Pte*, void* context) { ++*static_cast<u32*>(context); }
+void count_mapping(const PageMapping&, void* context) { ++*static_cast<u32*>(context); }
 } // namespace
 
 // shm_list(struct shm_info* out, int max, int skip): fills up to max records,
 // skipping the first `skip` regions; returns the count.
-long sys_shm_list(const SyscallArgs& args)
+Result<long> sys_shm_list(const SyscallArgs& args)
 {
     int max = args.as_int(1), skip = args.as_int(2);
     if (max < 0 || skip < 0)
-        return ERR_INVAL;
+        return Error(ERR_INVAL);
     max = min(max, MAX_RECORDS);
-    auto* records = static_cast<struct shm_info*>(kzalloc(sizeof(struct shm_info) * size_t(max ? max : 1)));
-    if (!records)
-        return ERR_NOMEM;
+    KernelArray<struct shm_info> records{size_t(max)};
+    if (!records.ok())
+        return Error(ERR_NOMEM);
     int count = 0, seen = 0;
     {
         SpinlockGuard guard(g_shm_lock);
         struct Walk {
             struct shm_info* records;
             int max, skip, *count, *seen;
-        } walk{records, max, skip, &count, &seen};
+        } walk{records.data(), max, skip, &count, &seen};
         shm_for_each_locked(
             [](SharedRegion* r, void* ctx) {
                 auto* w = static_cast<Walk*>(ctx);
@@ -61,7 +61,7 @@ long sys_shm_list(const SyscallArgs& args)
                 struct shm_info& info = w->records[(*w->count)++];
                 memcpy(info.name, r->entry.name, r->entry.length + 1);
                 info.size = r->size;
-                info.resident_pages = r->store->resident();
+                info.resident_pages = r->store->resident_pages();
                 info.handles = r->handles;
                 info.views = r->views;
                 info.flags = (r->persistent ? SHM_INFO_PERSIST : 0) |
@@ -74,27 +74,24 @@ long sys_shm_list(const SyscallArgs& args)
             },
             &walk);
     }
-    auto copied = copy_to_user(args[0], records, sizeof(struct shm_info) * size_t(count));
-    kfree(records);
-    return copied.is_error() ? copied.error_code() : count;
+    TRY(copy_to_user(args[0], records.data(), records.bytes(size_t(count))));
+    return count;
 }
 
 // shm_maps(int pid, struct map_info* out, int max): the mappings of process
 // pid (0: the caller); returns the count.
-long sys_shm_maps(const SyscallArgs& args)
+Result<long> sys_shm_maps(const SyscallArgs& args)
 {
     int pid = args.as_int(0), max = args.as_int(2);
     if (max < 0)
-        return ERR_INVAL;
+        return Error(ERR_INVAL);
     max = min(max, MAX_RECORDS);
-    AddressSpace* as = TRY_SYSCALL(pin_address_space(pid)); // valid even if the process exits meanwhile
+    SpacePin as(TRY(pin_address_space(pid))); // valid even if the process exits meanwhile
     if (!as)
         return 0;
-    auto* records = static_cast<struct map_info*>(kzalloc(sizeof(struct map_info) * size_t(max ? max : 1)));
-    if (!records) {
-        as->put();
-        return ERR_NOMEM;
-    }
+    KernelArray<struct map_info> records{size_t(max)};
+    if (!records.ok())
+        return Error(ERR_NOMEM);
     int count = 0;
     {
         SleepLockGuard guard(as->lock());
@@ -107,7 +104,7 @@ long sys_shm_maps(const SyscallArgs& args)
             info.shared = r->shared;
             info.offset = r->store ? r->store_offset : r->file_offset;
             u32 resident = 0;
-            as->page_table().for_each_leaf(r->start, r->end, count_leaf, &resident);
+            as->page_table().for_each_mapping(r->start, r->end, count_mapping, &resident);
             info.resident_pages = resident;
             if (r->kind == RegionKind::SharedView) {
                 SpinlockGuard shm(g_shm_lock);
@@ -125,8 +122,6 @@ long sys_shm_maps(const SyscallArgs& args)
             }
         }
     }
-    as->put();
-    auto copied = copy_to_user(args[1], records, sizeof(struct map_info) * size_t(count));
-    kfree(records);
-    return copied.is_error() ? copied.error_code() : count;
+    TRY(copy_to_user(args[1], records.data(), records.bytes(size_t(count))));
+    return count;
 }

@@ -35,6 +35,7 @@
  */
 #include "futex.h"
 #include "../../riscv/arch.h"
+#include "../console/printk.h"
 #include "../mm/address_space.h"
 #include "../mm/mem_store.h"
 #include "../mm/page_alloc.h"
@@ -80,6 +81,7 @@ Bucket& bucket_for(const FutexKey& key)
 // memory (including a copy-on-write view of a store) by where it is.
 Result<FutexKey> key_for(AddressSpace* as, u64 addr)
 {
+    kassert(as->lock().is_held_by_current());
     MemRegion* r = as->find_region(addr);
     if (!r)
         return Error(ERR_FAULT);
@@ -134,9 +136,9 @@ Result<paddr_t> pin_word(AddressSpace* as, u64 addr, Access access, FutexKey* ke
             return Error(ERR_FAULT);
         // handle_fault takes the lock itself. Nothing else changes this
         // space's regions meanwhile: only its own (single-threaded) process does.
-        as->lock().unlock();
+        guard.unlock();
         auto faulted = as->handle_fault(addr, access);
-        as->lock().lock();
+        guard.relock();
         if (faulted.is_error()) {
             // The fault handler's own reasons are not this call's: a word
             // past the end of a mapped file (ERR_RANGE) is simply not the
@@ -174,6 +176,7 @@ u64 deadline_ticks(u64 deadline_ns, u64 now_ns, u64 now_ticks)
 // Wakes up to n waiters of `key`, oldest first. Caller holds b.lock.
 int wake_locked(Bucket& b, const FutexKey& key, int n)
 {
+    kassert(b.lock.is_held());
     int woken = 0;
     for (ListNode* node = b.waiters.next; node != &b.waiters && woken < n;) {
         ListNode* next = node->next;
@@ -333,8 +336,8 @@ Result<int> futex_handoff(u64 addr)
     // A write-back may have cleaned the page between the pin and our store:
     // mark it dirty again (after the store, so that at worst it is written
     // twice), or the new owner might never reach the file.
-    if (result.ok() && result.value() == 1 && tracked.store && tracked.store->begin_write(tracked.index).ok())
-        tracked.store->end_write();
+    if (result.ok() && result.value() == 1 && tracked.store)
+        (void)tracked.store->mark_dirty(tracked.index); // unless the page left the store meanwhile
     page_put(page);
     return result;
 }

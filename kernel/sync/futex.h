@@ -27,6 +27,11 @@ Result<void> futex_wait(u64 addr, u32 expected, u64 deadline_ns);
 Result<int> futex_wake(u64 addr, int n);
 // The same, for an address in a given address space (used at exit).
 Result<int> futex_wake_in(AddressSpace* as, u64 addr, int n);
+// Releases the robust mutexes process p still owns (robust.cc): each is
+// marked owner-died and one of its sleepers woken. Called while p's address
+// space still exists (exit, exec); forgets the list.
+struct Proc;
+void robust_list_release(Proc* p);
 // FUTEX_WAKE_HANDOFF (uapi/futex.h): the caller owns the mutex word at
 // addr; make the oldest live sleeper on it the owner and wake it. 1 if
 // handed over, 0 if nobody sleeps there (word unchanged); ERR_INVAL if

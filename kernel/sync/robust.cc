@@ -27,13 +27,12 @@
  * Locks: none held on entry; the walk takes the address-space lock (via
  * page faults and futex_wake) and bucket locks, one at a time.
  */
+#include "../../riscv/arch.h"
 #include "../mm/uaccess.h"
 #include "../proc/proc.h"
-#include "../syscall.h"
+#include "../trap/syscall.h"
 #include "../uapi/futex.h"
 #include "futex.h"
-
-extern "C" long arch_user_cmpxchg32(u32* addr, u32 expected, u32 desired);
 
 namespace {
 enum class Entry { Listed, Pending };
@@ -101,24 +100,25 @@ void robust_list_release(Proc* p)
         release_if_owned(as, head.pending + u64(head.futex_offset), p->pid, Entry::Pending);
 }
 
-long sys_set_robust_list(const SyscallArgs& args)
+Result<long> sys_set_robust_list(const SyscallArgs& args)
 {
     u64 head = args[0];
     if (head % 8 != 0 || head >= USER_VA_END)
-        return ERR_INVAL;
+        return Error(ERR_INVAL);
     current_proc()->robust_list = head;
-    return ERR_OK;
+    return 0;
 }
 
-long sys_futex_wait(const SyscallArgs& args)
+Result<long> sys_futex_wait(const SyscallArgs& args)
 {
-    return to_syscall_return(futex_wait(args[0], u32(args[1]), args[2]));
+    TRY(futex_wait(args[0], u32(args[1]), args[2]));
+    return 0;
 }
 
-long sys_futex_wake(const SyscallArgs& args)
+Result<long> sys_futex_wake(const SyscallArgs& args)
 {
     int n = args.as_int(1);
     if (n == FUTEX_WAKE_HANDOFF)
-        return to_syscall_return(futex_handoff(args[0]));
-    return to_syscall_return(futex_wake(args[0], n));
+        return TRY(futex_handoff(args[0]));
+    return TRY(futex_wake(args[0], n));
 }

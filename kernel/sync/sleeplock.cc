@@ -4,7 +4,7 @@
  * waiter, which keeps the order fair and avoids a thundering herd.
  */
 #include "sleeplock.h"
-#include "../printk.h"
+#include "../console/printk.h"
 #include "../proc/proc.h"
 
 namespace {
@@ -85,8 +85,3 @@ void SleepLock::unlock()
     m_queue.wake_one();
 }
 
-bool SleepLock::is_held_by_current() const
-{
-    SpinlockGuard guard(const_cast<Spinlock&>(m_guard));
-    return m_locked && m_holder == current_proc();
-}

@@ -5,9 +5,9 @@
  * memory model.
  */
 #include "spinlock.h"
-#include "../cpu.h"
-#include "../printk.h"
-#include "../sched.h"
+#include "../cpu/cpu.h"
+#include "../console/printk.h"
+#include "../proc/sched.h"
 
 void push_irq_off()
 {
@@ -111,4 +111,3 @@ void Spinlock::unlock()
     pop_irq_off();
 }
 
-bool Spinlock::is_held() const { return m_locked.load(MemoryOrder::Relaxed) && m_owner == this_cpu(); }

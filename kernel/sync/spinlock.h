@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include "../../riscv/arch.h"
 #include "../lib/atomic.h"
 #include "lock_order.h"
 
@@ -33,6 +34,15 @@ private:
     const char* m_name;
     LockRank m_rank;
 };
+
+#ifndef TANDEM_HOST
+// Inline, because the lock rules assert it on hot paths (the host tests'
+// fakes define their own).
+inline bool Spinlock::is_held() const
+{
+    return m_locked.load(MemoryOrder::Relaxed) && m_owner == static_cast<Cpu*>(arch::cpu_local());
+}
+#endif
 
 // Holds a spin lock for the lifetime of the guard.
 class [[nodiscard]] SpinlockGuard {

@@ -6,9 +6,9 @@
  * out: that is why no wake-up is lost.
  */
 #include "wait_queue.h"
-#include "../printk.h"
+#include "../console/printk.h"
 #include "../proc/proc.h"
-#include "../sched.h"
+#include "../proc/sched.h"
 
 namespace {
 Proc* proc_of(ListNode* node) { return container_of(node, Proc, wait_link); }

@@ -1,7 +1,7 @@
 /*
  * The system call table: the one list of system call numbers. The kernel's
- * dispatch switch (kernel/proc/user_trap.cc), the handlers' declarations
- * (kernel/syscall.h) and the user library's stubs (user/lib/syscalls.S)
+ * dispatch switch (kernel/trap/user_trap.cc), the handlers' declarations
+ * (kernel/trap/syscall.h) and the user library's stubs (user/lib/syscalls.S)
  * are all generated from it, so they cannot drift.
  *
  * Each entry is SYSCALL(number, name). The user stub `name` puts the number

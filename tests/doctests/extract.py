@@ -16,6 +16,8 @@ in short, by the fence's language:
   ```sh           commands for the host: every `make TARGET` must name a
                   real target, every script must exist and know each
                   --option given to it (checked on the host, not run).
+  excerpt:        (a directive, below) a C/C++ block that quotes kernel
+                  code: checked on the host to be in the file it names.
   ```text, none   not code: nothing is checked.
 
 An HTML comment just before the fence (invisible on a rendered page) adds
@@ -33,6 +35,10 @@ what an example needs:
                               have the header's size and field offsets
   check-output: no            (console) run the commands, but the output
                               shown is only an illustration
+  excerpt: kernel/x/y.cc      (c, cpp) not a program: lines of that source
+                              file, shown as they are there; checked on the
+                              host to appear in it, in a row (spaces at the
+                              ends of lines do not count)
   setup:                      indented lines: file-scope code before a
       static int helper();    fragment (helpers, declarations)
   before:                     statements run before the fragment
@@ -63,7 +69,8 @@ FENCE_RE = re.compile(r"^(\s*)```\s*([\w+-]*)\s*$")
 DIRECTIVE_START = "<!-- doctest"
 BLOCK_KEYS = ("setup", "before", "after")
 LIST_KEYS = ("expect",)
-KEYS = ("name", "with", "then", "args", "expect", "compile-only", "same-as", "check-output") + BLOCK_KEYS
+KEYS = ("name", "with", "then", "args", "expect", "compile-only", "same-as", "check-output",
+        "excerpt") + BLOCK_KEYS
 
 
 class DocError(Exception):
@@ -166,6 +173,11 @@ def parse(path: str) -> List[Example]:
 
 # ---- C++ programs ---------------------------------------------------------------------
 
+def is_program(ex: Example) -> bool:
+    """A C/C++ block that becomes a program (not an excerpt of the kernel's sources)."""
+    return ex.language in CODE_LANGUAGES and not ex.options.get("excerpt")
+
+
 def is_complete_program(code: List[str]) -> bool:
     return any(re.match(r"^\s*int\s+main\s*\(", line) for line in code)
 
@@ -259,10 +271,10 @@ def suite_source(examples: List[Example]) -> str:
            '#include "test.h"', '#include "../../user/tests/doctests/runner.h"', ""]
     cases = []
     for ex in examples:
-        if ex.language in CODE_LANGUAGES:
+        if is_program(ex):
             out += program_struct(ex)
     for ex in examples:
-        if ex.language in CODE_LANGUAGES:
+        if is_program(ex):
             if ex.options.get("compile-only") or ex.name in partners:
                 continue
             fn = f"doc_{ex.ident}"
@@ -307,7 +319,7 @@ def suite_source(examples: List[Example]) -> str:
 def validate(examples: List[Example]):
     names = {}
     for ex in examples:
-        if ex.language not in CODE_LANGUAGES and ex.language != "console":
+        if not is_program(ex) and ex.language != "console":
             continue
         if ex.name in names:
             raise DocError(f"{ex.where()}: example name {ex.name!r} is also used at {names[ex.name]}")
@@ -336,7 +348,7 @@ def generate(docs: List[str], out_dir: str):
     examples = [ex for doc in docs for ex in parse(doc)]
     validate(examples)
     os.makedirs(os.path.join(out_dir, "src"), exist_ok=True)
-    programs = [ex for ex in examples if ex.language in CODE_LANGUAGES]
+    programs = [ex for ex in examples if is_program(ex)]
     for ex in programs:
         write_if_changed(os.path.join(out_dir, "src", f"{ex.name}.cc"), program_source(ex))
     # Always written: their dates tell make the extraction is current.
@@ -397,12 +409,35 @@ def check_shell_line(line: str, targets: set) -> Optional[str]:
     return None
 
 
+def check_excerpt(ex: Example) -> Optional[str]:
+    """Why an excerpt block is not what the file it names says, or None."""
+    path = str(ex.options["excerpt"])
+    try:
+        with open(os.path.join(REPO, path), encoding="utf-8") as f:
+            source = [line.rstrip() for line in f.read().splitlines()]
+    except OSError:
+        return f"{ex.where()}: excerpt: {path} does not exist"
+    quoted = [line.rstrip() for line in ex.code]
+    for start in range(len(source) - len(quoted) + 1):
+        if source[start:start + len(quoted)] == quoted:
+            return None
+    # Say which line first parts from the file, to help the fix.
+    for n in range(len(quoted), 0, -1):
+        if any(source[s:s + n] == quoted[:n] for s in range(len(source) - n + 1)):
+            return f"{ex.where()}: excerpt of {path}: line {n + 1} of the block differs from the file: {quoted[n]!r}"
+    return f"{ex.where()}: excerpt of {path}: its first line is not in the file: {quoted[0]!r}"
+
+
 def check_host(docs: List[str]):
-    """(case name, ok, reason) for every ```sh block of the docs."""
+    """(case name, ok, reason) for every ```sh block and every excerpt of the docs."""
     targets = make_targets()
     results = []
     for doc in docs:
         for ex in parse(doc):
+            if ex.options.get("excerpt"):
+                why = check_excerpt(ex)
+                results.append((f"doc-excerpt-{ex.name}", why is None, why or ""))
+                continue
             if ex.language != "sh":
                 continue
             problems = [f"{ex.doc}:{ex.line + i}: {why}" for i, line in enumerate(ex.code)

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: the ELF parser exec uses (kernel/elf.cc, parse_elf).
+ * libFuzzer target: the ELF parser exec uses (kernel/proc/elf.cc, parse_elf).
  *
  * The input is the file: its first bytes are the head exec reads (up to a
  * page), its length the file size. On success the result must keep every
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/elf.h"
+#include "kernel/proc/elf.h"
 #include "kernel/uapi/mman.h"
 
 namespace {

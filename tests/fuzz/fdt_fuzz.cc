@@ -1,6 +1,6 @@
 /*
- * libFuzzer target: the device-tree reader (kernel/fdt.cc) and the board
- * discovery on top of it (kernel/board.cc), given arbitrary bytes as the
+ * libFuzzer target: the device-tree reader (kernel/board/fdt.cc) and the board
+ * discovery on top of it (kernel/board/board.cc), given arbitrary bytes as the
  * blob the boot loader passed in a1.
  *
  * Everything the kernel does with a tree at boot is done here: the header
@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/board.h"
-#include "kernel/fdt.h"
+#include "kernel/board/board.h"
+#include "kernel/board/fdt.h"
 
 namespace {
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "kernel/mm/kmalloc.h"
-#include "kernel/printk.h"
+#include "kernel/console/printk.h"
 
 void* kmalloc(size_t size) { return size ? malloc(size) : nullptr; }
 

@@ -29,7 +29,7 @@
 #include "host_support.h"
 #include "kernel/lib/format.h"
 #include "kernel/mm/phys.h"
-#include "kernel/printk.h"
+#include "kernel/console/printk.h"
 #include "kernel/sync/sleeplock.h"
 #include "kernel/sync/spinlock.h"
 #include "kernel/sync/wait_queue.h"

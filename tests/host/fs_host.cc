@@ -9,10 +9,10 @@
  * tests exercise the kernel's bad-pointer paths. The copy routines are
  * weak, so a richer fake elsewhere takes precedence.
  *
- * The File layer hands shared-memory descriptors to kernel/shm, which the
+ * A regular file's mmap and its page cache live in kernel/mm, which the
  * file-system tests do not link: weak stand-ins that are never reached
- * (no test makes such a descriptor) fill the gap, and the real ones win if
- * kernel/shm joins the host build.
+ * (no test maps a file) fill the gap, and the real ones win where
+ * kernel/mm joins the host build.
  */
 #include <doctest/doctest.h>
 
@@ -20,8 +20,9 @@
 
 #include "kernel/fs/file.h"
 #include "kernel/fs/inode.h"
+#include "kernel/mm/mmap_sources.h"
 #include "kernel/mm/uaccess.h"
-#include "kernel/printk.h"
+#include "kernel/console/printk.h"
 #include "kernel/proc/proc.h"
 
 namespace {
@@ -85,11 +86,9 @@ __attribute__((weak)) Result<void> clear_user(u64 user_dst, size_t n)
     return {};
 }
 
-__attribute__((weak)) void shm_file_release(File*) { panic("fs host tests: shm_file_release without kernel/shm"); }
-
-__attribute__((weak)) void shm_file_stat(File*, struct stat*)
+__attribute__((weak)) Result<void> prepare_file_mapping(File*, u64, u64, u32, MemRegion*)
 {
-    panic("fs host tests: shm_file_stat without kernel/shm");
+    panic("fs host tests: prepare_file_mapping without kernel/mm/fd_mapping.cc");
 }
 
 // The page cache of mapped files lives in kernel/mm (file_store.cc), which

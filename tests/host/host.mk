@@ -1,6 +1,7 @@
-# Host unit tests: one binary, build/host/unit_tests, made of every
-# tests/host/*.cc plus the portable kernel sources in HOST_KERNEL_SRCS,
-# compiled with g++ for the build machine under ASan and UBSan.
+# Host unit tests: build/host/unit_tests, made of every tests/host/*.cc
+# plus the portable kernel sources in HOST_KERNEL_SRCS, compiled with g++
+# for the build machine under ASan and UBSan; and build/host/vm_tests, the
+# memory code against a fake MMU (tests/host/vm/vm.mk).
 #
 #   make host-tests     build and run it (doctest's own output)
 #   build/host/unit_tests --help     doctest's options, e.g. -tc='fdt*' -s
@@ -20,10 +21,11 @@ HOST_CXXFLAGS := -std=c++20 -g -O1 $(HOST_SANITIZE) -fno-omit-frame-pointer -fno
 	-Wall -Wextra -Wno-unused-parameter -I. -DTANDEM_DTB_DIR='"$(abspath $(HOST_DIR))"' -MMD -MP
 HOST_LDFLAGS := $(HOST_SANITIZE)
 
-HOST_KERNEL_SRCS := kernel/fdt.cc kernel/board.cc kernel/lib/format.cc kernel/lib/string.cc \
+HOST_KERNEL_SRCS := kernel/board/fdt.cc kernel/board/board.cc kernel/lib/format.cc kernel/lib/string.cc \
 	kernel/mm/page_alloc.cc kernel/mm/kmalloc.cc kernel/mm/memory_map.cc riscv/sv39.cc
 
 -include $(filter-out tests/host/host.mk,$(wildcard tests/host/*.mk))
+include tests/host/vm/vm.mk
 
 HOST_TEST_SRCS = $(wildcard tests/host/*.cc)
 # Recursive (=) so that sources appended by the fragments above count.
@@ -93,11 +95,12 @@ $(HOST_DIR)/%.dtb: tests/trees/%.dts $(HOST_TREES)
 
 comma := ,
 
-host-tests-build: $(HOST_TEST_BIN) $(HOST_DTBS)
+host-tests-build: $(HOST_TEST_BIN) $(HOST_VM_BIN) $(HOST_DTBS)
 $(HOST_DTBS): | check-host-tools
 
 host-tests: check-deps
 	@$(MAKE) --no-print-directory host-tests-build
 	$(HOST_TEST_BIN) --no-colors
+	$(HOST_VM_BIN) --no-colors
 
 .PHONY: host-tests host-tests-build

@@ -1,5 +1,5 @@
 /*
- * Board discovery (kernel/board.cc) on the trees real boards hand over, and
+ * Board discovery (kernel/board/board.cc) on the trees real boards hand over, and
  * on the interrupt controllers and hart counts QEMU's virt can have.
  *
  * The trees are in tests/trees/ (their origins in tests/trees/README.md):
@@ -18,8 +18,8 @@
 
 #include "fdt_builder.h"
 #include "host_support.h"
-#include "kernel/board.h"
-#include "kernel/fdt.h"
+#include "kernel/board/board.h"
+#include "kernel/board/fdt.h"
 #include "kernel/mm/memory_map.h"
 #include "kernel/mm/page_alloc.h"
 #include "riscv/memlayout.h"

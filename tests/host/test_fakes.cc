@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "host_support.h"
-#include "kernel/printk.h"
+#include "kernel/console/printk.h"
 #include "kernel/sync/sleeplock.h"
 #include "kernel/sync/spinlock.h"
 #include "kernel/sync/wait_queue.h"
@@ -104,6 +104,30 @@ TEST_CASE("fakes: sleep locks record their holder")
     CHECK_FALSE(lock.is_held_by_current());
     CHECK(lock.lock_killable().ok());
     lock.unlock();
+}
+
+TEST_CASE("SleepLockGuard: unlock and relock inside the scope, released once at its end")
+{
+    SleepLock lock("address_space");
+    {
+        SleepLockGuard g(lock);
+        g.unlock();
+        CHECK_FALSE(lock.is_held_by_current());
+        CHECK(host::sleeplocks_held() == 0);
+        g.relock();
+        CHECK(lock.is_held_by_current());
+    }
+    CHECK_FALSE(lock.is_held_by_current());
+    CHECK(host::sleeplocks_held() == 0);
+    {
+        SleepLockGuard g(lock);
+        g.unlock(); // left unlocked: the guard must not unlock again
+    }
+    CHECK(host::sleeplocks_held() == 0);
+    CHECK_FALSE(host::panics([&] {
+        SleepLockGuard g(lock);
+        g.unlock();
+    }));
 }
 
 TEST_CASE("fakes: sleep lock misuse panics, contention needs a hook")

@@ -1,6 +1,6 @@
 /*
- * Unit tests of the device-tree reader (kernel/fdt.cc) and of board
- * discovery (kernel/board.cc).
+ * Unit tests of the device-tree reader (kernel/board/fdt.cc) and of board
+ * discovery (kernel/board/board.cc).
  *
  * The trees are the ones the kernel really meets: dumped at build time from
  * QEMU's virt (1 and 4 harts, and one without Sstc but with an initrd and
@@ -20,8 +20,8 @@
 
 #include "fdt_builder.h"
 #include "host_support.h"
-#include "kernel/board.h"
-#include "kernel/fdt.h"
+#include "kernel/board/board.h"
+#include "kernel/board/fdt.h"
 #include "kernel/lib/random.h"
 #include "kernel/mm/memory_map.h"
 #include "riscv/memlayout.h"
@@ -393,7 +393,7 @@ TEST_CASE("board: VisionFive 2 as U-Boot hands it over")
 
 TEST_CASE("board: the VisionFive 2 memory the kernel may hand out")
 {
-    // What init_physical_memory (kernel/boot_memory.cc) takes out of RAM on
+    // What init_physical_memory (kernel/boot/boot_memory.cc) takes out of RAM on
     // the board: the firmware's reservations, the kernel where booti puts
     // it (start of RAM + text_offset), the device tree at U-Boot's
     // fdt_addr_r and the RAM disk at ramdisk_addr_r.

@@ -21,6 +21,7 @@
 
 #include "fake_ram.h"
 #include "host_support.h"
+#include "mem_disk.h"
 #include "kernel/fs/bcache.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/fs.h"
@@ -31,48 +32,11 @@
 #undef WIFEXITED
 #undef WEXITSTATUS
 #include "kernel/proc/proc.h"
-#include "kernel/syscall.h"
+#include "kernel/trap/syscall.h"
 #include "mkfs/fsck.h"
 #include "mkfs/image.h"
 
 namespace {
-
-// ---- a disk in host memory ------------------------------------------------------
-
-class MemDisk final : public BlockDevice {
-public:
-    explicit MemDisk(std::vector<u8> image) : m_bytes(std::move(image)) {}
-    Result<void> read_block(u64 block, void* buffer) override
-    {
-        if (block >= block_count())
-            return Error(ERR_INVAL);
-        memcpy(buffer, &m_bytes[block * BLOCK_SIZE], BLOCK_SIZE);
-        return {};
-    }
-    Result<void> write_block(u64 block, const void* buffer) override
-    {
-        if (block >= block_count())
-            return Error(ERR_INVAL);
-        writes.push_back(u32(block));
-        if (m_budget == 0)
-            return {}; // power is gone: the write never reaches the platter
-        if (m_budget > 0)
-            m_budget--;
-        memcpy(&m_bytes[block * BLOCK_SIZE], buffer, BLOCK_SIZE);
-        return {};
-    }
-    u64 block_count() const override { return m_bytes.size() / BLOCK_SIZE; }
-    const char* name() const override { return "memdisk"; }
-
-    // Keeps the next n writes and drops every later one (n < 0: keep all).
-    void power_fails_after(long n) { m_budget = n; }
-    const std::vector<u8>& bytes() const { return m_bytes; }
-    std::vector<u32> writes; // block numbers, in order
-
-private:
-    std::vector<u8> m_bytes;
-    long m_budget = -1;
-};
 
 std::vector<u8> build_image(uint32_t blocks = 4096, uint32_t inodes = 1024, uint32_t log = 64)
 {
@@ -105,13 +69,17 @@ template <typename T> u64 to_arg(T v)
         return u64(i64(v));
 }
 
-template <typename... A> long sys(long (*handler)(const SyscallArgs&), A... a)
+// Calls a handler as the dispatch does; returns what user space would see.
+template <typename... A> long sys(Result<long> (*handler)(const SyscallArgs&), A... a)
 {
     SyscallArgs args{};
     u64 values[] = {to_arg(a)..., 0};
     for (size_t i = 0; i + 1 < ARRAY_SIZE(values); i++)
         args.raw[i] = values[i];
-    return handler(args);
+    Result<long> result = handler(args);
+    // A success is a value >= 0: an error code must come as an Error.
+    CHECK((result.is_error() || result.value() >= 0));
+    return syscall_return(result);
 }
 
 int open_file(const char* path, int flags) { return int(sys(sys_open, path, flags)); }

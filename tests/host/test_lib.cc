@@ -26,6 +26,7 @@
 #include "kernel/lib/result.h"
 #include "kernel/lib/string_view.h"
 #include "kernel/mm/memory_map.h"
+#include "kernel/trap/syscall.h"
 
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 #pragma GCC diagnostic ignored "-Wformat-security"
@@ -236,10 +237,20 @@ TEST_CASE("result: values, errors and TRY")
     Movable taken = m.release_value();
     CHECK(taken.data.size() == 3);
 
-    CHECK(to_syscall_return(parse_digit('4')) == 4);
-    CHECK(to_syscall_return(parse_digit('-')) == ERR_INVAL);
-    CHECK(to_syscall_return(Result<void>()) == 0);
-    CHECK(to_syscall_return(Result<void>(Error(ERR_BUSY))) == ERR_BUSY);
+    // What the system-call dispatch makes of a handler's result.
+    CHECK(syscall_return(Result<long>(4)) == 4);
+    CHECK(syscall_return(Result<long>(0)) == 0);
+    CHECK(syscall_return(Result<long>(Error(ERR_INVAL))) == ERR_INVAL);
+    CHECK(syscall_return(Result<long>(Error(ERR_BUSY))) == ERR_BUSY);
+}
+
+TEST_CASE("result: MUST yields the value of a call that cannot fail, and panics naming the place if it does")
+{
+    CHECK(MUST(parse_digit('7')) == 7);
+    std::string output;
+    CHECK(host::panics([] { (void)MUST(parse_digit('x')); }, &output));
+    CHECK(output.find("MUST(parse_digit('x')) failed at") != std::string::npos);
+    CHECK(output.find("test_lib.cc") != std::string::npos);
 }
 
 TEST_CASE("errors: every code has its own number")

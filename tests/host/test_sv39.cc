@@ -57,13 +57,13 @@ TEST_CASE("sv39: index and PTE helpers")
 
 TEST_CASE("sv39: permissions become PTE bits with A and D set")
 {
-    u64 f = PageTable::flags_for(PERM_READ);
+    u64 f = flags_for(PERM_READ);
     CHECK((f & (PTE_V | PTE_A | PTE_D | PTE_R)) == (PTE_V | PTE_A | PTE_D | PTE_R));
     CHECK((f & (PTE_W | PTE_X | PTE_U | PTE_G)) == 0);
     // Write without read is a reserved encoding: read comes with it.
-    f = PageTable::flags_for(PERM_WRITE);
+    f = flags_for(PERM_WRITE);
     CHECK((f & (PTE_R | PTE_W)) == (PTE_R | PTE_W));
-    f = PageTable::flags_for(PERM_EXEC | PERM_USER | PERM_GLOBAL);
+    f = flags_for(PERM_EXEC | PERM_USER | PERM_GLOBAL);
     CHECK((f & (PTE_X | PTE_U | PTE_G)) == (PTE_X | PTE_U | PTE_G));
     CHECK((f & (PTE_R | PTE_W)) == 0);
     for (u32 perms = 0; perms < 32; perms++) {
@@ -71,7 +71,7 @@ TEST_CASE("sv39: permissions become PTE bits with A and D set")
         u32 expect = perms;
         if (perms & PERM_WRITE)
             expect |= PERM_READ;
-        CHECK(PageTable::perms_for(PageTable::flags_for(perms)) == expect);
+        CHECK(perms_for(flags_for(perms)) == expect);
     }
 }
 
@@ -101,7 +101,7 @@ TEST_CASE("sv39: map, look up, protect and unmap 4 KiB pages")
     CHECK_FALSE(t.lookup(va + PAGE_SIZE, &pa, &perms));
     CHECK_FALSE(t.lookup(va - PAGE_SIZE, &pa, &perms));
 
-    Pte* slot = t.leaf_slot(va, false);
+    Pte* slot = leaf_slot(t, va, false);
     REQUIRE(slot != nullptr);
     CHECK((*slot & (PTE_V | PTE_A | PTE_D | PTE_R | PTE_U)) == (PTE_V | PTE_A | PTE_D | PTE_R | PTE_U));
     CHECK((*slot & (PTE_W | PTE_X | PTE_G)) == 0);
@@ -129,7 +129,7 @@ TEST_CASE("sv39: map, look up, protect and unmap 4 KiB pages")
     CHECK_FALSE(t.lookup(va, &pa, &perms));
     CHECK(t.unmap_page(va) == 0);
     CHECK(t.unmap_page(0x3000000000ull) == 0);
-    CHECK(t.leaf_slot(0x20000000, false) == nullptr);
+    CHECK(leaf_slot(t, 0x20000000, false) == nullptr);
 
     t.destroy();
     CHECK_FALSE(t.is_valid());
@@ -196,8 +196,8 @@ TEST_CASE("sv39: map_range uses 1 GiB and 2 MiB leaves where alignment allows")
     }
     CHECK(root[DIRECT_MAP_ROOT_SLOT + 2] == 0);
     // No 4 KiB slot exists under a huge leaf, and no table is made for one.
-    CHECK(t.leaf_slot(DIRECT_MAP_BASE + 0x1000, false) == nullptr);
-    CHECK(t.leaf_slot(DIRECT_MAP_BASE + 0x1000, true) == nullptr);
+    CHECK(leaf_slot(t, DIRECT_MAP_BASE + 0x1000, false) == nullptr);
+    CHECK(leaf_slot(t, DIRECT_MAP_BASE + 0x1000, true) == nullptr);
     CHECK(t.map_page(DIRECT_MAP_BASE + 0x1000, 0x80001000, PERM_READ).is_error());
     CHECK(table_pages() == 1);
 
@@ -227,7 +227,7 @@ TEST_CASE("sv39: map_range uses 1 GiB and 2 MiB leaves where alignment allows")
     CHECK(got == pa);
     REQUIRE(t.lookup(va + PAGE_SIZE, &got, &perms));
     CHECK(got == pa + PAGE_SIZE);
-    CHECK(t.leaf_slot(va + 2 * PAGE_SIZE, false) == nullptr); // inside the 2 MiB leaf
+    CHECK(leaf_slot(t, va + 2 * PAGE_SIZE, false) == nullptr); // inside the 2 MiB leaf
     REQUIRE(t.lookup(va + 2 * PAGE_SIZE + 2 * MIB + 2 * PAGE_SIZE, &got, &perms));
     CHECK(got == pa + 2 * PAGE_SIZE + 2 * MIB + 2 * PAGE_SIZE);
     CHECK_FALSE(t.lookup(va + 2 * PAGE_SIZE + 2 * MIB + 3 * PAGE_SIZE, &got, &perms));
@@ -312,6 +312,84 @@ TEST_CASE("sv39: running out of memory while mapping fails cleanly")
     CHECK(host::spinlocks_held() == 0);
 }
 
+TEST_CASE("sv39: update_mappings and for_each_mapping visit the 4 KiB leaves of a range in order")
+{
+    FakeRam ram(8 * MIB);
+    const u64 before = free_page_count();
+    PageTable t = new_table();
+    paddr_t a = alloc_page(PageUse::User), b = alloc_page(PageUse::User);
+    // Two GiB apart, with an empty GiB between them, and one page past the range.
+    REQUIRE(t.map_page(0x10000, a, PERM_READ | PERM_USER).ok());
+    REQUIRE(t.map_page(0x11000, b, PERM_READ | PERM_WRITE | PERM_USER).ok());
+    REQUIRE(t.map_page(2 * GIB, a, PERM_READ | PERM_EXEC | PERM_USER).ok());
+    REQUIRE(t.map_page(3 * GIB, b, PERM_READ | PERM_USER).ok());
+
+    std::vector<PageMapping> seen;
+    auto collect = [](const PageMapping& m, void* ctx) { static_cast<std::vector<PageMapping>*>(ctx)->push_back(m); };
+    t.for_each_mapping(0x10000, 3 * GIB, collect, &seen);
+    REQUIRE(seen.size() == 3);
+    CHECK(seen[0].va == 0x10000);
+    CHECK(seen[0].pa == a);
+    CHECK(seen[0].perms == (PERM_READ | PERM_USER));
+    CHECK(seen[1].va == 0x11000);
+    CHECK(seen[1].pa == b);
+    CHECK(seen[1].perms == (PERM_READ | PERM_WRITE | PERM_USER));
+    CHECK(seen[2].va == 2 * GIB);
+    CHECK(seen[2].perms == (PERM_READ | PERM_EXEC | PERM_USER));
+    seen.clear();
+    t.for_each_mapping(0x11000, 0x11000, collect, &seen); // an empty range
+    CHECK(seen.empty());
+
+    // Keep the first, take write away from the second, remove the third.
+    auto change = [](const PageMapping& m, void*) {
+        if (m.va == 0x10000)
+            return MappingChange::keep();
+        if (m.va == 0x11000)
+            return MappingChange::set_perms(m.perms & ~PERM_WRITE);
+        return MappingChange::remove();
+    };
+    t.update_mappings(0, 3 * GIB, change, nullptr);
+    paddr_t pa;
+    u32 perms;
+    REQUIRE(t.lookup(0x10000, &pa, &perms));
+    CHECK(perms == (PERM_READ | PERM_USER));
+    REQUIRE(t.lookup(0x11000, &pa, &perms));
+    CHECK(pa == b);
+    CHECK(perms == (PERM_READ | PERM_USER));
+    Pte* slot = leaf_slot(t, 0x11000, false);
+    REQUIRE(slot != nullptr);
+    CHECK((*slot & (PTE_V | PTE_A | PTE_D)) == (PTE_V | PTE_A | PTE_D));
+    CHECK_FALSE(t.lookup(2 * GIB, &pa, &perms));
+    REQUIRE(t.lookup(3 * GIB, &pa, &perms)); // past the range: untouched
+    t.destroy();
+    free_pages(a);
+    free_pages(b);
+    CHECK(free_page_count() == before);
+}
+
+TEST_CASE("sv39: revoke_write clears W only on a writable mapping of that page")
+{
+    FakeRam ram(8 * MIB);
+    PageTable t = new_table();
+    paddr_t a = alloc_page(PageUse::User), b = alloc_page(PageUse::User);
+    REQUIRE(t.map_page(0x10000, a, PERM_READ | PERM_WRITE | PERM_USER).ok());
+    REQUIRE(t.map_page(0x11000, a, PERM_READ | PERM_USER).ok());
+    CHECK_FALSE(t.revoke_write(0x10000, b));        // another page there
+    CHECK_FALSE(t.revoke_write(0x11000, a));        // not writable
+    CHECK_FALSE(t.revoke_write(0x12000, a));        // nothing mapped
+    CHECK_FALSE(t.revoke_write(5 * GIB, a));        // no table at all
+    CHECK(t.revoke_write(0x10000, a));
+    paddr_t pa;
+    u32 perms;
+    REQUIRE(t.lookup(0x10000, &pa, &perms));
+    CHECK(pa == a);
+    CHECK(perms == (PERM_READ | PERM_USER));
+    CHECK_FALSE(t.revoke_write(0x10000, a));        // already done
+    t.destroy();
+    free_pages(a);
+    free_pages(b);
+}
+
 TEST_CASE("sv39: for_each_entry visits tables before their entries, with canonical addresses")
 {
     FakeRam ram(8 * MIB);
@@ -327,13 +405,16 @@ TEST_CASE("sv39: for_each_entry visits tables before their entries, with canonic
         int level;
         u64 index;
         Pte pte;
+        PageTableEntryInfo info;
     };
     std::vector<Seen> seen;
-    auto record = [](vaddr_t va, int level, u64 index, Pte pte, void* ctx) {
-        static_cast<std::vector<Seen>*>(ctx)->push_back({va, level, index, pte});
+    auto record = [](const PageTableEntryInfo& e, void* ctx) {
+        // The entry as the hardware sees it, from what the walk reports.
+        Pte pte = make_pte(e.pa, e.hw_flags);
+        static_cast<std::vector<Seen>*>(ctx)->push_back({e.va, e.level, e.index, pte, e});
     };
 
-    t.for_each_entry(0, ENTRIES / 2, record, &seen);
+    t.for_each_entry(PageTable::Half::User, record, &seen);
     // Root slot 0, slot 0 of its level-1 table, then the two leaves of the
     // level-0 table that one points to; then root slot 255, its slot 511,
     // and the stack page.
@@ -346,6 +427,11 @@ TEST_CASE("sv39: for_each_entry visits tables before their entries, with canonic
     CHECK(seen[2].va == 0x10000);
     CHECK(seen[2].index == 0x10);
     CHECK(is_leaf(seen[2].pte));
+    CHECK(seen[2].info.leaf);
+    CHECK(seen[2].info.span == PAGE_SIZE);
+    CHECK(seen[2].info.perms == (PERM_READ | PERM_USER));
+    CHECK_FALSE(seen[0].info.leaf);
+    CHECK(seen[0].info.span == GIB);
     CHECK((seen[2].pte & PTE_W) == 0);
     CHECK(seen[3].va == 0x11000);
     CHECK((seen[3].pte & PTE_W) != 0);
@@ -359,18 +445,20 @@ TEST_CASE("sv39: for_each_entry visits tables before their entries, with canonic
 
     // The kernel half: addresses are sign-extended; the image is a 2 MiB leaf.
     seen.clear();
-    t.for_each_entry(ENTRIES / 2, ENTRIES, record, &seen);
+    t.for_each_entry(PageTable::Half::Kernel, record, &seen);
     REQUIRE(seen.size() == 2);
     CHECK(seen[0].va == KERNEL_VBASE);
     CHECK(seen[0].index == KERNEL_ROOT_SLOT);
     CHECK(seen[1].va == KERNEL_VBASE);
     CHECK(seen[1].level == 1);
     CHECK(is_leaf(seen[1].pte));
+    CHECK(seen[1].info.span == 2 * MIB);
+    CHECK(seen[1].info.perms == (PERM_READ | PERM_EXEC | PERM_GLOBAL));
 
-    // A bad range visits nothing.
+    // An empty table visits nothing.
     seen.clear();
-    t.for_each_entry(10, 5, record, &seen);
-    t.for_each_entry(0, ENTRIES + 1, record, &seen);
+    PageTable empty;
+    empty.for_each_entry(PageTable::Half::User, record, &seen);
     CHECK(seen.empty());
 
     t.destroy();

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../kernel/lib/cstring.h"
 #include "tandem.h"
 
 #ifdef __cplusplus
@@ -42,20 +43,9 @@ void free(void* p);
 void* calloc(size_t count, size_t size);
 void* realloc(void* p, size_t size);
 
-/* ---- strings (memcpy..strrchr come from kernel/lib/string.cc) ---- */
-void* memset(void* dst, int c, size_t n);
-void* memcpy(void* __restrict dst, const void* __restrict src, size_t n);
-void* memmove(void* dst, const void* src, size_t n);
-int memcmp(const void* a, const void* b, size_t n);
+/* ---- strings: those of kernel/lib/string.cc (memset..strrchr, and for
+        C++ strlcpy), and the user library's own ---- */
 void* memchr(const void* s, int c, size_t n);
-size_t strlen(const char* s);
-size_t strnlen(const char* s, size_t max);
-int strcmp(const char* a, const char* b);
-int strncmp(const char* a, const char* b, size_t n);
-char* strcpy(char* dst, const char* src);
-char* strncpy(char* dst, const char* src, size_t n);
-char* strchr(const char* s, int c);
-char* strrchr(const char* s, int c);
 char* strcat(char* dst, const char* src);
 char* strstr(const char* haystack, const char* needle);
 char* strdup(const char* s); /* malloc'd copy, NULL if out of memory */
@@ -120,9 +110,6 @@ void ulib_assert_failed(const char* expr, const char* file, int line) __attribut
 
 #ifdef __cplusplus
 }
-/* Defined with C++ linkage in kernel/lib/string.cc: copies at most size-1
-   bytes, always terminates, returns strlen(src). */
-size_t strlcpy(char* dst, const char* src, size_t size);
 #endif
 
 #endif

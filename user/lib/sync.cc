@@ -83,33 +83,31 @@ inline bool cas_sc(uint32_t* p, uint32_t expected, uint32_t desired)
 {
     return __atomic_compare_exchange_n(p, &expected, desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 }
-// lr.w sign-extends, so the expected value is compared sign-extended too.
+// The psABI's compare-and-swap loop with a releasing store-conditional;
+// LOAD_RESERVED is the load's ordering: "lr.w" or "lr.w.aq". lr.w
+// sign-extends, so the expected value is compared sign-extended too.
+#define RELEASING_CAS(LOAD_RESERVED, p, expected, desired)                                      \
+    ({                                                                                          \
+        long found, failed;                                                                     \
+        asm volatile("1: " LOAD_RESERVED " %0, (%2)\n"                                          \
+                     "   bne %0, %3, 2f\n"                                                      \
+                     "   sc.w.rl %1, %4, (%2)\n"                                                \
+                     "   bnez %1, 1b\n"                                                         \
+                     "2:"                                                                       \
+                     : "=&r"(found), "=&r"(failed)                                              \
+                     : "r"(p), "r"(long(int32_t(expected))), "r"(long(desired))                \
+                     : "memory");                                                               \
+        uint32_t(found) == (expected);                                                          \
+    })
 inline bool cas_release(uint32_t* p, uint32_t expected, uint32_t desired)
 {
-    long found, failed;
-    asm volatile("1: lr.w %0, (%2)\n"
-                 "   bne %0, %3, 2f\n"
-                 "   sc.w.rl %1, %4, (%2)\n"
-                 "   bnez %1, 1b\n"
-                 "2:"
-                 : "=&r"(found), "=&r"(failed)
-                 : "r"(p), "r"(long(int32_t(expected))), "r"(long(desired))
-                 : "memory");
-    return uint32_t(found) == expected;
+    return RELEASING_CAS("lr.w", p, expected, desired);
 }
 inline bool cas_acq_rel(uint32_t* p, uint32_t expected, uint32_t desired)
 {
-    long found, failed;
-    asm volatile("1: lr.w.aq %0, (%2)\n"
-                 "   bne %0, %3, 2f\n"
-                 "   sc.w.rl %1, %4, (%2)\n"
-                 "   bnez %1, 1b\n"
-                 "2:"
-                 : "=&r"(found), "=&r"(failed)
-                 : "r"(p), "r"(long(int32_t(expected))), "r"(long(desired))
-                 : "memory");
-    return uint32_t(found) == expected;
+    return RELEASING_CAS("lr.w.aq", p, expected, desired);
 }
+#undef RELEASING_CAS
 inline uint32_t owner_of(uint32_t word) { return word & FUTEX_TID_MASK; }
 inline bool ends_wait(int r) { return r != ERR_OK && r != ERR_AGAIN; }
 

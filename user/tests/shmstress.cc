@@ -57,24 +57,18 @@ struct Options {
 Options parse(int argc, char** argv)
 {
     Options o;
-    for (int i = 1; i < argc; i++) {
-        const char* a = argv[i];
-        if (strcmp(a, "-v") == 0 || strcmp(a, "-w") == 0) {
-            (a[1] == 'v' ? o.verbose : o.wait_on_failure) = true;
-            continue;
-        }
-        if (a[0] != '-' || !a[1] || a[2] || i + 1 >= argc)
-            usage();
-        const char* v = argv[++i];
-        switch (a[1]) {
-        case 'p': o.workers = atoi(v); break;
-        case 't': o.seconds = unsigned(atoi(v)); break;
-        case 's': o.seed = stress::parse_seed(v), o.seed_given = true; break;
-        case 'k': o.kill_ms = unsigned(atoi(v)); break;
-        default: usage();
-        }
-    }
-    if (o.workers < 1 || o.workers > MAX_WORKERS || o.seconds < 1)
+    bool ok = stress::parse_options(
+        argc, argv, "vw", [&](char f) { (f == 'v' ? o.verbose : o.wait_on_failure) = true; },
+        [&](char option, const char* v) {
+            switch (option) {
+            case 'p': o.workers = atoi(v); return true;
+            case 't': o.seconds = unsigned(atoi(v)); return true;
+            case 's': o.seed = stress::parse_seed(v), o.seed_given = true; return true;
+            case 'k': o.kill_ms = unsigned(atoi(v)); return true;
+            default: return false;
+            }
+        });
+    if (!ok || o.workers < 1 || o.workers > MAX_WORKERS || o.seconds < 1)
         usage();
     if (!o.seed_given)
         o.seed = stress::fresh_seed();

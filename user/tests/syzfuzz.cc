@@ -61,25 +61,19 @@ struct Options {
 Options parse(int argc, char** argv)
 {
     Options o;
-    for (int i = 1; i < argc; i++) {
-        const char* a = argv[i];
-        if (strcmp(a, "-x") == 0 || strcmp(a, "-v") == 0) {
-            (a[1] == 'x' ? o.trace : o.verbose) = true;
-            continue;
-        }
-        if (a[0] != '-' || !a[1] || a[2] || i + 1 >= argc)
-            usage();
-        const char* v = argv[++i];
-        switch (a[1]) {
-        case 't': o.seconds = unsigned(atoi(v)); break;
-        case 's': o.seed = stress::parse_seed(v), o.seed_given = true; break;
-        case 'c': o.children = atoi(v); break;
-        case 'n': o.calls = unsigned(atoi(v)); break;
-        case 'r': o.replay = true, o.replay_seed = stress::parse_seed(v); break;
-        default: usage();
-        }
-    }
-    if (o.children < 1 || o.children > MAX_CHILDREN || o.seconds < 1 || o.calls < 1)
+    bool ok = stress::parse_options(
+        argc, argv, "xv", [&](char f) { (f == 'x' ? o.trace : o.verbose) = true; },
+        [&](char option, const char* v) {
+            switch (option) {
+            case 't': o.seconds = unsigned(atoi(v)); return true;
+            case 's': o.seed = stress::parse_seed(v), o.seed_given = true; return true;
+            case 'c': o.children = atoi(v); return true;
+            case 'n': o.calls = unsigned(atoi(v)); return true;
+            case 'r': o.replay = true, o.replay_seed = stress::parse_seed(v); return true;
+            default: return false;
+            }
+        });
+    if (!ok || o.children < 1 || o.children > MAX_CHILDREN || o.seconds < 1 || o.calls < 1)
         usage();
     if (!o.seed_given)
         o.seed = stress::fresh_seed();

@@ -301,6 +301,19 @@ def prot_string(prot):
     return "".join(c if prot & bit else "-" for c, bit in (("r", 1), ("w", 2), ("x", 4)))
 
 
+def region_resident_pages(region):
+    """Resident pages of a shared region (kernel/shm/region_store.h): its own
+    page cache's, or for a region over a file, the file's store's."""
+    if u64(region["store"]) == 0:
+        return 0
+    if u64(region["file"]):
+        store = region["store"].cast(gdb.lookup_type("FileRegionStore").pointer()).dereference()
+        pages = store["m_file"].cast(gdb.lookup_type("FileStore").pointer()).dereference()
+    else:
+        pages = region["store"].dereference()
+    return atomic(pages["m_resident"])
+
+
 def region_store(r):
     kind = enum_name(r["kind"])
     if kind == "sharedview" and u64(r["store"]):
@@ -420,8 +433,7 @@ class TandemShm(TandemCommand):
                                            ("name-ref", r["name_ref"]), ("ro-ceiling", r["readonly_ceiling"]),
                                            ("file", u64(r["file"]) != 0), ("unlinked", not bool(r["linked"])))
                      if bool(on)]
-            store = r["store"].dereference() if u64(r["store"]) else None
-            resident = atomic(store["m_resident"]) if store is not None else 0
+            resident = region_resident_pages(r)
             owner = int(r["lock_owner_pid"])
             lock = "free"
             if owner:
@@ -471,7 +483,7 @@ class TandemLocks(TandemCommand):
 
 class TandemLog(TandemCommand):
     """tandem-log [BYTES]: the kernel's recent messages, from its ring of
-    the last 4 KiB of kprintf output (kernel/printk.h)."""
+    the last 4 KiB of kprintf output (kernel/console/printk.h)."""
     name = "tandem-log"
 
     def __init__(self):

@@ -68,6 +68,29 @@ inline uint64_t mix(uint64_t h, uint64_t v)
     return h ^ (h >> 33);
 }
 
+// The command lines of these programs: single-letter options, each a flag
+// ("-v") or followed by a value ("-t 30"). Calls flag(letter) for a letter
+// in `flags`, value(letter, text) for any other, which returns false for
+// a letter it does not know. False for a malformed or unknown option: the
+// caller prints its usage.
+template <typename Flag, typename Value>
+inline bool parse_options(int argc, char** argv, const char* flags, Flag flag, Value value)
+{
+    for (int i = 1; i < argc; i++) {
+        const char* a = argv[i];
+        if (a[0] != '-' || !a[1] || a[2])
+            return false;
+        if (strchr(flags, a[1])) {
+            flag(a[1]);
+            continue;
+        }
+        if (i + 1 >= argc || !value(a[1], argv[i + 1]))
+            return false;
+        i++;
+    }
+    return true;
+}
+
 // A seed from the command line ("-s 1234", decimal or 0x...), or a fresh
 // one from the clock when none was given.
 inline uint64_t parse_seed(const char* text) { return strtoul(text, nullptr, 0); }
