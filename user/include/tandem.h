@@ -44,6 +44,7 @@ int yield(void);
 int procinfo(struct procinfo* table, int max); /* fills up to max entries, returns the count */
 int proc_stats(int pid, struct proc_stats* out); /* pid 0: the caller */
 uint64_t clock_ns(void);               /* monotonic nanoseconds */
+int trap_floor(void);                  /* does nothing, returns 0: a trap's bare cost (shmbench) */
 int poweroff(int status);              /* ends the machine; QEMU exits with status */
 int meminfo(struct meminfo* out);
 

@@ -106,6 +106,7 @@ constexpr CallDesc k_calls[] = {
     {NR_sbrk, "sbrk", 8, {A_BRK}},
     {NR_sleep, "sleep", 4, {A_MS}},
     {NR_uptime, "uptime", 2, {}},
+    {NR_trap_floor, "trap_floor", 1, {}},
     {NR_yield, "yield", 3, {}},
     {NR_procinfo, "procinfo", 8, {A_OUT, A_COUNT}},
     {NR_proc_stats, "proc_stats", 8, {A_PID, A_OUT}},
