@@ -18,14 +18,15 @@ enum class NameTooLong { IsInvalid, IsTooLong };
 
 class ShmName {
 public:
-    // The name at user address user_name: ERR_FAULT for a bad pointer,
-    // ERR_INVAL for an empty name, and the code `mode` asks for when it is
-    // too long.
-    static Result<ShmName> from_user(u64 user_name, NameTooLong mode);
+    // Reads the name at user address user_name: ERR_FAULT for a bad
+    // pointer, ERR_INVAL for an empty name, and the code `mode` asks for
+    // when it is too long. It fills the name where it is: a name is 136
+    // bytes, and returning one by value cost each call several copies.
+    Result<void> read_from_user(u64 user_name, NameTooLong mode);
     StringView view() const { return StringView(m_name, m_length); }
 
 private:
-    char m_name[SHM_NAME_MAX + 1]; // filled by from_user up to its NUL
+    char m_name[SHM_NAME_MAX + 1]; // filled by read_from_user up to its NUL
     size_t m_length = 0;
 };
 

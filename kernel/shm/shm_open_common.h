@@ -16,24 +16,29 @@ constexpr int SHM_OPEN_FLAGS = O_ACCMODE | O_CREAT | O_EXCL | SHM_PERSIST;
 
 // The arguments both calls take: the name first, then from argument `at`
 // on oflag, size, ceiling and where to report whether the region was
-// created. ERR_INVAL unless oflag, ceiling and size are ones they accept.
+// created. read() fills them in place (see ShmName) and says ERR_INVAL
+// unless oflag, ceiling and size are ones the calls accept.
 struct ShmOpenArgs {
     ShmName name;
     int oflag;
     u64 size;
     u32 ceiling;
     u64 created_out;
+
+    Result<void> read(const SyscallArgs& args, int at)
+    {
+        TRY(name.read_from_user(args[0], NameTooLong::IsTooLong));
+        oflag = args.as_int(at);
+        size = args[at + 1];
+        ceiling = u32(args[at + 2]);
+        created_out = args[at + 3];
+        int mode = oflag & O_ACCMODE;
+        if ((oflag & ~SHM_OPEN_FLAGS) || (mode != O_RDONLY && mode != O_RDWR) || ceiling > SHM_CEILING_RDONLY ||
+            size > SHM_MAX_REGION_SIZE)
+            return Error(ERR_INVAL);
+        return {};
+    }
 };
-inline Result<ShmOpenArgs> shm_open_args(const SyscallArgs& args, int at)
-{
-    ShmOpenArgs open{TRY(ShmName::from_user(args[0], NameTooLong::IsTooLong)), args.as_int(at), args[at + 1],
-                     u32(args[at + 2]), args[at + 3]};
-    int mode = open.oflag & O_ACCMODE;
-    if ((open.oflag & ~SHM_OPEN_FLAGS) || (mode != O_RDONLY && mode != O_RDWR) ||
-        open.ceiling > SHM_CEILING_RDONLY || open.size > SHM_MAX_REGION_SIZE)
-        return Error(ERR_INVAL);
-    return open;
-}
 
 // Takes a descriptor slot, then calls open_region(&created) to find or
 // create the region (it returns the region with a transient reference),

@@ -7,10 +7,9 @@
 #include "shared_region.h"
 #include "shm_common.h"
 
-Result<ShmName> ShmName::from_user(u64 user_name, NameTooLong mode)
+Result<void> ShmName::read_from_user(u64 user_name, NameTooLong mode)
 {
-    ShmName name;
-    auto n = copy_string_from_user(name.m_name, user_name, sizeof name.m_name);
+    auto n = copy_string_from_user(m_name, user_name, sizeof m_name);
     if (n.is_error()) {
         if (n.error_code() == ERR_NAMETOOLONG && mode == NameTooLong::IsInvalid)
             return Error(ERR_INVAL);
@@ -18,8 +17,8 @@ Result<ShmName> ShmName::from_user(u64 user_name, NameTooLong mode)
     }
     if (n.value() == 0)
         return Error(ERR_INVAL);
-    name.m_length = n.value();
-    return name;
+    m_length = n.value();
+    return {};
 }
 
 Result<u64> map_region_view(SharedRegion* r, u64 offset, u64 length, u32 prot, bool shared, u32 max_prot,

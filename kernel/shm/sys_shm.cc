@@ -14,13 +14,17 @@
 #include "shm_common.h"
 
 namespace {
-// The name every call of this interface takes first.
-Result<ShmName> name_arg(const SyscallArgs& args) { return ShmName::from_user(args[0], NameTooLong::IsInvalid); }
+// Reads the name every call of this interface takes first.
+Result<void> read_name_arg(const SyscallArgs& args, ShmName* name)
+{
+    return name->read_from_user(args[0], NameTooLong::IsInvalid);
+}
 } // namespace
 
 Result<long> sys_createSharedRegion(const SyscallArgs& args)
 {
-    ShmName name = TRY(name_arg(args));
+    ShmName name;
+    TRY(read_name_arg(args, &name));
     u64 size = args[1];
     int flags = args.as_int(2);
     if (size == 0 || size > SHM_MAX_REGION_SIZE || (flags & ~RS_PERSIST))
@@ -37,7 +41,8 @@ Result<long> sys_createSharedRegion(const SyscallArgs& args)
 
 Result<long> sys_destroySharedRegion(const SyscallArgs& args)
 {
-    ShmName name = TRY(name_arg(args));
+    ShmName name;
+    TRY(read_name_arg(args, &name));
     AddressSpace* as = current_proc()->address_space;
     RegionRef r;
     {
@@ -61,7 +66,8 @@ Result<long> sys_destroySharedRegion(const SyscallArgs& args)
 
 Result<long> sys_createMapping(const SyscallArgs& args)
 {
-    ShmName name = TRY(name_arg(args));
+    ShmName name;
+    TRY(read_name_arg(args, &name));
     u64 out = args[1];
     // Check the result pointer first, so a bad one changes nothing.
     TRY(put_user(out, u64(0)));
@@ -91,7 +97,8 @@ Result<long> sys_createMapping(const SyscallArgs& args)
 
 Result<long> sys_destroyMapping(const SyscallArgs& args)
 {
-    ShmName name = TRY(name_arg(args));
+    ShmName name;
+    TRY(read_name_arg(args, &name));
     AddressSpace* as = current_proc()->address_space;
     SleepLockGuard guard(as->lock());
     MemRegion* view = as->find_region(args[1]);
@@ -117,7 +124,8 @@ namespace {
 // views under that name.
 Result<long> on_viewed_region(const SyscallArgs& args, Result<void> (*op)(SharedRegion* r))
 {
-    ShmName name = TRY(name_arg(args));
+    ShmName name;
+    TRY(read_name_arg(args, &name));
     RegionRef r = TRY(find_viewed_region(name.view()));
     TRY(op(r.get()));
     return 0;

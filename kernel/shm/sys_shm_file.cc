@@ -163,7 +163,8 @@ Result<RegionRef> open_or_create(StringView name, const FileRequest& req, bool* 
 // and O_CREAT says so; returns a handle (a descriptor) as shm_open does.
 Result<long> sys_shm_open_file(const SyscallArgs& args)
 {
-    ShmOpenArgs open = TRY(shm_open_args(args, 2));
+    ShmOpenArgs open;
+    TRY(open.read(args, 2));
     int mode = open.oflag & O_ACCMODE;
     File* source = TRY(fd_get(args.as_int(1)));
     Inode* ip = file_inode(source);

@@ -49,7 +49,8 @@ Result<RegionRef> open_or_create(StringView name, int oflag, u64 size, u32 ceili
 
 Result<long> sys_shm_open(const SyscallArgs& args)
 {
-    ShmOpenArgs open = TRY(shm_open_args(args, 1));
+    ShmOpenArgs open;
+    TRY(open.read(args, 1));
     if (open.created_out)
         TRY(put_user(open.created_out, 0));
     return shm_open_handle(open.oflag, open.created_out, [&](bool* created) {
@@ -59,7 +60,8 @@ Result<long> sys_shm_open(const SyscallArgs& args)
 
 Result<long> sys_shm_unlink(const SyscallArgs& args)
 {
-    ShmName name = TRY(ShmName::from_user(args[0], NameTooLong::IsTooLong));
+    ShmName name;
+    TRY(name.read_from_user(args[0], NameTooLong::IsTooLong));
     RegionRef r; // dropped after the guard
     SpinlockGuard guard(g_shm_lock);
     r = shm_find_locked(name.view());
