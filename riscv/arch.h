@@ -96,11 +96,18 @@ struct TrapEntryState {
     u64 user_sp;          // scratch of the trap entry
     u64 scratch;
     u64 entry_sstatus;
+    // What the entry needs to answer getpid by itself: the pid of the
+    // process this hart last switched to (the only one that can trap here
+    // from user mode) and its system-call counter, which the entry bumps.
+    u64 current_pid;
+    u64* current_syscalls;
 };
 static_assert(offsetof(TrapEntryState, kernel_stack_top) == CPU_KERNEL_SP);
 static_assert(offsetof(TrapEntryState, user_sp) == CPU_USER_SP);
 static_assert(offsetof(TrapEntryState, scratch) == CPU_SCRATCH);
 static_assert(offsetof(TrapEntryState, entry_sstatus) == CPU_ENTRY_SSTATUS);
+static_assert(offsetof(TrapEntryState, current_pid) == CPU_CURRENT_PID);
+static_assert(offsetof(TrapEntryState, current_syscalls) == CPU_CURRENT_SYSCALLS);
 
 extern "C" void context_switch(Context* from, Context* to);
 extern "C" [[noreturn]] void enter_user(TrapFrame* frame);

@@ -109,6 +109,8 @@ void switch_to(Cpu* cpu, Proc* p)
     p->slice_end = arch::time_now() + arch::timebase_hz() / TICK_HZ;
     cpu->current = p;
     cpu->trap_entry.kernel_stack_top = uptr(p->kernel_stack) + KERNEL_STACK_SIZE;
+    cpu->trap_entry.current_pid = u64(p->pid);
+    cpu->trap_entry.current_syscalls = p->syscall_count.raw();
     // The kernel half is in every table, so staying in the same space needs
     // no satp write; but a process coming back from another hart may have
     // changed its mappings there, so this hart's TLB must be flushed.

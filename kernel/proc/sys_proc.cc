@@ -73,10 +73,10 @@ Result<long> sys_trace(const SyscallArgs& args)
 }
 // LAB(syscall) end
 
+// The trap entry answers getpid and trap_floor itself (riscv/trap.S,
+// docs/performance.md); these handlers are the table's entries for them
+// and give the same answers.
 Result<long> sys_getpid(const SyscallArgs&) { return current_proc()->pid; }
-
-// The trap entry answers trap_floor itself (riscv/trap.S); this handler is
-// the table's entry for it and gives the same answer.
 Result<long> sys_trap_floor(const SyscallArgs&) { return 0; }
 
 Result<long> sys_getppid(const SyscallArgs&)

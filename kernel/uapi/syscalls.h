@@ -20,7 +20,7 @@
     SYSCALL(3, wait)                     \
     SYSCALL(4, kill)                     \
     SYSCALL(5, exec)                     \
-    SYSCALL(6, getpid)                   \
+    SYSCALL(GETPID_SYSCALL, getpid)      \
     SYSCALL(7, getppid)                  \
     SYSCALL(8, sbrk)                     \
     SYSCALL(9, sleep)                    \
@@ -82,11 +82,14 @@
 #define SYSCALL_LIST_TRACING(SYSCALL) SYSCALL(18, trace)
 // LAB(syscall) end
 
-// trap_floor() does nothing and returns 0. The trap entry answers it
-// before saving a register (riscv/trap.S), so its cost is what the
-// hardware, or the emulator, charges for a trap and its return: the floor
-// under every system call (BENCHMARKS.md). The entry needs the number as
-// a constant, hence the name.
+// Two calls are answered by the trap entry itself, before it saves a
+// register (riscv/trap.S), so it needs their numbers as constants:
+// - getpid, the commonest call that only reads: the entry has the caller's
+//   pid at hand (docs/performance.md, "light-weight calls");
+// - trap_floor(), which does nothing and returns 0: its cost is what the
+//   hardware, or the emulator, charges for a trap and its return, the
+//   floor under every system call (BENCHMARKS.md).
+#define GETPID_SYSCALL 6
 #define TRAP_FLOOR_SYSCALL 79
 
 #define SYSCALL_MAX 80

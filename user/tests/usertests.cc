@@ -24,7 +24,7 @@ const struct test_case g_cases[] = {
     TEST_CASE(kill_sleeping_child),
     TEST_CASE(kill_blocked_reader),
     TEST_CASE(kill_spinning_child),
-    TEST_CASE(trap_floor_call),
+    TEST_CASE(entry_answered_calls),
     TEST_CASE(kill_errors),
     TEST_CASE(orphan_reparented),
     TEST_CASE(sleep_uptime),

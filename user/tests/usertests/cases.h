@@ -55,7 +55,7 @@ void fork_storm();
 // ---- exec (exec.cc) ----
 void exec_argv();
 void process_group_kill();
-void trap_floor_call();
+void entry_answered_calls();
 void process_group_errors();
 void crashed_case_children_are_ended();
 void text_busy_while_running();

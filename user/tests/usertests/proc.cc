@@ -144,23 +144,18 @@ void kill_spinning_child()
     check(WIFKILLED(status), "status %#x", status);
 }
 
-// trap_floor is answered by the trap entry's first instructions: it must
-// still look like any system call to the program (a0 = 0, every other
-// register as it was, the next instruction), must not answer a number
-// that only matches in its low 32 bits, and must not make a process
-// unkillable.
-void trap_floor_call()
+// Makes system call nr with known values in the registers the trap entry
+// uses (t0, t1, tp) and some around them; every one must come back as it
+// was, and a0 must be `result`. Register variables hold their register
+// only at the asm statement, so the results are copied out at once, before
+// a call can reuse the registers.
+static void check_entry_answer(uint64_t nr, uint64_t result)
 {
-    check_eq(trap_floor(), 0);
-    // Values in the registers the entry uses (t0, tp) and the ones around
-    // them; the ecall must give every one back. Register variables hold
-    // their register only at the asm statement, so the results are copied
-    // out at once, before a call can reuse the registers.
     uint64_t got[7], tp_before, tp_after;
     {
         register uint64_t a0 asm("a0") = 0x1234;
         register uint64_t a1 asm("a1") = 0xa1a1;
-        register uint64_t a7 asm("a7") = TRAP_FLOOR_SYSCALL;
+        register uint64_t a7 asm("a7") = nr;
         register uint64_t t0 asm("t0") = 0x7007;
         register uint64_t t1 asm("t1") = 0x7117;
         register uint64_t t6 asm("t6") = 0x7667;
@@ -170,28 +165,62 @@ void trap_floor_call()
         asm volatile("mv %0, tp" : "=r"(tp_after));
         got[0] = a0, got[1] = a1, got[2] = a7, got[3] = t0, got[4] = t1, got[5] = t6, got[6] = s1;
     }
-    const uint64_t want[7] = {0, 0xa1a1, TRAP_FLOOR_SYSCALL, 0x7007, 0x7117, 0x7667, 0x5115};
+    const uint64_t want[7] = {result, 0xa1a1, nr, 0x7007, 0x7117, 0x7667, 0x5115};
     const char* names[7] = {"a0", "a1", "a7", "t0", "t1", "t6", "s1"};
     for (int i = 0; i < 7; i++)
-        check(got[i] == want[i], "%s is %#lx after the call, expected %#lx", names[i], (unsigned long)got[i],
-              (unsigned long)want[i]);
-    check_eq(tp_after, tp_before);
+        check(got[i] == want[i], "call %lu: %s is %#lx after the call, expected %#lx", (unsigned long)nr, names[i],
+              (unsigned long)got[i], (unsigned long)want[i]);
+    check(tp_after == tp_before, "call %lu: tp changed", (unsigned long)nr);
+}
 
-    register uint64_t b0 asm("a0") = 0;
-    register uint64_t b7 asm("a7") = (1ull << 32) + TRAP_FLOOR_SYSCALL;
-    asm volatile("ecall" : "+r"(b0) : "r"(b7) : "memory");
-    check_eq((long)b0, (long)ERR_NOSYS);
+// getpid and trap_floor are answered by the trap entry's first
+// instructions: they must still look like any system call to the program
+// (the answer in a0, every other register as it was, the next
+// instruction), be counted in proc_stats (getpid), not answer a number
+// that only matches in its low 32 bits, and not make a process unkillable.
+void entry_answered_calls()
+{
+    check_eq(trap_floor(), 0);
+    check_entry_answer(TRAP_FLOOR_SYSCALL, 0);
+    check_entry_answer(GETPID_SYSCALL, (uint64_t)getpid());
+
+    struct proc_stats before, after;
+    require_eq(proc_stats(0, &before), 0);
+    for (int i = 0; i < 10; i++)
+        getpid();
+    require_eq(proc_stats(0, &after), 0);
+    // The ten calls and the first proc_stats itself.
+    check_eq(after.syscalls - before.syscalls, 11ul);
+
+    // A forked child answers with its own pid, not its parent's.
+    int parent = getpid();
+    int child = fork();
+    if (child == 0)
+        exit(getpid() != parent && getppid() == parent ? 0 : 1);
+    require(child > 0, "fork: %s", errname(child));
+    check_eq(test_wait_status(child), 0);
+
+    const uint64_t answered[] = {TRAP_FLOOR_SYSCALL, GETPID_SYSCALL};
+    for (uint64_t nr : answered) {
+        register uint64_t b0 asm("a0") = 0;
+        register uint64_t b7 asm("a7") = (1ull << 32) + nr;
+        asm volatile("ecall" : "+r"(b0) : "r"(b7) : "memory");
+        long r = (long)b0;
+        check(r == ERR_NOSYS, "call %#lx: %ld, expected ERR_NOSYS", (unsigned long)((1ull << 32) + nr), r);
+    }
 
     int pid = fork();
     if (pid == 0) {
-        for (;;)
+        for (;;) {
             trap_floor();
+            getpid();
+        }
     }
     require(pid > 0, "fork: %s", errname(pid));
     sleep(20);
     check_eq(kill(pid), 0);
     int status = test_wait_status(pid);
-    check(WIFKILLED(status), "a process looping on trap_floor: status %#x", status);
+    check(WIFKILLED(status), "a process looping on trap_floor and getpid: status %#x", status);
 }
 
 // True while any of the n processes is still in the process table (alive
