@@ -68,6 +68,9 @@ class Lab:
 OTHER_RUNS = ["usertests-virt-4", "shmtests-virt-4", "synctests-virt-4", "mmaptests-virt-4",
               "securitytests-virt-4"]
 
+# Lab 2's cases in usertests.
+COW_CASES = ["cow_fork", "cow_fork_is_lazy", "pagetable_cow_after_fork"]
+
 LABS: List[Lab] = [
     Lab("syscall", 1, "System calls end to end",
         tests=[LabTest("tracetests, 1 hart (calls, fork, exec, strace, the console line)", 50, "tracetests-virt-1"),
@@ -84,6 +87,28 @@ LABS: List[Lab] = [
             "How much does tracing cost a process that is not traced? Point at the instructions.",
             "What does the trace of a successful exec show, and why is the name in that line not the name of "
             "the program that made the call?",
+        ]),
+    Lab("cow", 2, "Copy-on-write fork",
+        tests=[LabTest("usertests cow cases, 1 hart", 30, "usertests-virt-1", cases=COW_CASES),
+               LabTest("usertests cow cases, 4 harts", 30, "usertests-virt-4", cases=COW_CASES),
+               LabTest("exhausttests exhaust_memory_cow_fork, 4 harts", 40, "exhausttests-virt-4",
+                       cases=["exhaust_memory_cow_fork"])],
+        # vm_tool_shows_sharing: the vm tool must show a page shared after fork.
+        lab_cases=[f"usertests-*:{c}" for c in COW_CASES + ["vm_tool_shows_sharing"]] +
+                  ["exhausttests-*:exhaust_memory_cow_fork"],
+        questions=[
+            "Why must the parent's entries also become read-only at fork, not only the child's? Which TLB flush "
+            "does that need, on which harts, and why is that enough in Tandem?",
+            "Two processes share a COW page and write it at the same moment on two harts. Walk through what each "
+            "fault does. Can both copy? Can both skip the copy? Can the page be freed while one of them still "
+            "maps it?",
+            "Why must shared views (named regions, MAP_SHARED) never be copy-on-write? Give a program whose "
+            "behaviour would change if they were.",
+            "How does a page's reference count decide between copying and just making the page writable? Why is "
+            "a page that is also in a store's cache (a private view of a named region) never made writable in "
+            "place?",
+            "What does fork cost now for a process with 100 MiB resident, and what did it cost before? Count "
+            "pages allocated and bytes copied.",
         ]),
 ]
 
