@@ -110,6 +110,27 @@ LABS: List[Lab] = [
             "What does fork cost now for a process with 100 MiB resident, and what did it cost before? Count "
             "pages allocated and bytes copied.",
         ]),
+    Lab("mmap", 5, "Memory-mapped files",
+        tests=[LabTest("mmaptests, 1 hart", 40, "mmaptests-virt-1"),
+               LabTest("mmaptests, 4 harts", 40, "mmaptests-virt-4"),
+               LabTest("mmapreboot, 1 hart: data written through a mapping survives a power-off", 20,
+                       "mmapreboot-virt-1")],
+        # Outside mmaptests, cases that map a file, or check msync's errors.
+        lab_cases=["mmaptests-*:*", "mmapreboot-*:*",
+                   "usertests-*:text_busy_while_running", "usertests-*:text_busy_while_open_for_writing",
+                   "securitytests-*:kernel_ranges_refused_by_memory_calls",
+                   "securitytests-*:sbrk_leaves_readonly_file_view_alone"],
+        questions=[
+            "Why must the first write to a page of a shared file view fault, even though the view is writable? "
+            "What would the kernel not know otherwise, and what would be lost?",
+            "Write-back of a page runs on one hart while a process on another hart stores into the same page "
+            "through its view. How does your code make sure the store is neither lost nor written half? Name the "
+            "lock, the order of the steps, and the TLB flush.",
+            "Why is shrinking a file refused while a view covers the part that would be cut? What would a process "
+            "see otherwise, and what could happen to the freed disk blocks?",
+            "A process is killed while its shared view has dirty pages. What happens to them, and where in the "
+            "code?",
+        ]),
 ]
 
 
