@@ -14,7 +14,9 @@
 #include "kmalloc.h"
 #include "mem_store.h"
 #include "page_alloc.h"
+#include "phys.h"
 #include "../fs/fs_glue.h"
+#include "../lib/kstring.h"
 
 
 void lock_rule_broken(const char* lock) { panic("called without holding %s, which it needs", lock); }
@@ -479,11 +481,13 @@ MappingChange fork_one(const PageMapping& m, void* context)
         return MappingChange::keep();
     u32 perms = m.perms;
     MappingChange parent = MappingChange::keep();
+    // LAB(cow) begin: fork_copies_private_pages
     if (!ctx->region->shared && (perms & PERM_WRITE)) {
         // Copy-on-write: both sides read-only until one of them writes.
         perms &= ~PERM_WRITE;
         parent = MappingChange::set_perms(perms);
     }
+    // LAB(cow) end
     // The child's first write to a file page faults and marks it dirty
     // (mem_store.h); copying a writable PTE could race with a write-back.
     if (ctx->tracked)
@@ -528,8 +532,10 @@ Result<AddressSpace*> AddressSpace::fork_copy()
             break;
         }
     }
+    // LAB(cow) begin
     // The parent's writable private pages just became read-only.
     arch::flush_tlb_all();
+    // LAB(cow) end
     child->m_lock.unlock();
     if (failed) {
         AddressSpace::destroy(child);

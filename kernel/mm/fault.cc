@@ -152,6 +152,7 @@ Result<void> AddressSpace::map_new_page(MemRegion* r, vaddr_t page, Access acces
     return {};
 }
 
+// LAB(cow) begin: break_cow_always_copies
 Result<void> AddressSpace::break_cow(MemRegion* r, vaddr_t page, paddr_t old)
 {
     u32 perms = prot_to_perms(r->prot);
@@ -172,6 +173,7 @@ Result<void> AddressSpace::break_cow(MemRegion* r, vaddr_t page, paddr_t old)
     flush_local(this, page);
     return {};
 }
+// LAB(cow) end
 
 Result<void> AddressSpace::write_bytes(vaddr_t va, const void* src, size_t n)
 {

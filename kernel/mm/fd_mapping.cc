@@ -31,6 +31,7 @@ Result<u32> view_rights(const File* f, bool shared, u32 prot)
     return max_prot;
 }
 
+// LAB(mmap) begin: prepare_file_mapping_refuses
 Result<void> prepare_file_mapping(File* f, u64 offset, u64 length, u32 prot, MemRegion* shape)
 {
     u32 max_prot = TRY(view_rights(f, shape->shared, prot));
@@ -51,6 +52,7 @@ Result<void> prepare_file_mapping(File* f, u64 offset, u64 length, u32 prot, Mem
     shape->store_offset = offset;
     return {};
 }
+// LAB(mmap) end
 
 Result<void> prepare_fd_mapping(int fd, u64 offset, u64 length, u32 prot, MemRegion* shape,
                                 MappingFinisher* finish)

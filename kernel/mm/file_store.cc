@@ -1,3 +1,4 @@
+// LAB(mmap) file: file_store_stub
 /*
  * FileStore (see file_store.h): the page index, filling pages from the
  * file, dirty tracking with its reverse map and TLB shootdown, write-back,

@@ -110,6 +110,7 @@ Result<long> sys_mprotect(const SyscallArgs& args)
     return 0;
 }
 
+// LAB(mmap) begin: msync_refuses
 Result<long> sys_msync(const SyscallArgs& args)
 {
     u64 length = TRY(checked_range(args[0], args[1]));
@@ -122,3 +123,4 @@ Result<long> sys_msync(const SyscallArgs& args)
     TRY(sync_mapped_range(as, args[0], length));
     return 0;
 }
+// LAB(mmap) end

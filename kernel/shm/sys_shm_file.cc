@@ -40,6 +40,7 @@
 
 // ---- shm_open_file -----------------------------------------------------------------
 
+// LAB(mmap) begin: shm_open_file_refuses
 namespace {
 
 // Whether an existing region may be opened this way. Caller holds g_shm_lock.
@@ -185,6 +186,7 @@ Result<long> sys_shm_open_file(const SyscallArgs& args)
     return shm_open_handle(open.oflag, open.created_out,
                            [&](bool* created) { return open_or_create(open.name.view(), req, created); });
 }
+// LAB(mmap) end
 
 // ---- ftruncate of a handle ------------------------------------------------------
 

@@ -68,6 +68,9 @@ class Lab:
 OTHER_RUNS = ["usertests-virt-4", "shmtests-virt-4", "synctests-virt-4", "mmaptests-virt-4",
               "securitytests-virt-4"]
 
+# Lab 2's cases in usertests.
+COW_CASES = ["cow_fork", "cow_fork_is_lazy", "pagetable_cow_after_fork"]
+
 LABS: List[Lab] = [
     Lab("syscall", 1, "System calls end to end",
         tests=[LabTest("tracetests, 1 hart (calls, fork, exec, strace, the console line)", 50, "tracetests-virt-1"),
@@ -84,6 +87,49 @@ LABS: List[Lab] = [
             "How much does tracing cost a process that is not traced? Point at the instructions.",
             "What does the trace of a successful exec show, and why is the name in that line not the name of "
             "the program that made the call?",
+        ]),
+    Lab("cow", 2, "Copy-on-write fork",
+        tests=[LabTest("usertests cow cases, 1 hart", 30, "usertests-virt-1", cases=COW_CASES),
+               LabTest("usertests cow cases, 4 harts", 30, "usertests-virt-4", cases=COW_CASES),
+               LabTest("exhausttests exhaust_memory_cow_fork, 4 harts", 40, "exhausttests-virt-4",
+                       cases=["exhaust_memory_cow_fork"])],
+        # vm_tool_shows_sharing: the vm tool must show a page shared after fork.
+        lab_cases=[f"usertests-*:{c}" for c in COW_CASES + ["vm_tool_shows_sharing"]] +
+                  ["exhausttests-*:exhaust_memory_cow_fork"],
+        questions=[
+            "Why must the parent's entries also become read-only at fork, not only the child's? Which TLB flush "
+            "does that need, on which harts, and why is that enough in Tandem?",
+            "Two processes share a COW page and write it at the same moment on two harts. Walk through what each "
+            "fault does. Can both copy? Can both skip the copy? Can the page be freed while one of them still "
+            "maps it?",
+            "Why must shared views (named regions, MAP_SHARED) never be copy-on-write? Give a program whose "
+            "behaviour would change if they were.",
+            "How does a page's reference count decide between copying and just making the page writable? Why is "
+            "a page that is also in a store's cache (a private view of a named region) never made writable in "
+            "place?",
+            "What does fork cost now for a process with 100 MiB resident, and what did it cost before? Count "
+            "pages allocated and bytes copied.",
+        ]),
+    Lab("mmap", 5, "Memory-mapped files",
+        tests=[LabTest("mmaptests, 1 hart", 40, "mmaptests-virt-1"),
+               LabTest("mmaptests, 4 harts", 40, "mmaptests-virt-4"),
+               LabTest("mmapreboot, 1 hart: data written through a mapping survives a power-off", 20,
+                       "mmapreboot-virt-1")],
+        # Outside mmaptests, cases that map a file, or check msync's errors.
+        lab_cases=["mmaptests-*:*", "mmapreboot-*:*",
+                   "usertests-*:text_busy_while_running", "usertests-*:text_busy_while_open_for_writing",
+                   "securitytests-*:kernel_ranges_refused_by_memory_calls",
+                   "securitytests-*:sbrk_leaves_readonly_file_view_alone"],
+        questions=[
+            "Why must the first write to a page of a shared file view fault, even though the view is writable? "
+            "What would the kernel not know otherwise, and what would be lost?",
+            "Write-back of a page runs on one hart while a process on another hart stores into the same page "
+            "through its view. How does your code make sure the store is neither lost nor written half? Name the "
+            "lock, the order of the steps, and the TLB flush.",
+            "Why is shrinking a file refused while a view covers the part that would be cut? What would a process "
+            "see otherwise, and what could happen to the freed disk blocks?",
+            "A process is killed while its shared view has dirty pages. What happens to them, and where in the "
+            "code?",
         ]),
 ]
 

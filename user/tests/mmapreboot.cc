@@ -110,6 +110,8 @@ void write_half()
         close(fds[0]);
         live_helper(fds[1]);
     }
+    if (pid > 0)
+        close(fds[1]); // a helper that fails before it is ready ends the read below
     char c = 0;
     ok = pid > 0 && read(fds[0], &c, 1) == 1 && c == 'k';
     report("w_msync_live_mappings", ok, "the helper failed to map, store and msync");

@@ -37,12 +37,16 @@ void exhaust_memory_anonymous()
 
 // Copy-on-write: children of a process with many private pages each write
 // all of them; the copies run out, the writers are killed, and the
-// parent's pages are untouched.
+// parent's pages are untouched. Fork itself copies nothing, so the
+// memory runs out in the writers: at least one of them must be killed
+// before it has written everything (a fork that copied the pages would run
+// out in fork instead, and every writer it made would finish).
 void exhaust_memory_cow_fork()
 {
     stress::Counts start = stress::counts();
     size_t pages = size_t(start.info.free_pages / 4);
     size_t bytes = pages * PAGE;
+    auto* finished = static_cast<volatile uint32_t*>(shared_or_fail(PAGE));
     char* p = static_cast<char*>(mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
     require(!mmap_failed(p), "mmap");
     for (size_t i = 0; i < pages; i++)
@@ -50,10 +54,12 @@ void exhaust_memory_cow_fork()
     constexpr int N = 6; // 6 copies of a quarter of memory cannot all fit
     int pids[N];
     for (int k = 0; k < N; k++) {
+        finished[k] = 0;
         pids[k] = fork();
         if (pids[k] == 0) {
             for (size_t i = 0; i < pages; i++)
                 p[i * PAGE] = char(i + 1);
+            finished[k] = 1;
             for (;;)
                 sleep(1000); // hold the copies
         }
@@ -61,16 +67,15 @@ void exhaust_memory_cow_fork()
             pids[k] = 0; // fork itself may run out; fine
     }
     // Wait until every writer either finished or was killed.
-    int killed = 0;
+    int forked = 0, ran_out = 0;
     for (int k = 0; k < N; k++) {
         if (!pids[k])
             continue;
+        forked++;
         // A writer done with its copies sleeps; one that ran out is dead.
-        for (int waited = 0; waited < 20000; waited += 20) {
+        for (int waited = 0; waited < 20000 && !finished[k]; waited += 20) {
             struct proc_stats st;
-            if (proc_stats(pids[k], &st) != ERR_OK)
-                break;
-            if (st.resident_pages >= pages)
+            if (proc_stats(pids[k], &st) != ERR_OK || st.resident_pages == 0)
                 break;
             sleep(20);
         }
@@ -79,15 +84,18 @@ void exhaust_memory_cow_fork()
         if (!pids[k])
             continue;
         int status = stop(pids[k]);
-        killed += WIFKILLED(status);
+        ran_out += WIFKILLED(status) && !finished[k];
     }
     bool intact = true;
     for (size_t i = 0; i < pages; i++)
         intact &= p[i * PAGE] == char(i);
     check(intact, "the parent's pages changed");
-    printf("    %lu private pages, %d writers of copies, %d killed for want of memory\n", (unsigned long)pages, N,
-           killed);
+    printf("    %lu private pages, %d writers of copies, %d killed for want of memory\n", (unsigned long)pages, forked,
+           ran_out);
+    check(forked > 0 && ran_out > 0, "%d of %d forks made a writer, and every writer got its copies: fork copied "
+          "the pages instead of sharing them", forked, N);
     munmap(p, bytes);
+    munmap(const_cast<uint32_t*>(finished), PAGE);
 }
 
 namespace {
