@@ -13,6 +13,7 @@
 #include "shared_region.h"
 #include "shm_common.h"
 
+// LAB(shm) begin: original_calls_nosys
 namespace {
 // The name every call of this interface takes first.
 Result<ShmName> name_arg(const SyscallArgs& args) { return ShmName::from_user(args[0], NameTooLong::IsInvalid); }
@@ -127,3 +128,4 @@ Result<long> on_viewed_region(const SyscallArgs& args, Result<void> (*op)(Shared
 Result<long> sys_lockSharedRegion(const SyscallArgs& args) { return on_viewed_region(args, region_lock_acquire); }
 
 Result<long> sys_unlockSharedRegion(const SyscallArgs& args) { return on_viewed_region(args, region_lock_release); }
+// LAB(shm) end

@@ -68,6 +68,39 @@ class Lab:
 OTHER_RUNS = ["usertests-virt-4", "shmtests-virt-4", "synctests-virt-4", "mmaptests-virt-4",
               "securitytests-virt-4"]
 
+# The shmtests cases that use the original interface (lab shm): the six
+# calls, the name rules, the data and process cases built on them, the
+# lifetime rules, the region lock, the races, the regressions of the naive
+# design, the shm tool, the limits, and the cases that mix the two
+# interfaces. The other cases use the handle interface alone, which the
+# starter has.
+SHM_ORIGINAL_CASES = [
+    "create_*", "destroy_*", "map_*", "unmap_*", "lock_*",
+    "shm_open_excl", "shm_open_ceiling_rdonly", "fstat_type_and_size", "interfaces_interoperate",
+    "shm_list_reports", "shm_maps_reports",
+    "forget_to_destroy_leaks_nothing", "persistent_survives_creator", "unlinked_name_keeps_working",
+    "pages_freed_at_last_close_after_destroy", "region_outlives_creator_while_viewed", "exit_releases_everything",
+    "name_*", "badptr_names", "badptr_region_beg",
+    "data_across_pages", "data_last_byte_and_past_end", "data_readonly_view_*", "data_two_processes_see_writes",
+    "data_many_pages",
+    "fork_inherits_views_same_address", "fork_no_*", "exec_drops_views*",
+    "race_exclusive_create", "race_storm", "race_lock_counter", "race_destroy_vs_map",
+    "regress_*", "tool_*", "exhaust_*",
+]
+# Cases of other suites that make their shared memory with the original
+# interface, so the shm starter fails them: synctests makes every region
+# it shares with createSharedRegion (user/tests/synctests/util.cc).
+SHM_USERS_ELSEWHERE = [
+    "usertests-*:pagetable_shared_views",
+    "synctests-*:*",
+    "mmaptests-*:region_file_create_and_map", "mmaptests-*:region_file_open_existing", "mmaptests-*:region_file_lock",
+    "mmaptests-*:region_file_persists_after_destroy", "mmaptests-*:region_file_rights",
+    "mmaptests-*:region_file_unlinked_file",
+    "securitytests-*:kernel_addresses_refused_by_shm_calls", "securitytests-*:readonly_view_as_syscall_buffer",
+    "securitytests-*:ceiling_cannot_be_exceeded", "securitytests-*:ceiling_applies_to_creators_children",
+    "securitytests-*:untouched_requests_pin_no_kernel_memory",
+]
+
 LABS: List[Lab] = [
     Lab("syscall", 1, "System calls end to end",
         tests=[LabTest("tracetests, 1 hart (calls, fork, exec, strace, the console line)", 50, "tracetests-virt-1"),
@@ -84,6 +117,23 @@ LABS: List[Lab] = [
             "How much does tracing cost a process that is not traced? Point at the instructions.",
             "What does the trace of a successful exec show, and why is the name in that line not the name of "
             "the program that made the call?",
+        ]),
+    Lab("shm", 3, "Named shared memory",
+        tests=[LabTest("shmtests original interface, 1 hart", 50, "shmtests-virt-1", SHM_ORIGINAL_CASES),
+               LabTest("shmtests original interface, 4 harts", 50, "shmtests-virt-4", SHM_ORIGINAL_CASES)],
+        lab_cases=[f"shmtests-*:{c}" for c in SHM_ORIGINAL_CASES] + SHM_USERS_ELSEWHERE,
+        questions=[
+            "Where is the kernel's lock order written down, and where do the locks you take (the table lock, a "
+            "region's lock state, the address-space lock) sit in it? Why must destroySharedRegion drop every lock "
+            "before it waits, and what does it do when it wakes?",
+            "How does your kernel detect that a region lock is abandoned? List every path that abandons one, and "
+            "say where in the code each is handled.",
+            "Why does a view hold a reference to its region? Who frees the pages of a destroyed region, and when, "
+            "if the destroyer is killed while it waits?",
+            "What happens to a process that is waiting for a region lock when it is killed? What if it is killed "
+            "at the moment the lock is handed to it?",
+            "How can a region's name disappear while its memory lives on? What does a process that still maps "
+            "the region see, and what does a new createSharedRegion of the same name get?",
         ]),
 ]
 
