@@ -135,6 +135,28 @@ LABS: List[Lab] = [
             "How can a region's name disappear while its memory lives on? What does a process that still maps "
             "the region see, and what does a new createSharedRegion of the same name get?",
         ]),
+    Lab("sync", 4, "Futexes, mutexes and condition variables",
+        tests=[LabTest("synctests, 1 hart (futexes, mutexes, condition variables)", 50, "synctests-virt-1"),
+               LabTest("synctests, 4 harts", 50, "synctests-virt-4")],
+        # Other suites' cases that call the futex: they fail with ERR_NOSYS in the starter.
+        lab_cases=["synctests-*:*", "mmaptests-*:past_eof_kills_only_toucher",
+                   "mmaptests-*:region_file_futex_meets_file_view",
+                   "securitytests-*:kernel_addresses_refused_by_sync_calls",
+                   "securitytests-*:readonly_private_view_syscall_writes_copy",
+                   "securitytests-*:readonly_futex_handoff_refused"],
+        questions=[
+            "Why does the kernel read the futex word through the physical page, under the bucket lock, rather "
+            "than through the user's address with a copy_from_user? What would go wrong each other way you can "
+            "think of?",
+            "A process finds the mutex taken, sets FUTEX_WAITERS, and calls futex_wait. The owner unlocks and calls "
+            "futex_wake between the compare-and-swap and the moment the sleeper is queued. Why is that wake-up not "
+            "lost? Name the lock and the order of the steps.",
+            "Why are keys different for shared and private memory? What would break if both were keyed by "
+            "(address space, address)? If both were keyed by physical page?",
+            "What do the three states 0, pid and pid | FUTEX_WAITERS of the mutex word mean, and why does a locker "
+            "that has slept take the mutex with FUTEX_WAITERS set even if it is the only one left?",
+            "Why does cond_wait need the sequence number? Describe the lost wake-up that happens without it.",
+        ]),
 ]
 
 
