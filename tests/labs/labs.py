@@ -157,6 +157,21 @@ LABS: List[Lab] = [
             "that has slept take the mutex with FUTEX_WAITERS set even if it is the only one left?",
             "Why does cond_wait need the sequence number? Describe the lost wake-up that happens without it.",
         ]),
+    Lab("port", 6, "Porting to a board with the VisionFive 2's UART",
+        tests=[LabTest("Icicle Kit boots to the shell", 30, "console-icicle-5"),
+               LabTest("usertests on the Icicle Kit", 35, "usertests-icicle-5"),
+               LabTest("usertests on the Icicle Kit, DesignWare console", 35, "usertests-icicle-5-dwuart")],
+        lab_cases=["console-icicle-5:*", "usertests-icicle-5:*", "usertests-icicle-5-dwuart:*"],
+        questions=[
+            "Why do the reg-shift and reg-io-width properties exist? Why did chip designers put byte-sized "
+            "registers 4 bytes apart?",
+            "What can go wrong if a 32-bit device register is written with a byte store (sb) instead of a word "
+            "store (sw)? Consider what the bus and the device see.",
+            "Why is the console found through the device tree's stdout-path (and its alias) rather than by taking "
+            "the first UART in the tree? What happens on the Icicle Kit if you take the first one?",
+            "What can only the real VisionFive 2 show that QEMU cannot (docs/porting.md lists them)? Pick two and "
+            "say how each could break a kernel that passes every test under QEMU.",
+        ]),
 ]
 
 
