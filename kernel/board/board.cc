@@ -163,15 +163,29 @@ struct Walker {
         uart.kind = kind;
         if (!first_reg(node, ac, sc, &uart.base, &uart.size))
             return;
-        uart.reg_shift = fdt.property_u32(node, "reg-shift", 0);
-        uart.reg_io_width = fdt.property_u32(node, "reg-io-width", 1);
         uart.irq = fdt.property_u32(node, "interrupts", 0);
         uart.clock_hz = fdt.property_u32(node, "clock-frequency", 0);
+        // LAB(port) begin
+        // The register layout: register i at base + (i << reg-shift),
+        // accessed reg-io-width bytes at a time. A UART laid out in a way
+        // the driver cannot honour is not used rather than guessed at.
+        uart.reg_shift = fdt.property_u32(node, "reg-shift", 0);
+        uart.reg_io_width = fdt.property_u32(node, "reg-io-width", 1);
         uart.designware = fdt.is_compatible(node, "snps,dw-apb-uart");
         if (uart.reg_shift > 4 || (uart.reg_io_width != 1 && uart.reg_io_width != 4))
             return;
+        // LAB(port) end
         board->uart = uart;
         uart_from_stdout = is_stdout;
+    }
+
+    // The UARTs the 16550 driver runs.
+    bool is_16550(Fdt::Node node)
+    {
+        // LAB(port) begin: no_designware_match
+        return fdt.is_compatible(node, "ns16550a") || fdt.is_compatible(node, "ns16550") ||
+               fdt.is_compatible(node, "snps,dw-apb-uart");
+        // LAB(port) end
     }
 
     void visit_device(Fdt::Node node, u32 ac, u32 sc, StringView path)
@@ -179,8 +193,7 @@ struct Walker {
         if (!fdt.is_enabled(node))
             return;
         u64 base, size;
-        if (fdt.is_compatible(node, "ns16550a") || fdt.is_compatible(node, "ns16550") ||
-            fdt.is_compatible(node, "snps,dw-apb-uart")) {
+        if (is_16550(node)) {
             visit_uart(node, ac, sc, UartKind::Ns16550, path);
         } else if (fdt.is_compatible(node, "sifive,uart0")) {
             visit_uart(node, ac, sc, UartKind::SifiveUart, path);

@@ -1,3 +1,4 @@
+// LAB(port) begin: header_byte_registers
 /*
  * The 16550-compatible UART: QEMU virt's ns16550a (byte registers, one byte
  * apart) and the VisionFive 2's Synopsys DesignWare APB UART (32-bit
@@ -16,6 +17,7 @@
  * asserted forever. Its FIFO depth is a build option of the IP, read from
  * its component parameter register rather than assumed to be 16.
  */
+// LAB(port) end
 #include "../console/console.h"
 #include "../mm/phys.h"
 #include "uart.h"
@@ -46,9 +48,13 @@ constexpr u32 IIR_BUSY_DETECT = 0x07;
 constexpr u32 MCR_OUT2 = 0x08; // routes the interrupt on PC-style designs
 
 uptr g_base = 0;
+// LAB(port) begin: registers_are_bytes
 u32 g_shift = 0;
 u32 g_width = 1;
 
+// Register reg is at base + (reg << reg-shift), and every access is
+// reg-io-width bytes wide: a 32-bit register written with a byte store
+// may not take the value (or may take it in the wrong lane).
 u32 read_reg(u32 reg)
 {
     uptr addr = g_base + (uptr(reg) << g_shift);
@@ -65,6 +71,7 @@ void write_reg(u32 reg, u32 value)
     else
         *reinterpret_cast<volatile u8*>(addr) = u8(value);
 }
+// LAB(port) end
 
 u32 g_fifo_depth = FIFO_DEPTH;
 u32 g_tx_budget = 0; // bytes the transmit FIFO still takes since it was last seen empty
@@ -119,8 +126,10 @@ ConsoleDriver g_driver{"ns16550", put_char, handle_irq, 0, can_send, send, set_r
 void uart16550_init(const UartInfo& info)
 {
     g_base = uptr(phys_to_virt(info.base));
+    // LAB(port) begin
     g_shift = info.reg_shift;
     g_width = info.reg_io_width;
+    // LAB(port) end
     g_fifo_depth = FIFO_DEPTH;
     if (info.designware) {
         // The DesignWare UART's FIFO depth is a synthesis option (none, or
@@ -137,6 +146,8 @@ void uart16550_init(const UartInfo& info)
     handle_irq();
     g_ier = IER_RX_AVAILABLE;
     write_reg(IER, g_ier);
+    // LAB(port) begin: name_is_ns16550a
     g_driver.name = info.designware ? "snps,dw-apb-uart" : "ns16550a";
+    // LAB(port) end
     uart_become_console(&g_driver, info.irq);
 }

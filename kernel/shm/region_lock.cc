@@ -1,3 +1,4 @@
+// LAB(shm) file: region_lock_nosys
 /*
  * The region lock of the original interface (lockSharedRegion): a sleep
  * lock owned by a process, recursive, FIFO, killable, that is released as

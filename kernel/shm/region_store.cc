@@ -38,9 +38,11 @@ void RegionStore::on_view_removed(AddressSpace* as, MemRegion* view)
         SpinlockGuard guard(g_shm_lock);
         view->store_link.unlink();
         r->views--;
+        // LAB(shm) begin
         // Losing its last view of a region, a process loses the region's lock.
         if (as->owner && !shm_space_has_view_locked(r, as))
             region_lock_abandon(r, as->owner);
+        // LAB(shm) end
         if (r->views == 0)
             r->views_gone.wake_all();
         shm_unref_locked(r, &must_free);

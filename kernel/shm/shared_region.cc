@@ -233,6 +233,7 @@ void shm_handle_closed(SharedRegion* r)
         shm_free(r);
 }
 
+// LAB(shm) begin: process_exit_keeps_creator_refs
 void shm_process_exit(Proc* p)
 {
     // Collect the regions first: dropping a reference may free a region,
@@ -254,6 +255,7 @@ void shm_process_exit(Proc* p)
             shm_free(r);
     }
 }
+// LAB(shm) end
 
 bool shm_space_has_view_locked(SharedRegion* r, AddressSpace* as)
 {

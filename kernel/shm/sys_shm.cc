@@ -13,6 +13,7 @@
 #include "shared_region.h"
 #include "shm_common.h"
 
+// LAB(shm) begin: original_calls_nosys
 namespace {
 // Reads the name every call of this interface takes first.
 Result<void> read_name_arg(const SyscallArgs& args, ShmName* name)
@@ -135,3 +136,4 @@ Result<long> on_viewed_region(const SyscallArgs& args, Result<void> (*op)(Shared
 Result<long> sys_lockSharedRegion(const SyscallArgs& args) { return on_viewed_region(args, region_lock_acquire); }
 
 Result<long> sys_unlockSharedRegion(const SyscallArgs& args) { return on_viewed_region(args, region_lock_release); }
+// LAB(shm) end

@@ -1,3 +1,4 @@
+// LAB(sync) file: futex_nosys
 /*
  * Futex wait/wake (see futex.h and docs/sync.md).
  *

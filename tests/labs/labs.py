@@ -70,6 +70,38 @@ OTHER_RUNS = ["usertests-virt-4", "shmtests-virt-4", "synctests-virt-4", "mmapte
 
 # Lab 2's cases in usertests.
 COW_CASES = ["cow_fork", "cow_fork_is_lazy", "pagetable_cow_after_fork"]
+# The shmtests cases that use the original interface (lab shm): the six
+# calls, the name rules, the data and process cases built on them, the
+# lifetime rules, the region lock, the races, the regressions of the naive
+# design, the shm tool, the limits, and the cases that mix the two
+# interfaces. The other cases use the handle interface alone, which the
+# starter has.
+SHM_ORIGINAL_CASES = [
+    "create_*", "destroy_*", "map_*", "unmap_*", "lock_*",
+    "shm_open_excl", "shm_open_ceiling_rdonly", "fstat_type_and_size", "interfaces_interoperate",
+    "shm_list_reports", "shm_maps_reports",
+    "forget_to_destroy_leaks_nothing", "persistent_survives_creator", "unlinked_name_keeps_working",
+    "pages_freed_at_last_close_after_destroy", "region_outlives_creator_while_viewed", "exit_releases_everything",
+    "name_*", "badptr_names", "badptr_region_beg",
+    "data_across_pages", "data_last_byte_and_past_end", "data_readonly_view_*", "data_two_processes_see_writes",
+    "data_many_pages",
+    "fork_inherits_views_same_address", "fork_no_*", "exec_drops_views*",
+    "race_exclusive_create", "race_storm", "race_lock_counter", "race_destroy_vs_map",
+    "regress_*", "tool_*", "exhaust_*",
+]
+# Cases of other suites that make their shared memory with the original
+# interface, so the shm starter fails them: synctests makes every region
+# it shares with createSharedRegion (user/tests/synctests/util.cc).
+SHM_USERS_ELSEWHERE = [
+    "usertests-*:pagetable_shared_views",
+    "synctests-*:*",
+    "mmaptests-*:region_file_create_and_map", "mmaptests-*:region_file_open_existing", "mmaptests-*:region_file_lock",
+    "mmaptests-*:region_file_persists_after_destroy", "mmaptests-*:region_file_rights",
+    "mmaptests-*:region_file_unlinked_file",
+    "securitytests-*:kernel_addresses_refused_by_shm_calls", "securitytests-*:readonly_view_as_syscall_buffer",
+    "securitytests-*:ceiling_cannot_be_exceeded", "securitytests-*:ceiling_applies_to_creators_children",
+    "securitytests-*:untouched_requests_pin_no_kernel_memory",
+]
 
 LABS: List[Lab] = [
     Lab("syscall", 1, "System calls end to end",
@@ -110,6 +142,45 @@ LABS: List[Lab] = [
             "What does fork cost now for a process with 100 MiB resident, and what did it cost before? Count "
             "pages allocated and bytes copied.",
         ]),
+    Lab("shm", 3, "Named shared memory",
+        tests=[LabTest("shmtests original interface, 1 hart", 50, "shmtests-virt-1", SHM_ORIGINAL_CASES),
+               LabTest("shmtests original interface, 4 harts", 50, "shmtests-virt-4", SHM_ORIGINAL_CASES)],
+        lab_cases=[f"shmtests-*:{c}" for c in SHM_ORIGINAL_CASES] + SHM_USERS_ELSEWHERE,
+        questions=[
+            "Where is the kernel's lock order written down, and where do the locks you take (the table lock, a "
+            "region's lock state, the address-space lock) sit in it? Why must destroySharedRegion drop every lock "
+            "before it waits, and what does it do when it wakes?",
+            "How does your kernel detect that a region lock is abandoned? List every path that abandons one, and "
+            "say where in the code each is handled.",
+            "Why does a view hold a reference to its region? Who frees the pages of a destroyed region, and when, "
+            "if the destroyer is killed while it waits?",
+            "What happens to a process that is waiting for a region lock when it is killed? What if it is killed "
+            "at the moment the lock is handed to it?",
+            "How can a region's name disappear while its memory lives on? What does a process that still maps "
+            "the region see, and what does a new createSharedRegion of the same name get?",
+        ]),
+    Lab("sync", 4, "Futexes, mutexes and condition variables",
+        tests=[LabTest("synctests, 1 hart (futexes, mutexes, condition variables)", 50, "synctests-virt-1"),
+               LabTest("synctests, 4 harts", 50, "synctests-virt-4")],
+        # Other suites' cases that call the futex: they fail with ERR_NOSYS in the starter.
+        lab_cases=["synctests-*:*", "mmaptests-*:past_eof_kills_only_toucher",
+                   "mmaptests-*:region_file_futex_meets_file_view",
+                   "securitytests-*:kernel_addresses_refused_by_sync_calls",
+                   "securitytests-*:readonly_private_view_syscall_writes_copy",
+                   "securitytests-*:readonly_futex_handoff_refused"],
+        questions=[
+            "Why does the kernel read the futex word through the physical page, under the bucket lock, rather "
+            "than through the user's address with a copy_from_user? What would go wrong each other way you can "
+            "think of?",
+            "A process finds the mutex taken, sets FUTEX_WAITERS, and calls futex_wait. The owner unlocks and calls "
+            "futex_wake between the compare-and-swap and the moment the sleeper is queued. Why is that wake-up not "
+            "lost? Name the lock and the order of the steps.",
+            "Why are keys different for shared and private memory? What would break if both were keyed by "
+            "(address space, address)? If both were keyed by physical page?",
+            "What do the three states 0, pid and pid | FUTEX_WAITERS of the mutex word mean, and why does a locker "
+            "that has slept take the mutex with FUTEX_WAITERS set even if it is the only one left?",
+            "Why does cond_wait need the sequence number? Describe the lost wake-up that happens without it.",
+        ]),
     Lab("mmap", 5, "Memory-mapped files",
         tests=[LabTest("mmaptests, 1 hart", 40, "mmaptests-virt-1"),
                LabTest("mmaptests, 4 harts", 40, "mmaptests-virt-4"),
@@ -130,6 +201,21 @@ LABS: List[Lab] = [
             "see otherwise, and what could happen to the freed disk blocks?",
             "A process is killed while its shared view has dirty pages. What happens to them, and where in the "
             "code?",
+        ]),
+    Lab("port", 6, "Porting to a board with the VisionFive 2's UART",
+        tests=[LabTest("Icicle Kit boots to the shell", 30, "console-icicle-5"),
+               LabTest("usertests on the Icicle Kit", 35, "usertests-icicle-5"),
+               LabTest("usertests on the Icicle Kit, DesignWare console", 35, "usertests-icicle-5-dwuart")],
+        lab_cases=["console-icicle-5:*", "usertests-icicle-5:*", "usertests-icicle-5-dwuart:*"],
+        questions=[
+            "Why do the reg-shift and reg-io-width properties exist? Why did chip designers put byte-sized "
+            "registers 4 bytes apart?",
+            "What can go wrong if a 32-bit device register is written with a byte store (sb) instead of a word "
+            "store (sw)? Consider what the bus and the device see.",
+            "Why is the console found through the device tree's stdout-path (and its alias) rather than by taking "
+            "the first UART in the tree? What happens on the Icicle Kit if you take the first one?",
+            "What can only the real VisionFive 2 show that QEMU cannot (docs/porting.md lists them)? Pick two and "
+            "say how each could break a kernel that passes every test under QEMU.",
         ]),
 ]
 

@@ -1,3 +1,4 @@
+// LAB(sync) begin: header_spinning
 /*
  * Process-shared mutexes, condition variables, semaphores and barriers on
  * top of futex_wait/futex_wake (see sync.h and docs/sync.md).
@@ -40,6 +41,7 @@
  * written sequentially consistently, because each pairs a store to one
  * word with a load of another (see sem_post).
  */
+// LAB(sync) end
 #include "../include/sync.h"
 #include "../include/tandem.h"
 
@@ -51,6 +53,7 @@ uint32_t __sync_pid = 0;
 namespace {
 
 constexpr int WAKE_ALL = 0x7fffffff;
+// LAB(sync) begin
 // How long a sleeper may keep losing the race for a freed mutex before it
 // asks for hand-over. Long enough that hand-over (which costs a context
 // switch per unlock) stays rare under ordinary contention.
@@ -64,6 +67,7 @@ constexpr uint64_t STARVING_NS = 4000000;
 constexpr int SPIN_LOOKS = 2000;
 
 inline void relax() { __asm__ volatile("nop"); }
+// LAB(sync) end
 
 // ---- atomics on shared words ----
 //
@@ -177,6 +181,7 @@ int fail_acquire(int error)
     return error;
 }
 
+// LAB(sync) begin: lock_slow_spins
 // Withdraws a hand-over request we made (we got the mutex, or stop waiting).
 void clear_handoff(mutex_t* m)
 {
@@ -262,6 +267,7 @@ int lock_slow(mutex_t* m, uint64_t deadline_ns, bool try_only)
         slept = just_woke = true;
     }
 }
+// LAB(sync) end
 
 } // namespace
 
@@ -314,6 +320,7 @@ int mutex_trylock(mutex_t* m)
     return lock_slow(m, 0, true);
 }
 
+// LAB(sync) begin: release_stores_zero
 // Releases m, already taken off our robust list (g_robust.pending is m),
 // whose word was `w` when we checked it.
 static int release_unlinked(mutex_t* m, uint32_t pid, uint32_t w)
@@ -347,6 +354,7 @@ static int release_unlinked(mutex_t* m, uint32_t pid, uint32_t w)
     g_robust.pending = 0;
     return ERR_OK;
 }
+// LAB(sync) end
 
 // The inline mutex_unlock's way out when its release found a waiter.
 int __sync_mutex_release_unlinked(mutex_t* m, uint32_t pid) { return release_unlinked(m, pid, pid); }
@@ -383,6 +391,7 @@ int mutex_owner(const mutex_t* m)
     return owner == FUTEX_NOTRECOVERABLE ? 0 : int(owner);
 }
 
+// LAB(sync) begin: cond_yields
 // ---- condition variables ----
 //
 // A waiter samples `sequence` while it still holds the mutex, then sleeps
@@ -443,6 +452,7 @@ int cond_broadcast(cond_t* c)
         futex_wake(&c->sequence, WAKE_ALL);
     return ERR_OK;
 }
+// LAB(sync) end
 
 // ---- semaphores ----
 //
