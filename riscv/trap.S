@@ -13,9 +13,9 @@
  * restore of sscratch, and sepc.
  *
  * A trap from user mode saves its frame at the top of the current thread's
- * kernel stack (Cpu.kernel_sp); a trap from the kernel pushes a frame on the
- * stack in use. The kernel is mapped in every address space, so no satp
- * switch is needed either way.
+ * kernel stack (TrapEntryState.kernel_stack_top, CPU_KERNEL_SP); a trap
+ * from the kernel pushes a frame on the stack in use. The kernel is mapped
+ * in every address space, so no satp switch is needed either way.
  *
  * Two system calls never get that far (uapi/syscalls.h): getpid and
  * trap_floor are answered by the first instructions, which is all they

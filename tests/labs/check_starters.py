@@ -70,8 +70,12 @@ def check_starter(lab: labs.Lab, timeout_scale: float = 1.0) -> RunResult:
     with open(result.log, "w") as log:
         log.write(f"starter of {lab.name} in {dest}: {blocks} blocks cut\n")
         log.flush()
+        # Built as a student builds it: not as a sub-make of this `make test`
+        # (whose jobserver, under `make -jN test`, would make the starter's
+        # make warn about its own -j2).
+        env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
         build = subprocess.run(["make", "-j2", "all", "image"], cwd=dest, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, timeout=1800)
+                               stderr=subprocess.STDOUT, timeout=1800, env=env)
         out = build.stdout.decode("utf-8", "replace")
         log.write(out)
     warnings = [l for l in out.splitlines() if "warning:" in l]
