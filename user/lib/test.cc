@@ -4,6 +4,8 @@
  * Process structure for one case:
  *   runner ── fork ──> case child: runs the case, prints FAIL itself
  *          └─ fork ──> watchdog: sleeps for the timeout, then kills the case
+ * The case child waits for a start signal until the watchdog exists, so
+ * nothing of the runner's runs while the case measures.
  * The runner waits for the case child, kills and reaps the watchdog (if
  * the watchdog exited on its own, the case timed out), then checks that the
  * free page count came back. The case child starts a process group of its
@@ -98,13 +100,29 @@ bool run_case(const test_case& table_entry, bool quiet = false)
     struct meminfo before = test_meminfo();
     uint64_t before_pages = before.free_pages + before.filecache_pages;
 
+    // The case starts only once its watchdog exists: a case that counts
+    // free pages or processes must not see the watchdog's fork happen in
+    // the middle of its measurement. A byte through `go` is the start
+    // signal (without the pipe, the case just starts at once).
+    int go[2];
+    bool have_go = pipe(go) == 0;
     int pid = fork();
     if (pid < 0) {
+        if (have_go) {
+            close(go[0]);
+            close(go[1]);
+        }
         if (!quiet)
             printf("FAIL(%s): fork for the case failed: %s\n", c.name, errstr(pid));
         return false;
     }
     if (pid == 0) {
+        if (have_go) {
+            close(go[1]);
+            char byte;
+            (void)read(go[0], &byte, 1);
+            close(go[0]);
+        }
         setpgid(0, 0);
         g_case_pid = getpid();
         g_case_name = c.name;
@@ -117,9 +135,18 @@ bool run_case(const test_case& table_entry, bool quiet = false)
     uint64_t started = clock_ns();
     int watchdog = fork();
     if (watchdog == 0) {
+        if (have_go) {
+            close(go[0]);
+            close(go[1]);
+        }
         sleep(timeout);
         kill(pid);
         exit(EXIT_WATCHDOG_FIRED);
+    }
+    if (have_go) {
+        close(go[0]);
+        (void)write(go[1], "g", 1);
+        close(go[1]);
     }
 
     int status = test_wait_status(pid);
