@@ -227,8 +227,9 @@ void entry_answered_calls()
 // or a zombie nobody has reaped yet).
 static bool any_listed(const volatile int* pids, int n)
 {
-    struct procinfo table[128]; // the kernel's NPROC
-    int count = procinfo(table, 128);
+    constexpr int MAX_LISTED = 256; // more than the kernel's process table holds
+    static struct procinfo table[MAX_LISTED];
+    int count = procinfo(table, MAX_LISTED);
     for (int i = 0; i < count; i++)
         for (int j = 0; j < n; j++)
             if (table[i].pid == pids[j])
@@ -261,9 +262,9 @@ void process_group_kill()
     require_eq(waitpid(leader, &status), leader);
     test_expect_killed(status, "the group's leader");
     // Its children were killed with it, and init reaps them. Dying takes a
-    // few milliseconds; the wait is long only for a loaded host. (Counting
-    // all processes would not do: the runner forks this case's watchdog
-    // while the case runs.)
+    // few milliseconds; the wait is long only for a loaded host. The
+    // members are looked for by pid: a count of all processes would also
+    // count whatever else runs meanwhile.
     for (int i = 0; i < 1000 && any_listed(shared + 1, 3); i++)
         sleep(10);
     check(!any_listed(shared + 1, 3), "a member of the group (pids %d %d %d) is still there", shared[1], shared[2],
