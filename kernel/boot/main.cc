@@ -126,7 +126,7 @@ extern "C" [[noreturn]] void boot_main(u64 hart_id, paddr_t dtb, paddr_t load_ad
         int failed = run_kernel_tests();
         arch::power_off(failed ? 1 : 0);
     }
-    shm_init(page_stats().total_pages);
+    shm_init(total_page_count());
     vm_check_init(bootarg_flag("vmcheck"));
     set_page_reclaimer(file_cache_reclaim);
     probe_block_devices();

@@ -23,7 +23,9 @@ struct Proc;
 struct AddressSpace;
 class Spinlock;
 
-struct Cpu {
+// A line of its own at least: each hart writes its Cpu on every trap and
+// every lock it takes (held_ranks), which must not slow its neighbours.
+struct alignas(CACHE_LINE_SIZE) Cpu {
     // The trap entry's words (the top of the running thread's kernel
     // stack among them); first, where the entry finds them.
     TrapEntryState trap_entry;

@@ -28,6 +28,12 @@ using vaddr_t = u64;
 constexpr u64 PAGE_SHIFT = 12;
 constexpr u64 PAGE_SIZE = u64(1) << PAGE_SHIFT;
 
+// The coherence unit of the RISC-V cores Tandem runs on (and of the hosts
+// QEMU runs on). Data that different harts write often is kept on lines of
+// its own: two harts writing one line take turns owning it, even when each
+// writes only its own bytes.
+constexpr u64 CACHE_LINE_SIZE = 64;
+
 template <typename T> constexpr T min(T a, T b) { return a < b ? a : b; }
 template <typename T> constexpr T max(T a, T b) { return a > b ? a : b; }
 

@@ -416,7 +416,7 @@ Result<u64> AddressSpace::change_break(i64 delta)
         // Lazy pages cost nothing until touched, but a heap bigger than the
         // machine's memory could never be backed: refuse it now rather than
         // kill the process at a touch (Linux's overcommit heuristic).
-        if (page_round_up(now) - heap_start > page_stats().total_pages * PAGE_SIZE)
+        if (page_round_up(now) - heap_start > total_page_count() * PAGE_SIZE)
             return Error(ERR_NOMEM);
     } else {
         u64 shrink = u64(0) - u64(delta); // no overflow for INT64_MIN

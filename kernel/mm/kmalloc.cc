@@ -18,7 +18,8 @@ namespace {
 constexpr size_t CLASS_SIZES[] = {16, 32, 64, 128, 256, 512, 1024, 2048};
 constexpr int CLASS_COUNT = int(ARRAY_SIZE(CLASS_SIZES));
 
-struct SizeClass {
+// A line each: harts allocating from different classes do not share one.
+struct alignas(CACHE_LINE_SIZE) SizeClass {
     Spinlock lock{"kmalloc", LockRank::Kmalloc};
     IntrusiveList<Page, &Page::link> partial; // pages with a free object
 };

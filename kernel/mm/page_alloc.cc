@@ -7,9 +7,18 @@
  * always lie in the same span, and frame numbers can be used directly.
  * Blocks are linked through their first page's descriptor; splitting a
  * block walks descriptors by pointer, merging looks the buddy up by frame.
+ *
+ * Single pages, by far the most common request, go through a small cache
+ * per hart (Linux's per-CPU page lists), moved to and from the buddy lists
+ * in batches. Two harts allocating at once then touch no common cache line,
+ * where with one lock every page moved the lock's line, the free lists and
+ * the counters from one core to the other. Each cache has a lock of its own
+ * (rank HartPages, before PageAlloc), which only its hart takes, except
+ * when a request that found no free block empties every cache.
  */
 #include "page_alloc.h"
 #include "../console/printk.h"
+#include "../cpu/cpu.h"
 #include "../lib/kstring.h"
 #include "../lib/new.h"
 #include "../sync/spinlock.h"
@@ -26,7 +35,7 @@ struct Span {
     u64 end_pfn = 0;
 };
 
-Spinlock g_page_lock("page_alloc", LockRank::PageAlloc);
+HotSpinlock g_page_lock("page_alloc", LockRank::PageAlloc);
 Span g_spans[PAGE_MAX_SPANS];
 int g_span_count = 0;
 // For each section of physical space: 1 + the index of the span that
@@ -36,6 +45,24 @@ IntrusiveList<Page, &Page::link> g_free[PAGE_MAX_ORDER + 1];
 u64 g_total = 0;
 u64 g_free_pages = 0;
 u64 g_used_by[u32(PageUse::Count)];
+
+// A hart's cache of free single pages. g_free_pages and g_used_by count the
+// cached pages as free; each hart keeps what it changed since in deltas of
+// its own, which page_stats() adds up.
+constexpr u32 HART_PAGES_BATCH = 16; // moved to or from the buddy lists at once
+constexpr u32 HART_PAGES_MAX = 64;   // more than this goes back to the buddy lists
+struct alignas(CACHE_LINE_SIZE) HartPages {
+    Spinlock lock{"hart_pages", LockRank::HartPages};
+    IntrusiveList<Page, &Page::link> pages;
+    u32 count = 0;
+    i64 free_delta = 0;
+    i64 used_delta[u32(PageUse::Count)] = {};
+};
+HartPages g_hart_pages[MAX_CPUS];
+
+// This hart's cache. Should the caller move to another hart before it
+// takes the cache's lock, it uses that cache still: slower, not wrong.
+HartPages& this_hart_pages() { return g_hart_pages[this_cpu()->id]; }
 
 inline Page* descriptor_of(u64 pfn)
 {
@@ -92,6 +119,8 @@ void page_alloc_reset()
         new (&list) IntrusiveList<Page, &Page::link>();
     g_total = g_free_pages = 0;
     memset(g_used_by, 0, sizeof(g_used_by));
+    for (auto& cache : g_hart_pages)
+        new (&cache) HartPages();
 }
 
 bool page_alloc_add_span(paddr_t start, paddr_t end, Page* descriptors)
@@ -168,15 +197,88 @@ static paddr_t alloc_pages_or_fail(unsigned order, PageUse use)
     return page_address(p);
 }
 
+// Moves up to `want` single pages from the buddy lists to `cache`.
+static void refill(HartPages& cache, u32 want)
+{
+    kassert(cache.lock.is_held());
+    SpinlockGuard guard(g_page_lock);
+    for (u32 i = 0; i < want; i++) {
+        unsigned k = 0;
+        while (k <= PAGE_MAX_ORDER && g_free[k].is_empty())
+            k++;
+        if (k > PAGE_MAX_ORDER)
+            return;
+        Page* p = g_free[k].pop_front();
+        p->is_free_head = false;
+        while (k > 0) {
+            k--;
+            push_free(p + (size_t(1) << k), k);
+        }
+        p->order = 0; // use stays Free: a cached page is a free page
+        cache.pages.push_front(p);
+        cache.count++;
+    }
+}
+
+// Moves `n` pages from `cache` back to the buddy lists, where they merge.
+static void drain(HartPages& cache, u32 n)
+{
+    kassert(cache.lock.is_held());
+    SpinlockGuard guard(g_page_lock);
+    for (; n > 0 && cache.count > 0; n--) {
+        Page* p = cache.pages.pop_front();
+        cache.count--;
+        free_block_locked(p, 0);
+        g_free_pages--; // free_block_locked counted it again
+    }
+}
+
+// A single page from this hart's cache, refilled from the buddy lists when
+// empty; 0 when there is no free page at all.
+static paddr_t alloc_cached_page(PageUse use)
+{
+    HartPages& cache = this_hart_pages();
+    SpinlockGuard guard(cache.lock);
+    if (cache.count == 0)
+        refill(cache, HART_PAGES_BATCH);
+    Page* p = cache.pages.pop_front();
+    if (!p)
+        return 0;
+    cache.count--;
+    p->use = use;
+    p->refcount.store(1, MemoryOrder::Relaxed);
+    cache.free_delta--;
+    cache.used_delta[u32(use)]++;
+    return page_address(p);
+}
+
+// Gives every hart's cached pages back to the buddy lists, where they can
+// merge into the block a failed request needs, or serve a hart whose own
+// cache ran dry.
+static void drain_all_harts()
+{
+    for (HartPages& cache : g_hart_pages) {
+        SpinlockGuard guard(cache.lock);
+        drain(cache, cache.count);
+    }
+}
+
 paddr_t alloc_pages(unsigned order, PageUse use)
 {
     if (order > PAGE_MAX_ORDER)
         return 0;
+    if (paddr_t pa = order == 0 ? alloc_cached_page(use) : alloc_pages_or_fail(order, use))
+        return pa;
+    // No free block: the harts' caches give back their pages, which may
+    // merge into the block we need; then the caches of file pages give back
+    // what they can (into this hart's cache, so drain once more).
+    drain_all_harts();
     if (paddr_t pa = alloc_pages_or_fail(order, use))
         return pa;
-    // Out of free blocks: caches give back what they can, then once more.
-    if (g_reclaimer && g_reclaimer(u64(1) << order) > 0)
+    if (g_reclaimer && g_reclaimer(u64(1) << order) > 0) {
+        drain_all_harts();
         return alloc_pages_or_fail(order, use);
+    }
     return 0;
 }
 
@@ -190,20 +292,48 @@ paddr_t alloc_page_zeroed(PageUse use)
     return pa;
 }
 
-void free_pages(paddr_t pa)
+// True if p heads an allocated block (a free of anything else is refused
+// rather than allowed to corrupt the lists).
+static bool is_allocated(const Page* p)
 {
-    Page* p = page_of(pa);
-    SpinlockGuard guard(g_page_lock);
-    if (!p || p->is_free_head || p->use == PageUse::Free || p->use == PageUse::Reserved)
-        return; // not an allocated block: ignore rather than corrupt the lists
-    g_used_by[u32(p->use)] -= size_t(1) << p->order;
-    // Marked free now: if this block merges into a lower buddy it is no
-    // longer a list head, and a second free of it must still be refused.
+    return !p->is_free_head && p->use != PageUse::Free && p->use != PageUse::Reserved;
+}
+
+// Marks an allocated block free. A second free of it is refused from then
+// on, also after it merges into a lower buddy and stops being a list head.
+static void mark_free(Page* p)
+{
     p->use = PageUse::Free;
     p->refcount.store(0, MemoryOrder::Relaxed);
     p->slab_class = 0;
     p->slab_in_use = 0;
     p->slab_free = nullptr;
+}
+
+void free_pages(paddr_t pa)
+{
+    Page* p = page_of(pa);
+    if (!p)
+        return;
+    if (p->order == 0) {
+        HartPages& cache = this_hart_pages();
+        SpinlockGuard guard(cache.lock);
+        if (!is_allocated(p))
+            return;
+        cache.used_delta[u32(p->use)]--;
+        cache.free_delta++;
+        mark_free(p);
+        cache.pages.push_front(p);
+        cache.count++;
+        if (cache.count > HART_PAGES_MAX)
+            drain(cache, HART_PAGES_BATCH);
+        return;
+    }
+    SpinlockGuard guard(g_page_lock);
+    if (!is_allocated(p))
+        return;
+    g_used_by[u32(p->use)] -= size_t(1) << p->order;
+    mark_free(p);
     free_block_locked(p, p->order);
 }
 
@@ -234,18 +364,32 @@ u32 page_refcount(paddr_t pa)
 
 PageStats page_stats()
 {
+    // The harts' deltas first: their locks come before g_page_lock. Each
+    // cache is read on its own, so while harts allocate the sum is only
+    // close; when they are quiet it is exact.
+    i64 free_delta = 0;
+    i64 used_delta[u32(PageUse::Count)] = {};
+    for (HartPages& cache : g_hart_pages) {
+        SpinlockGuard guard(cache.lock);
+        free_delta += cache.free_delta;
+        for (u32 u = 0; u < u32(PageUse::Count); u++)
+            used_delta[u] += cache.used_delta[u];
+    }
     SpinlockGuard guard(g_page_lock);
     PageStats s{};
     s.total_pages = g_total;
-    s.free_pages = g_free_pages;
-    memcpy(s.used_by, g_used_by, sizeof(g_used_by));
+    s.free_pages = u64(i64(g_free_pages) + free_delta);
+    for (u32 u = 0; u < u32(PageUse::Count); u++)
+        s.used_by[u] = u64(i64(g_used_by[u]) + used_delta[u]);
     return s;
 }
 
-u64 free_page_count()
+u64 free_page_count() { return page_stats().free_pages; }
+
+u64 total_page_count()
 {
     SpinlockGuard guard(g_page_lock);
-    return g_free_pages;
+    return g_total;
 }
 
 const char* page_use_name(PageUse use)

@@ -18,8 +18,12 @@
  * Pages the allocator never hands out (the kernel image, the device tree,
  * the initrd, firmware and reserved memory) are simply never added.
  *
- * Lock: g_page_lock (rank PageAlloc) protects the free lists and counters;
- * reference counts are atomic and need no lock.
+ * Single pages come from a small cache per hart, refilled from and drained
+ * to the buddy lists in batches (page_alloc.cc).
+ *
+ * Locks: a hart's cache lock (rank HartPages), then g_page_lock (rank
+ * PageAlloc), which protects the free lists and counters; reference counts
+ * are atomic and need no lock.
  */
 #pragma once
 
@@ -103,6 +107,10 @@ void page_get(paddr_t pa);
 bool page_put(paddr_t pa);
 u32 page_refcount(paddr_t pa);
 
+// Counts, summed over the buddy lists and every hart's cache (see
+// page_alloc.cc): takes every cache's lock, so not for hot paths.
 PageStats page_stats();
 u64 free_page_count();
+// Pages under the allocator's management (fixed once booted): cheap.
+u64 total_page_count();
 const char* page_use_name(PageUse use);

@@ -64,7 +64,7 @@ Result<long> sys_mmap(const SyscallArgs& args)
             // Shared anonymous memory is an unnamed store that fork shares.
             // Its index grows with its length: one bigger than the machine's
             // memory could never be backed anyway (as sbrk, docs/kernel.md).
-            if (length > page_stats().total_pages * PAGE_SIZE)
+            if (length > total_page_count() * PAGE_SIZE)
                 return Error(ERR_NOMEM);
             shape.store = TRY(create_anonymous_store(length / PAGE_SIZE));
         }

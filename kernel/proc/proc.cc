@@ -29,7 +29,7 @@
 
 
 Proc g_procs[NPROC];
-Spinlock g_proc_table_lock("proc_table", LockRank::ProcTable);
+HotSpinlock g_proc_table_lock("proc_table", LockRank::ProcTable);
 
 namespace {
 int g_next_pid = 1;

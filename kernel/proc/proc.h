@@ -89,7 +89,7 @@ struct Proc {
 };
 
 extern Proc g_procs[NPROC];
-extern Spinlock g_proc_table_lock;
+extern HotSpinlock g_proc_table_lock;
 
 #ifdef TANDEM_HOST
 // Host unit tests provide these (tests/host).

@@ -18,10 +18,10 @@ namespace {
 
 constexpr u64 IDLE_POLL_US = 50;
 
-Spinlock g_run_lock("run_queue", LockRank::RunQueue);
+HotSpinlock g_run_lock("run_queue", LockRank::RunQueue);
 IntrusiveList<Proc, &Proc::run_link> g_run_queue;
 
-Spinlock g_timer_lock("timer_list", LockRank::Timer);
+HotSpinlock g_timer_lock("timer_list", LockRank::Timer);
 IntrusiveList<Proc, &Proc::timer_link> g_timer_list; // sorted by wake_deadline
 
 Proc* dequeue()

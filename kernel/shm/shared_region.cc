@@ -16,7 +16,7 @@
 #include "../uapi/proc.h"
 #include "../fs/inode.h"
 
-Spinlock g_shm_lock("shm_table", LockRank::ShmTable);
+HotSpinlock g_shm_lock("shm_table", LockRank::ShmTable);
 
 namespace {
 NameTable g_names;

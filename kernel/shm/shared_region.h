@@ -69,7 +69,7 @@ struct SharedRegion {
     StringView name() const { return entry.view(); }
 };
 
-extern Spinlock g_shm_lock;
+extern HotSpinlock g_shm_lock;
 
 // Whether process `pid` may open or map r for writing: within the
 // creator's ceiling, and never a region over a file opened read-only.

@@ -63,7 +63,8 @@ struct FutexWaiter {
 
 constexpr u32 BUCKETS = 256;
 
-struct Bucket {
+// A line each: waiters on different futexes do not share one.
+struct alignas(CACHE_LINE_SIZE) Bucket {
     Spinlock lock{"futex", LockRank::Futex};
     ListNode waiters;
 };

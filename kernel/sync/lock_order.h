@@ -32,7 +32,8 @@
  *   RunQueue     the run queue
  *   Timer        the timed-wait list
  *   Kmalloc      a kmalloc size class
- *   PageAlloc    the page allocator
+ *   HartPages    one hart's cache of free pages
+ *   PageAlloc    the page allocator's buddy lists
  *   Print        kernel message output
  *   ConsoleTx    the console's transmit ring (kprintf flushes it)
  */
@@ -59,7 +60,8 @@ enum class LockRank : u8 {
     Proc = 70,
     RunQueue = 80,
     Timer = 85,
-    Kmalloc = 89,
+    Kmalloc = 88,
+    HartPages = 89,
     PageAlloc = 90,
     Print = 100,
     ConsoleTx = 101,

@@ -44,6 +44,16 @@ inline bool Spinlock::is_held() const
 }
 #endif
 
+// A spin lock alone on its cache line, for the global locks that every hart
+// takes on its hot paths (the page allocator's, the shared-memory table's,
+// the run queue's): without it, taking one lock would pull the line of its
+// neighbour in .bss away from a hart that holds or spins on that one.
+class alignas(CACHE_LINE_SIZE) HotSpinlock : public Spinlock {
+public:
+    using Spinlock::Spinlock;
+};
+static_assert(sizeof(HotSpinlock) == CACHE_LINE_SIZE);
+
 // Holds a spin lock for the lifetime of the guard.
 class [[nodiscard]] SpinlockGuard {
 public:

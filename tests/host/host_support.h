@@ -31,6 +31,10 @@ int spinlocks_held();
 // push_irq_off() calls minus pop_irq_off() calls on this thread.
 int irq_off_depth();
 
+// ---- harts ----------------------------------------------------------------------
+// The hart this_cpu() names (0 unless a test plays another; unit tests only).
+void set_hart(u32 id);
+
 // ---- processes and sleep locks ------------------------------------------------
 // The "current process" sleep locks record as their holder. By default a
 // fixed dummy; a test can switch between several to play different processes.

@@ -339,6 +339,57 @@ TEST_CASE("page_alloc: zeroed pages are zero and page_of maps both ways")
     free_pages(pa);
 }
 
+TEST_CASE("page_alloc: pages one hart has cached serve another hart, and merge for large blocks")
+{
+    FakeRam ram(4 * MIB);
+    const u64 total = free_page_count();
+    // Hart 0 takes every page and frees them: some stay in its cache.
+    std::vector<paddr_t> pages = drain(PageUse::User);
+    CHECK(pages.size() == total);
+    for (paddr_t pa : pages)
+        free_pages(pa);
+    CHECK(free_page_count() == total);
+    CHECK(page_stats().used_by[u32(PageUse::User)] == 0);
+
+    // Hart 1 gets every page too, hart 0's cached ones included.
+    host::set_hart(1);
+    std::vector<paddr_t> again = drain(PageUse::Shared);
+    CHECK(again.size() == total);
+    CHECK(page_stats().used_by[u32(PageUse::Shared)] == total);
+    // Freed on another hart than the one that took them, the counts hold.
+    host::set_hart(2);
+    for (paddr_t pa : again)
+        free_pages(pa);
+    CHECK(free_page_count() == total);
+    CHECK(page_stats().used_by[u32(PageUse::Shared)] == 0);
+
+    // Cached single pages merge back when the largest blocks are wanted.
+    host::set_hart(0);
+    for (u64 i = 0; i < total * PAGE_SIZE / MAX_BLOCK; i++)
+        CHECK(alloc_pages(PAGE_MAX_ORDER, PageUse::Kernel) != 0);
+    CHECK(free_page_count() == 0);
+    CHECK(host::spinlocks_held() == 0);
+}
+
+TEST_CASE("page_alloc: a double free through a hart's cache is ignored")
+{
+    FakeRam ram(4 * MIB);
+    const u64 total = free_page_count();
+    paddr_t pa = alloc_page(PageUse::Kernel);
+    free_pages(pa);
+    free_pages(pa);
+    host::set_hart(1);
+    free_pages(pa);
+    host::set_hart(0);
+    CHECK(free_page_count() == total);
+    std::vector<paddr_t> pages = drain();
+    CHECK(pages.size() == total); // the page was not listed twice
+    std::set<paddr_t> unique(pages.begin(), pages.end());
+    CHECK(unique.size() == pages.size());
+    for (paddr_t p : pages)
+        free_pages(p);
+}
+
 TEST_CASE("page_alloc: the lock is released on every path")
 {
     FakeRam ram(4 * MIB);
