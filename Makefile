@@ -136,6 +136,10 @@ bench: check-deps all
 bench-compare: check-deps all
 	@$(PYTHON) tests/bench.py --compare $(ROUNDS)
 
+# What the host allows two processes: one Tandem alone against two at once.
+bench-ceiling: check-deps all
+	@$(PYTHON) tests/bench.py --host-ceiling $(ROUNDS)
+
 # ---- figures of the docs ---------------------------------------------------------
 # The SVGs in docs/figures are checked in (any Git host shows them); this
 # remakes them from their sources (Graphviz .dot files, and the table of
@@ -187,6 +191,6 @@ deps:
 clean:
 	rm -rf $(B) .gdbinit
 
-.PHONY: all image qemu qemu-gdb check-deps deps clean test grade bench bench-compare figures \
+.PHONY: all image qemu qemu-gdb check-deps deps clean test grade bench bench-compare bench-ceiling figures \
 	check-toolchain check-host-tools check-fuzz-tools
 .DELETE_ON_ERROR:

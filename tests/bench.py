@@ -5,6 +5,12 @@
   tests/bench.py --compare N     N alternating rounds of Tandem and the Linux anchor
                                  (../shared/anchors/linux/run.sh), then a table of
                                  medians and Tandem/Linux ratios
+  tests/bench.py --host-ceiling N
+                                 what this host allows two processes: N rounds of one
+                                 Tandem alone, then two separate Tandems at once (no
+                                 kernel state shared), for the one-process workloads
+                                 behind the scaling ones; prints the combined
+                                 throughput of the pair over one alone
 
 The configuration is the one shared/BENCHMARKS.md fixes for every comparison:
 qemu-system-riscv64 -machine virt -bios default -m 512M -smp 4 -nographic.
@@ -82,26 +88,78 @@ def parse(lines):
     return results, failures
 
 
-def run_tandem(timeout):
-    """Boots Tandem with run=shmbench; returns the bench lines."""
+def run_tandem(timeout, workloads=None):
+    """Boots Tandem with run=shmbench (only `workloads`, if given); returns the bench lines."""
+    return finish_tandem(start_tandem(workloads), timeout)
+
+
+def start_tandem(workloads=None):
+    """Starts a Tandem running shmbench; finish_tandem() collects its lines."""
     kernel = os.path.join(ROOT, "build", "kernel.elf")
     image = os.path.join(ROOT, "build", "fs.img")
-    with tempfile.TemporaryDirectory() as tmp:
-        disk = os.path.join(tmp, "fs.img")
-        shutil.copyfile(image, disk)  # the run may write to its disk
-        cmd = ["qemu-system-riscv64", "-machine", "virt", "-bios", "default", "-m", "512M", "-smp", "4",
-               "-nographic", "-kernel", kernel, "-global", "virtio-mmio.force-legacy=false",
-               "-drive", f"file={disk},if=none,format=raw,id=disk0",
-               "-device", "virtio-blk-device,drive=disk0,bus=virtio-mmio-bus.0",
-               "-append", "run=shmbench"]
-        try:
-            out = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                                 errors="replace", timeout=timeout).stdout
-        except subprocess.TimeoutExpired as e:
-            out = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
-            out += "\nbench shmbench FAIL timeout\n"
+    tmp = tempfile.TemporaryDirectory()
+    disk = os.path.join(tmp.name, "fs.img")
+    shutil.copyfile(image, disk)  # the run may write to its disk
+    bootargs = "run=shmbench" + (" args=" + ",".join(workloads) if workloads else "")
+    cmd = ["qemu-system-riscv64", "-machine", "virt", "-bios", "default", "-m", "512M", "-smp", "4",
+           "-nographic", "-kernel", kernel, "-global", "virtio-mmio.force-legacy=false",
+           "-drive", f"file={disk},if=none,format=raw,id=disk0",
+           "-device", "virtio-blk-device,drive=disk0,bus=virtio-mmio-bus.0",
+           "-append", bootargs]
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, errors="replace")
+    return proc, tmp
+
+
+def finish_tandem(started, timeout):
+    proc, tmp = started
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+        out += "\nbench shmbench FAIL timeout\n"
+    finally:
+        tmp.cleanup()
     lines = [l.rstrip("\r") for l in out.splitlines()]
     return [l for l in lines if l.startswith("bench ")]
+
+
+# The one-process workloads closest to what each scaling workload's
+# processes do, and the scaling workload they stand for.
+CEILING_WORKLOADS = [("create_destroy", "scale_create_destroy"), ("fault_per_page", "scale_fault")]
+
+
+def host_ceiling(rounds, timeout):
+    """Prints how much faster two separate Tandems run together than one alone."""
+    names = ["create_destroy", "map_touch_unmap"]  # map_touch_unmap also reports fault_per_page
+    alone, paired = [], []
+    progress = Progress(total=2 * rounds, label="bench runs", stream=sys.stderr)
+    for r in range(rounds):
+        progress.print(f"round {r + 1}/{rounds}: one alone ...")
+        res, fails = parse(run_tandem(timeout, names))
+        alone.append(res)
+        progress.print(f"round {r + 1}/{rounds}: two at once ...")
+        pair = [start_tandem(names), start_tandem(names)]
+        for started in pair:
+            res, more = parse(finish_tandem(started, timeout))
+            paired.append(res)
+            fails += more
+        for f in fails:
+            progress.print(f"tandem: {f}")
+    progress.close()
+    print(f"{'workload':24s} {'alone':>10s} {'in a pair':>10s}  pair / alone throughput (stands for)")
+    for name, scaling in CEILING_WORKLOADS:
+        one = statistics.median([r[name][0] for r in alone if name in r] or [0])
+        two = statistics.median([r[name][0] for r in paired if name in r] or [0])
+        if not one or not two:
+            print(f"{name:24s} no result")
+            continue
+        # Time per operation: the pair does twice the work in `two` per op each.
+        print(f"{name:24s} {one:10.2f} {two:10.2f}  {2 * one / two:.2f} ({scaling}_2 / {scaling}_1)")
+    print(f"rounds: {rounds}; values are medians; two separate QEMUs share no kernel state, so their "
+          "combined speed-up is the most any kernel can reach on this host")
+    return 0
 
 
 def run_linux(anchor, timeout):
@@ -169,8 +227,12 @@ def main():
                     help="alternate ROUNDS runs of Tandem and Linux and print medians and ratios")
     ap.add_argument("--anchor", default=os.path.join(ROOT, "..", "shared", "anchors", "linux", "run.sh"),
                     help="the Linux anchor script (default: ../shared/anchors/linux/run.sh)")
+    ap.add_argument("--host-ceiling", type=int, metavar="ROUNDS", default=0,
+                    help="ROUNDS of one Tandem alone against two at once: what the host allows two processes")
     ap.add_argument("--timeout", type=int, default=900, help="seconds per run (default 900)")
     args = ap.parse_args()
+    if args.host_ceiling:
+        return host_ceiling(args.host_ceiling, args.timeout)
     if args.compare:
         if not os.path.exists(args.anchor):
             print(f"bench: no Linux anchor at {args.anchor}", file=sys.stderr)
