@@ -293,7 +293,9 @@ paddr_t alloc_page_zeroed(PageUse use)
 }
 
 // True if p heads an allocated block (a free of anything else is refused
-// rather than allowed to corrupt the lists).
+// rather than allowed to corrupt the lists). A single page is checked under
+// its hart cache's lock only, so two harts freeing the same page at the
+// same moment are not caught; a second free after the first always is.
 static bool is_allocated(const Page* p)
 {
     return !p->is_free_head && p->use != PageUse::Free && p->use != PageUse::Reserved;
