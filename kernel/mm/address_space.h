@@ -48,6 +48,9 @@ constexpr u64 USER_STACK_GUARD = 1 << 30;          // gap between views and the 
 constexpr vaddr_t USER_MMAP_END = USER_STACK_TOP - USER_STACK_SIZE - USER_STACK_GUARD;
 constexpr u32 HEAP_PROT = PROT_READ | PROT_WRITE;
 constexpr int MAX_REGIONS_PER_PROCESS = SHM_MAX_VIEWS_PER_PROCESS; // every mapping counts
+// A fault on a store's page also maps the store's resident pages among the
+// aligned window of this many pages around it (fault.cc, map_around).
+constexpr u32 FAULT_AROUND_PAGES = 16;
 
 enum class RegionKind : u8 { Program, Heap, Stack, Anonymous, SharedView, FileView };
 
@@ -150,7 +153,8 @@ private:
             lock_rule_broken(m_lock.name());
     }
     Result<void> fault_locked(vaddr_t va, Access access);
-    Result<void> map_new_page(MemRegion* r, vaddr_t page, Access access);
+    Result<void> map_new_page(MemRegion* r, vaddr_t page, Access access, LeafTable leaf);
+    void map_around(MemRegion* r, vaddr_t page, LeafTable leaf);
     Result<void> break_cow(MemRegion* r, vaddr_t page, paddr_t old);
     void unmap_pages(vaddr_t start, vaddr_t end);
     Result<MemRegion*> split(MemRegion* r, vaddr_t at);

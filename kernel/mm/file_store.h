@@ -61,6 +61,7 @@ public:
     static Result<FileStore*> get(Inode* ip);
 
     Result<paddr_t> get_page(u64 index) override;
+    u64 get_resident_pages(u64 first, u32 count, u64 want, paddr_t* pages) override;
     // Pages holding file data (the size rounded up to pages).
     u64 page_count() const override;
 

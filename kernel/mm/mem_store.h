@@ -57,6 +57,13 @@ public:
     // PTE or puts it. The store keeps its own reference.
     // ERR_RANGE if index is beyond the store's size.
     virtual Result<paddr_t> get_page(u64 index) = 0;
+    // Fault-around (kernel/mm/fault.cc): for each bit i of `want` (count
+    // <= 64), page first + i if it is in memory already, with a reference
+    // for the caller taken as get_page takes it, in pages[i]. Never
+    // allocates, reads or sleeps: a page that is not resident, or past the
+    // store's end, is simply left out. Returns the bits it filled. A store
+    // that cannot answer cheaply fills none.
+    virtual u64 get_resident_pages(u64 first, u32 count, u64 want, paddr_t* pages) { return 0; }
     // The store whose pages these really are: a store that forwards to
     // another (a file-backed named region) answers with that one, so that
     // futexes on the same page meet through either.

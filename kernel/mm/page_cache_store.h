@@ -21,6 +21,7 @@ public:
     static Result<PageCacheStore*> create(u64 pages, u64 max_pages);
 
     Result<paddr_t> get_page(u64 index) override;
+    u64 get_resident_pages(u64 first, u32 count, u64 want, paddr_t* pages) override;
     u64 page_count() const override { return m_pages.load(MemoryOrder::Acquire); }
     // Pages currently allocated.
     u64 resident_pages() const override { return m_resident.load(MemoryOrder::Relaxed); }

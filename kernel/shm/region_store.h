@@ -47,6 +47,10 @@ public:
     void on_view_removed(AddressSpace* as, MemRegion* view) override;
 
     Result<paddr_t> get_page(u64 index) override { return m_file->get_page(index); }
+    u64 get_resident_pages(u64 first, u32 count, u64 want, paddr_t* pages) override
+    {
+        return m_file->get_resident_pages(first, count, want, pages);
+    }
     u64 page_count() const override { return m_file->page_count(); }
     u64 resident_pages() const override { return m_file->resident_pages(); }
     const MemStore* identity() const override { return m_file->identity(); }
