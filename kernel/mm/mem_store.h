@@ -78,7 +78,8 @@ public:
     virtual void on_view_removed(AddressSpace* as, MemRegion* region) {}
 
     // ---- write tracking (see the top of the file) ----------------------
-    virtual bool tracks_writes() const { return false; }
+    // Fixed for the store's life, so a field: every fault asks.
+    bool tracks_writes() const { return m_tracks_writes; }
     // Marks page `index` dirty and returns holding the store's lock, under
     // which the caller makes its PTE writable; the guard releases it.
     // ERR_INVAL if the page is no longer part of the store.
@@ -112,6 +113,8 @@ public:
     }
 
 protected:
+    enum class Writes : u8 { Untracked, Tracked };
+    explicit MemStore(Writes writes = Writes::Untracked) : m_tracks_writes(writes == Writes::Tracked) {}
     // Frees the store (its page cache and itself). Called once.
     virtual void release() = 0;
 
@@ -121,6 +124,7 @@ private:
     virtual void end_write() {}
 
     Atomic<u32> m_refs{1};
+    bool m_tracks_writes;
 };
 
 inline PageWriteGuard::~PageWriteGuard()

@@ -30,8 +30,8 @@ public:
     // sure no view covers them).
     Result<void> resize(u64 pages);
 
-    PageCacheStore(u64 pages, u64 max_pages)
-        : m_pages(pages), m_max_pages(max_pages),
+    PageCacheStore(u64 pages, u64 max_pages, Writes writes = Writes::Untracked)
+        : MemStore(writes), m_pages(pages), m_max_pages(max_pages),
           m_index((max_pages + PageIndex::LEAF_ENTRIES - 1) / PageIndex::LEAF_ENTRIES)
     {
     }
