@@ -151,6 +151,39 @@ struct PageTableEntryInfo {
     u32 hw_flags;   // the entry's flag bits as the hardware sees them (uapi/pagetable.h)
 };
 
+// The entries of one last-level table: the LEAF_TABLE_PAGES 4 KiB pages of
+// the aligned block around an address (2 MiB on Sv39). PageTable::leaf_table
+// finds it with one walk from the root; then each entry is a few
+// instructions away, so the fault path can look at and fill a page and its
+// neighbours without walking the table for each (kernel/mm/fault.cc). Valid
+// until the table is destroyed (last-level tables are freed only then);
+// used under the owner's lock, as every edit of a table is. Every address
+// passed must lie inside [start(), end()).
+constexpr u64 LEAF_TABLE_PAGES = 512;
+
+class LeafTable {
+public:
+    LeafTable() = default;
+    explicit operator bool() const { return m_entries != nullptr; }
+    vaddr_t start() const { return m_start; }
+    vaddr_t end() const { return m_start + LEAF_TABLE_PAGES * PAGE_SIZE; }
+
+    // As PageTable::lookup and map_page, for a page inside the table.
+    bool lookup(vaddr_t va, paddr_t* pa, u32* perms) const;
+    void map(vaddr_t va, paddr_t pa, u32 perms);
+    // Bit i set when page first + i pages maps nothing (count <= 64).
+    u64 empty_mask(vaddr_t first, u32 count) const;
+    // Maps page first + i pages to pages[i], with perms, for each bit i of
+    // mask (count <= 64).
+    void map_pages(vaddr_t first, u32 count, const paddr_t* pages, u64 mask, u32 perms);
+
+private:
+    friend class PageTable;
+    LeafTable(void* entries, vaddr_t start) : m_entries(entries), m_start(start) {}
+    void* m_entries = nullptr; // the table's own representation
+    vaddr_t m_start = 0;
+};
+
 class PageTable {
 public:
     PageTable() = default;
@@ -173,6 +206,11 @@ public:
     paddr_t unmap_page(vaddr_t va);
     // Looks up a 4 KiB-level mapping of va.
     bool lookup(vaddr_t va, paddr_t* pa, u32* perms) const;
+    // The last-level table that holds va's entry; with Create, making the
+    // tables on the way. An empty LeafTable when there is none (Find), when
+    // out of memory, or when a huge mapping covers va.
+    enum class Walk : u8 { Find, Create };
+    LeafTable leaf_table(vaddr_t va, Walk walk);
     // Changes the permissions of an existing 4 KiB mapping.
     bool protect_page(vaddr_t va, u32 perms);
     // "Clear write on this mapping": if va maps page pa writable, takes the

@@ -13,6 +13,8 @@
 
 using namespace sv39;
 
+static_assert(ENTRIES == LEAF_TABLE_PAGES);
+
 namespace {
 
 Pte* table_at(paddr_t pa) { return phys_to_ptr<Pte>(pa); }
@@ -185,6 +187,56 @@ bool PageTable::lookup(vaddr_t va, paddr_t* pa, u32* perms) const
     *pa = pte_address(pte);
     *perms = perms_for(pte);
     return true;
+}
+
+LeafTable PageTable::leaf_table(vaddr_t va, Walk how)
+{
+    vaddr_t start = va & ~(level_size(1) - 1);
+    Pte* first = walk(m_root, start, 0, how == Walk::Create);
+    return first ? LeafTable(first, start) : LeafTable();
+}
+
+namespace {
+Pte* leaf_entry(void* entries, vaddr_t start, vaddr_t va) { return static_cast<Pte*>(entries) + (va - start) / PAGE_SIZE; }
+} // namespace
+
+bool LeafTable::lookup(vaddr_t va, paddr_t* pa, u32* perms) const
+{
+    // One load: a write-back may be revoking write access meanwhile.
+    Pte pte = __atomic_load_n(leaf_entry(m_entries, m_start, va), __ATOMIC_RELAXED);
+    if (!(pte & PTE_V))
+        return false;
+    *pa = pte_address(pte);
+    *perms = perms_for(pte);
+    return true;
+}
+
+void LeafTable::map(vaddr_t va, paddr_t pa, u32 perms)
+{
+    *leaf_entry(m_entries, m_start, va) = make_pte(pa, flags_for(perms));
+    if ((perms & (PERM_EXEC | PERM_USER)) == (PERM_EXEC | PERM_USER))
+        sync_instruction_fetch();
+}
+
+u64 LeafTable::empty_mask(vaddr_t first, u32 count) const
+{
+    const Pte* e = leaf_entry(m_entries, m_start, first);
+    u64 mask = 0;
+    for (u32 i = 0; i < count; i++)
+        if (!(e[i] & PTE_V))
+            mask |= u64(1) << i;
+    return mask;
+}
+
+void LeafTable::map_pages(vaddr_t first, u32 count, const paddr_t* pages, u64 mask, u32 perms)
+{
+    Pte* e = leaf_entry(m_entries, m_start, first);
+    u64 flags = flags_for(perms);
+    for (u32 i = 0; i < count; i++)
+        if (mask & (u64(1) << i))
+            e[i] = make_pte(pages[i], flags);
+    if ((perms & (PERM_EXEC | PERM_USER)) == (PERM_EXEC | PERM_USER))
+        sync_instruction_fetch();
 }
 
 bool PageTable::protect_page(vaddr_t va, u32 perms)

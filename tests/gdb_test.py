@@ -181,7 +181,8 @@ def run(smp: int = 2, timeout: float = 240.0, log_dir: str = "build/test-logs", 
                 gdb.wait()
                 result.cases.append(Case("gdb-helpers", False, f"gdb still running after {timeout:.0f} s"))
         # After gdb detaches the probe finishes and the machine powers off.
-        session.wait_until(lambda: "poweroff: status" in session.text, time.monotonic() + 60)
+        # (Until the status itself has come: the line may arrive in pieces.)
+        session.wait_until(lambda: re.search(r"poweroff: status -?\d", session.text), time.monotonic() + 60)
         console = session.text
     with open(gdb_log, encoding="utf-8", errors="replace") as f:
         text = f.read()

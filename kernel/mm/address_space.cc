@@ -21,26 +21,6 @@
 
 void lock_rule_broken(const char* lock) { panic("called without holding %s, which it needs", lock); }
 
-bool MemRegion::tracks_writes() const { return shared && store && store->tracks_writes(); }
-
-u32 prot_to_perms(u32 prot)
-{
-    // PROT_NONE keeps its pages (their contents must survive a later
-    // mprotect) in PTEs the user cannot use: supervisor-only, read-only.
-    if (prot == PROT_NONE)
-        return PERM_READ;
-    u32 perms = PERM_USER;
-    if (prot & PROT_READ)
-        perms |= PERM_READ;
-    // Sv39 has no write-only page (W without R is a reserved encoding that
-    // faults on every access, so the fault handler would map the page again
-    // and again): write permission brings read with it, as on Linux.
-    if (prot & PROT_WRITE)
-        perms |= PERM_WRITE | PERM_READ;
-    if (prot & PROT_EXEC)
-        perms |= PERM_EXEC;
-    return perms;
-}
 
 Result<AddressSpace*> AddressSpace::create()
 {

@@ -31,6 +31,7 @@
 #include "../lib/list.h"
 #include "../sync/sleeplock.h"
 #include "access.h"
+#include "mem_store.h"
 #include "../uapi/mman.h"
 #include "../uapi/shm.h"
 
@@ -48,6 +49,9 @@ constexpr u64 USER_STACK_GUARD = 1 << 30;          // gap between views and the 
 constexpr vaddr_t USER_MMAP_END = USER_STACK_TOP - USER_STACK_SIZE - USER_STACK_GUARD;
 constexpr u32 HEAP_PROT = PROT_READ | PROT_WRITE;
 constexpr int MAX_REGIONS_PER_PROCESS = SHM_MAX_VIEWS_PER_PROCESS; // every mapping counts
+// A fault on a store's page also maps the store's resident pages among the
+// aligned window of this many pages around it (fault.cc, map_around).
+constexpr u32 FAULT_AROUND_PAGES = 16;
 
 enum class RegionKind : u8 { Program, Heap, Stack, Anonymous, SharedView, FileView };
 
@@ -73,7 +77,7 @@ struct MemRegion {
     bool contains(vaddr_t va) const { return va >= start && va < end; }
     // A shared view of a store that tracks writes (a file): its pages are
     // mapped read-only until a write fault marks them dirty (mem_store.h).
-    bool tracks_writes() const;
+    bool tracks_writes() const { return shared && store && store->tracks_writes(); }
 };
 
 struct AddressSpace {
@@ -150,7 +154,8 @@ private:
             lock_rule_broken(m_lock.name());
     }
     Result<void> fault_locked(vaddr_t va, Access access);
-    Result<void> map_new_page(MemRegion* r, vaddr_t page, Access access);
+    Result<void> map_new_page(MemRegion* r, vaddr_t page, Access access, LeafTable leaf);
+    void map_around(MemRegion* r, vaddr_t page, LeafTable leaf);
     Result<void> break_cow(MemRegion* r, vaddr_t page, paddr_t old);
     void unmap_pages(vaddr_t start, vaddr_t end);
     Result<MemRegion*> split(MemRegion* r, vaddr_t at);
@@ -176,7 +181,25 @@ private:
     Atomic<u32> m_users{1};     // the owner's reference plus pins
 };
 
-u32 prot_to_perms(u32 prot);
+// The PTE permissions that protections give (inline: every fault asks).
+inline u32 prot_to_perms(u32 prot)
+{
+    // PROT_NONE keeps its pages (their contents must survive a later
+    // mprotect) in PTEs the user cannot use: supervisor-only, read-only.
+    if (prot == PROT_NONE)
+        return PERM_READ;
+    u32 perms = PERM_USER;
+    if (prot & PROT_READ)
+        perms |= PERM_READ;
+    // Sv39 has no write-only page (W without R is a reserved encoding that
+    // faults on every access, so the fault handler would map the page again
+    // and again): write permission brings read with it, as on Linux.
+    if (prot & PROT_WRITE)
+        perms |= PERM_WRITE | PERM_READ;
+    if (prot & PROT_EXEC)
+        perms |= PERM_EXEC;
+    return perms;
+}
 
 // A pin (AddressSpace::get) held for as long as the holder lives: a space
 // that introspection reads stays valid should its process exit meanwhile.

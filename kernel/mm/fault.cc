@@ -13,6 +13,10 @@
  *     read-only until it is written: the write fault marks it dirty and
  *     makes it writable (mem_store.h), which is how write-back knows what
  *     to write.
+ * A fault that maps a store's page also maps the neighbours that the store
+ * already holds in memory (fault-around, map_around below), so that
+ * touching a view page by page takes one fault per FAULT_AROUND_PAGES
+ * pages, not one per page.
  * Anything else is the process's fault, reported as ERR_FAULT; running out
  * of memory is ERR_NOMEM. A store may refuse a page too (a file's page past
  * its end): ERR_RANGE, the process's fault as well. The caller decides
@@ -72,10 +76,13 @@ Result<void> AddressSpace::fault_locked(vaddr_t va, Access access)
     if (!r || !access_allowed(r->prot, access))
         return Error(ERR_FAULT);
     vaddr_t page = page_round_down(va);
+    // One walk for the whole fault: the entry is read, and then written
+    // (with its neighbours'), through the leaf table found here.
+    LeafTable leaf = m_table.leaf_table(page, PageTable::Walk::Find);
     paddr_t pa;
     u32 perms;
-    if (!m_table.lookup(page, &pa, &perms))
-        return map_new_page(r, page, access);
+    if (!leaf || !leaf.lookup(page, &pa, &perms))
+        return map_new_page(r, page, access, leaf);
     if (access == Access::Write && !(perms & PERM_WRITE)) {
         if (r->tracks_writes())
             return note_first_write(this, r, page);
@@ -88,7 +95,14 @@ Result<void> AddressSpace::fault_locked(vaddr_t va, Access access)
     return {};
 }
 
-Result<void> AddressSpace::map_new_page(MemRegion* r, vaddr_t page, Access access)
+// The leaf table that will hold page's entry: `leaf` if the fault found
+// one, else made now (only for the faulting page, never for a neighbour).
+static LeafTable table_for(PageTable& table, LeafTable leaf, vaddr_t page)
+{
+    return leaf ? leaf : table.leaf_table(page, PageTable::Walk::Create);
+}
+
+Result<void> AddressSpace::map_new_page(MemRegion* r, vaddr_t page, Access access, LeafTable leaf)
 {
     u32 perms = prot_to_perms(r->prot);
     u64 offset = page - r->start;
@@ -100,20 +114,21 @@ Result<void> AddressSpace::map_new_page(MemRegion* r, vaddr_t page, Access acces
         bool tracked = r->tracks_writes();
         if (tracked && access == Access::Write) {
             // A first write: dirty and writable in one step.
-            Result<void> mapped;
+            leaf = table_for(m_table, leaf, page);
+            if (!leaf) {
+                page_put(store_page);
+                return Error(ERR_NOMEM);
+            }
             {
                 auto writing = r->store->begin_write(store_index(r, page));
                 if (writing.is_error()) {
                     page_put(store_page);
                     return writing.error();
                 }
-                mapped = m_table.map_page(page, store_page, perms);
-            }
-            if (mapped.is_error()) {
-                page_put(store_page);
-                return Error(ERR_NOMEM);
+                leaf.map(page, store_page, perms);
             }
             m_resident++;
+            map_around(r, page, leaf);
             return {};
         }
         if (r->shared || access != Access::Write) {
@@ -144,12 +159,55 @@ Result<void> AddressSpace::map_new_page(MemRegion* r, vaddr_t page, Access acces
             }
         }
     }
-    if (m_table.map_page(page, pa, perms).is_error()) {
+    leaf = table_for(m_table, leaf, page);
+    if (!leaf) {
         page_put(pa);
         return Error(ERR_NOMEM);
     }
+    leaf.map(page, pa, perms);
     m_resident++;
+    if (r->store)
+        map_around(r, page, leaf);
     return {};
+}
+
+// Fault-around: maps the pages of the aligned FAULT_AROUND_PAGES window
+// around `page` that lie in r, map nothing yet and are already in r's
+// store, as a read fault on each would map them: a shared view of a store
+// that tracks no writes with the region's rights; a write-tracked view
+// read-only, so that a first write still marks the page dirty; a private
+// view read-only, so that a write still copies. A store page costs nothing
+// to map when it is resident, while each fault avoided saves a trap
+// (which, under emulation, costs several system calls' worth) and the
+// path to here; so a process touching a view page by page takes one fault
+// per window. Pages not resident stay unmapped: fault-around never
+// allocates a page or reads a file, and never a page table, since the
+// window lies inside the leaf table of `page` (it is aligned and divides
+// it), which is walked once for the whole window rather than once per
+// page.
+void AddressSpace::map_around(MemRegion* r, vaddr_t page, LeafTable leaf)
+{
+    static_assert(FAULT_AROUND_PAGES <= 64 && LEAF_TABLE_PAGES % FAULT_AROUND_PAGES == 0);
+    constexpr u64 WINDOW = FAULT_AROUND_PAGES * PAGE_SIZE;
+    vaddr_t first = max(page & ~(WINDOW - 1), r->start);
+    vaddr_t end = min((page & ~(WINDOW - 1)) + WINDOW, r->end);
+    u32 count = u32((end - first) / PAGE_SIZE);
+    u64 want = leaf.empty_mask(first, count);
+    if (!want)
+        return;
+    paddr_t pages[FAULT_AROUND_PAGES];
+    u64 got = r->store->get_resident_pages(store_index(r, first), count, want, pages);
+    if (!got)
+        return;
+    u32 perms = prot_to_perms(r->prot);
+    if (!r->shared || r->tracks_writes())
+        perms &= ~PERM_WRITE;
+    leaf.map_pages(first, count, pages, got, perms);
+    for (u64 left = got; left; left &= left - 1) // no popcount instruction to count on
+        m_resident++;
+    // No TLB flush, as for the faulting page: should a hart have cached an
+    // entry as empty, its access faults again and finds the page mapped
+    // (fault_locked's stale-TLB case), which flushes it.
 }
 
 // LAB(cow) begin: break_cow_always_copies

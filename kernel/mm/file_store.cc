@@ -174,6 +174,27 @@ Result<paddr_t> FileStore::get_page(u64 index)
     return filled;
 }
 
+u64 FileStore::get_resident_pages(u64 first, u32 count, u64 want, paddr_t* pages)
+{
+    // Under m_lock, as get_page's hits: reclaim evicts only pages whose
+    // one reference is the cache's, so a page referenced here stays.
+    SpinlockGuard guard(m_lock);
+    if (!m_inode)
+        return 0;
+    u64 limit = pages_locked(); // pages wholly past the end are refused, as get_page refuses them
+    u64 got = 0;
+    for (u32 i = 0; i < count && first + i < limit; i++) {
+        if (!(want & (u64(1) << i)))
+            continue;
+        u64* e = entry_locked(first + i);
+        if (!e || !*e)
+            continue;
+        pages[i] = referenced_locked(*e & ~DIRTY);
+        got |= u64(1) << i;
+    }
+    return got;
+}
+
 // Reads page `index` from the file into the cache. Caller holds the inode's lock.
 Result<paddr_t> FileStore::fill(u64 index)
 {

@@ -61,13 +61,13 @@ public:
     static Result<FileStore*> get(Inode* ip);
 
     Result<paddr_t> get_page(u64 index) override;
+    u64 get_resident_pages(u64 first, u32 count, u64 want, paddr_t* pages) override;
     // Pages holding file data (the size rounded up to pages).
     u64 page_count() const override;
 
     void on_view_added(AddressSpace* as, MemRegion* view) override;
     void on_view_removed(AddressSpace* as, MemRegion* view) override;
 
-    bool tracks_writes() const override { return true; }
     Result<PageWriteGuard> begin_write(u64 index) override;
     Result<void> write_back(u64 first, u64 end) override;
     u64 dirty_pages(u64 first, u64 end) override;
@@ -93,7 +93,7 @@ public:
 
     ListNode all_link; // on the list of every file store (reclaim; file_store.cc)
 
-    FileStore(Inode* ip, u32 inum) : m_inode(ip), m_inum(inum) {}
+    FileStore(Inode* ip, u32 inum) : MemStore(Writes::Tracked), m_inode(ip), m_inum(inum) {}
     ~FileStore() override = default;
 
 protected:

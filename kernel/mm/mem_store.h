@@ -57,6 +57,13 @@ public:
     // PTE or puts it. The store keeps its own reference.
     // ERR_RANGE if index is beyond the store's size.
     virtual Result<paddr_t> get_page(u64 index) = 0;
+    // Fault-around (kernel/mm/fault.cc): for each bit i of `want` (count
+    // <= 64), page first + i if it is in memory already, with a reference
+    // for the caller taken as get_page takes it, in pages[i]. Never
+    // allocates, reads or sleeps: a page that is not resident, or past the
+    // store's end, is simply left out. Returns the bits it filled. A store
+    // that cannot answer cheaply fills none.
+    virtual u64 get_resident_pages(u64 first, u32 count, u64 want, paddr_t* pages) { return 0; }
     // The store whose pages these really are: a store that forwards to
     // another (a file-backed named region) answers with that one, so that
     // futexes on the same page meet through either.
@@ -71,7 +78,8 @@ public:
     virtual void on_view_removed(AddressSpace* as, MemRegion* region) {}
 
     // ---- write tracking (see the top of the file) ----------------------
-    virtual bool tracks_writes() const { return false; }
+    // Fixed for the store's life, so a field: every fault asks.
+    bool tracks_writes() const { return m_tracks_writes; }
     // Marks page `index` dirty and returns holding the store's lock, under
     // which the caller makes its PTE writable; the guard releases it.
     // ERR_INVAL if the page is no longer part of the store.
@@ -105,6 +113,8 @@ public:
     }
 
 protected:
+    enum class Writes : u8 { Untracked, Tracked };
+    explicit MemStore(Writes writes = Writes::Untracked) : m_tracks_writes(writes == Writes::Tracked) {}
     // Frees the store (its page cache and itself). Called once.
     virtual void release() = 0;
 
@@ -114,6 +124,7 @@ private:
     virtual void end_write() {}
 
     Atomic<u32> m_refs{1};
+    bool m_tracks_writes;
 };
 
 inline PageWriteGuard::~PageWriteGuard()

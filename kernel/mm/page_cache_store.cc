@@ -48,6 +48,26 @@ Result<paddr_t> PageCacheStore::get_page(u64 index)
     return pa;
 }
 
+u64 PageCacheStore::get_resident_pages(u64 first, u32 count, u64 want, paddr_t* pages)
+{
+    // Without the lock, as get_page's hits: a page leaves the cache only
+    // when the store shrinks, never under a live view (the caller's).
+    u64 limit = m_pages.load(MemoryOrder::Acquire);
+    u64 got = 0;
+    for (u32 i = 0; i < count && first + i < limit; i++) {
+        if (!(want & (u64(1) << i)))
+            continue;
+        u64* e = m_index.find(first + i);
+        paddr_t pa = e ? __atomic_load_n(e, __ATOMIC_ACQUIRE) : 0;
+        if (!pa)
+            continue;
+        page_get(pa); // the caller's
+        pages[i] = pa;
+        got |= u64(1) << i;
+    }
+    return got;
+}
+
 void PageCacheStore::free_pages_from(u64 first)
 {
     m_index.remove_from(first, [this](u64 pa) {

@@ -21,6 +21,7 @@ public:
     static Result<PageCacheStore*> create(u64 pages, u64 max_pages);
 
     Result<paddr_t> get_page(u64 index) override;
+    u64 get_resident_pages(u64 first, u32 count, u64 want, paddr_t* pages) override;
     u64 page_count() const override { return m_pages.load(MemoryOrder::Acquire); }
     // Pages currently allocated.
     u64 resident_pages() const override { return m_resident.load(MemoryOrder::Relaxed); }
@@ -29,8 +30,8 @@ public:
     // sure no view covers them).
     Result<void> resize(u64 pages);
 
-    PageCacheStore(u64 pages, u64 max_pages)
-        : m_pages(pages), m_max_pages(max_pages),
+    PageCacheStore(u64 pages, u64 max_pages, Writes writes = Writes::Untracked)
+        : MemStore(writes), m_pages(pages), m_max_pages(max_pages),
           m_index((max_pages + PageIndex::LEAF_ENTRIES - 1) / PageIndex::LEAF_ENTRIES)
     {
     }

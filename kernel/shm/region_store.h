@@ -36,21 +36,31 @@ public:
     void on_view_added(AddressSpace* as, MemRegion* view) override;
     void on_view_removed(AddressSpace* as, MemRegion* view) override;
 
-    RegionStore(SharedRegion* r, u64 pages, u64 max_pages) : PageCacheStore(pages, max_pages), region(r) {}
+    RegionStore(SharedRegion* r, u64 pages, u64 max_pages, Writes writes = Writes::Untracked)
+        : PageCacheStore(pages, max_pages, writes), region(r)
+    {
+    }
 };
 
 class FileRegionStore final : public RegionStore {
 public:
-    FileRegionStore(SharedRegion* r, MemStore* file) : RegionStore(r, 0, 0), m_file(file) {}
+    // Tracks writes exactly when the file's store does.
+    FileRegionStore(SharedRegion* r, MemStore* file)
+        : RegionStore(r, 0, 0, file->tracks_writes() ? Writes::Tracked : Writes::Untracked), m_file(file)
+    {
+    }
 
     void on_view_added(AddressSpace* as, MemRegion* view) override;
     void on_view_removed(AddressSpace* as, MemRegion* view) override;
 
     Result<paddr_t> get_page(u64 index) override { return m_file->get_page(index); }
+    u64 get_resident_pages(u64 first, u32 count, u64 want, paddr_t* pages) override
+    {
+        return m_file->get_resident_pages(first, count, want, pages);
+    }
     u64 page_count() const override { return m_file->page_count(); }
     u64 resident_pages() const override { return m_file->resident_pages(); }
     const MemStore* identity() const override { return m_file->identity(); }
-    bool tracks_writes() const override { return m_file->tracks_writes(); }
     Result<PageWriteGuard> begin_write(u64 index) override { return m_file->begin_write(index); }
     Result<void> write_back(u64 first, u64 end) override { return m_file->write_back(first, end); }
     u64 dirty_pages(u64 first, u64 end) override { return m_file->dirty_pages(first, end); }

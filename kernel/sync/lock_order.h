@@ -24,7 +24,9 @@
  *   Pipe         a pipe's buffer
  *   Futex        a futex hash bucket
  *   ProcTable    pids, parent links, exit status
- *   SleepGuard   the spin lock inside a SleepLock
+ *   SleepGuard   the spin lock inside a SleepLock; every SleepLock
+ *                acquisition is checked at this rank, also the
+ *                uncontended ones that do not take it (sleeplock.h)
  *   Log, Bcache, InodeCache: file-system state
  *   Console      console input
  *   Disk         a disk's request queue (virtio-blk)

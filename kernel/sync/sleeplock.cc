@@ -35,34 +35,57 @@ void note_released(Proc* p, SleepLock* lock)
 
 void SleepLock::lock()
 {
-    SpinlockGuard guard(m_guard);
     Proc* me = current_proc();
-    if (m_locked && m_holder == me)
-        panic("sleep lock %s: recursive acquire", m_name);
-    if (!m_locked) {
-        m_locked = true;
+    // The order check that taking m_guard would make: no spin lock that
+    // ranks at or above a sleep lock's guard may be held.
+    check_lock_order(m_name, LockRank::SleepGuard);
+    u32 expected = FREE;
+    if (m_state.compare_exchange(expected, LOCKED, MemoryOrder::Acquire)) {
         m_holder = me;
         note_held(me, this);
         return;
     }
-    // unlock() makes us the holder before waking us.
-    while (m_holder != me)
-        (void)m_queue.wait(m_guard);
-    note_held(me, this);
+    (void)lock_slow(me, WaitMode::Uninterruptible);
 }
 
 Result<void> SleepLock::lock_killable()
 {
-    SpinlockGuard guard(m_guard);
     Proc* me = current_proc();
-    if (!m_locked) {
-        m_locked = true;
+    check_lock_order(m_name, LockRank::SleepGuard);
+    u32 expected = FREE;
+    if (m_state.compare_exchange(expected, LOCKED, MemoryOrder::Acquire)) {
         m_holder = me;
         note_held(me, this);
         return {};
     }
+    return lock_slow(me, WaitMode::Killable);
+}
+
+// The lock was not free: mark it contended (so that its release comes
+// through m_guard) and wait to be handed it, unless it came free meanwhile.
+Result<void> SleepLock::lock_slow(Proc* me, WaitMode mode)
+{
+    SpinlockGuard guard(m_guard);
+    if (__atomic_load_n(&m_holder, __ATOMIC_RELAXED) == me)
+        panic("sleep lock %s: recursive acquire", m_name);
+    for (;;) {
+        u32 state = m_state.load(MemoryOrder::Relaxed);
+        if (state == FREE) {
+            if (m_state.compare_exchange(state, LOCKED, MemoryOrder::Acquire)) {
+                m_holder = me;
+                note_held(me, this);
+                return {};
+            }
+            continue;
+        }
+        if (state == CONTENDED || m_state.compare_exchange(state, CONTENDED, MemoryOrder::Acquire))
+            break;
+    }
+    // unlock() makes us the holder before waking us.
     while (m_holder != me) {
-        auto r = m_queue.wait(m_guard, WaitMode::Killable);
+        auto r = m_queue.wait(m_guard, mode);
+        // A killed waiter leaves the state CONTENDED: the next release then
+        // finds the queue empty and frees the lock.
         if (r.is_error() && m_holder != me)
             return r;
     }
@@ -72,16 +95,26 @@ Result<void> SleepLock::lock_killable()
 
 void SleepLock::unlock()
 {
-    SpinlockGuard guard(m_guard);
-    if (!m_locked || m_holder != current_proc())
+    Proc* me = current_proc();
+    if (m_state.load(MemoryOrder::Relaxed) == FREE || m_holder != me)
         panic("sleep lock %s: released by a process that does not hold it", m_name);
-    note_released(current_proc(), this);
+    note_released(me, this);
+    m_holder = nullptr;
+    u32 expected = LOCKED;
+    if (m_state.compare_exchange(expected, FREE, MemoryOrder::Release))
+        return;
+    unlock_slow();
+}
+
+// A waiter may be queued: hand the lock to the oldest, or free it if the
+// queue is empty after all (killed waiters leave).
+void SleepLock::unlock_slow()
+{
+    SpinlockGuard guard(m_guard);
     if (!m_queue.has_waiters()) {
-        m_locked = false;
-        m_holder = nullptr;
+        m_state.store(FREE, MemoryOrder::Release);
         return;
     }
     m_holder = m_queue.first_waiter();
     m_queue.wake_one();
 }
-

@@ -3,6 +3,12 @@
  * copies to user memory), owned by a process. Waiters sleep rather than
  * spin and are served in FIFO order. Never take one while holding a spin
  * lock.
+ *
+ * The uncontended case (every page fault takes an address space's lock)
+ * is one compare-and-swap each way on the state word; only a waiter, and
+ * the release that finds one, take the inner spin lock. The lock-order
+ * check that the inner lock's acquisition made is made on the fast path
+ * too (spin_lock_order_check).
  */
 #pragma once
 
@@ -27,9 +33,15 @@ public:
     const char* name() const { return m_name; }
 
 private:
-    Spinlock m_guard;
+    // m_state: FREE, LOCKED (no waiter), or CONTENDED (locked, and a waiter
+    // may be queued: the release must go through m_guard and hand over).
+    enum : u32 { FREE = 0, LOCKED = 1, CONTENDED = 2 };
+    Result<void> lock_slow(Proc* me, WaitMode mode);
+    void unlock_slow();
+
+    Spinlock m_guard; // guards the queue and the hand-over
     WaitQueue m_queue;
-    bool m_locked = false;
+    Atomic<u32> m_state{FREE};
     Proc* m_holder = nullptr;
     const char* m_name;
 };

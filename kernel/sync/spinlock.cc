@@ -40,16 +40,26 @@ void pop_irq_off()
     }
 }
 
-static void note_acquired(Cpu* cpu, const Spinlock& lock)
+static void check_ranks(Cpu* cpu, const char* name, u8 rank)
 {
-    u8 rank = u8(lock.rank());
     if (rank != 0) {
         for (int i = 0; i < cpu->held_count; i++) {
             if (cpu->held_ranks[i] >= rank)
-                panic("lock order: taking %s (rank %d) while holding rank %d", lock.name(), rank,
-                      cpu->held_ranks[i]);
+                panic("lock order: taking %s (rank %d) while holding rank %d", name, rank, cpu->held_ranks[i]);
         }
     }
+}
+
+void check_lock_order_slow(const char* name, LockRank rank)
+{
+    // Interrupts are off (check_lock_order), so this hart is ours.
+    check_ranks(this_cpu(), name, u8(rank));
+}
+
+static void note_acquired(Cpu* cpu, const Spinlock& lock)
+{
+    u8 rank = u8(lock.rank());
+    check_ranks(cpu, lock.name(), rank);
     if (cpu->held_count < MAX_HELD_SPINLOCKS) {
         cpu->held_ranks[cpu->held_count] = rank;
         cpu->held_locks[cpu->held_count] = &lock;

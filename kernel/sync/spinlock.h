@@ -66,6 +66,18 @@ private:
     Spinlock& m_lock;
 };
 
+// Panics, as Spinlock::lock does, if a lock of `rank` may not be taken
+// under the spin locks this hart holds: for a lock that checks the order
+// without taking a spin lock (SleepLock's fast path). With interrupts on,
+// this hart holds no spin lock (taking one turns them off), so the check
+// is a CSR read.
+void check_lock_order_slow(const char* name, LockRank rank);
+inline void check_lock_order(const char* name, LockRank rank)
+{
+    if (!arch::irq_enabled())
+        check_lock_order_slow(name, rank);
+}
+
 // Disables interrupts, counting nesting; pop restores the state of the
 // outermost push.
 void push_irq_off();

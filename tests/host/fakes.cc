@@ -182,8 +182,8 @@ Result<void> SleepLock::lock_killable()
         panic("sleep lock %s taken while holding %d spin lock(s)", m_name, t_held_count);
     for (;;) {
         SpinlockGuard guard(m_guard);
-        if (!m_locked) {
-            m_locked = true;
+        if (m_state.load(MemoryOrder::Relaxed) == FREE) {
+            m_state.store(LOCKED, MemoryOrder::Relaxed);
             m_holder = g_current;
             g_sleeplocks_held++;
             return {};
@@ -202,14 +202,14 @@ Result<void> SleepLock::lock_killable()
 void SleepLock::unlock()
 {
     SpinlockGuard guard(m_guard);
-    if (!m_locked || m_holder != g_current)
+    if (m_state.load(MemoryOrder::Relaxed) == FREE || m_holder != g_current)
         panic("sleep lock %s: released by a process that does not hold it", m_name);
-    m_locked = false;
+    m_state.store(FREE, MemoryOrder::Relaxed);
     m_holder = nullptr;
     g_sleeplocks_held--;
 }
 
-bool SleepLock::is_held_by_current() const { return m_locked && m_holder == g_current; }
+bool SleepLock::is_held_by_current() const { return m_state.load(MemoryOrder::Relaxed) != FREE && m_holder == g_current; }
 
 // ---- wait queues ----------------------------------------------------------------
 

@@ -120,6 +120,76 @@ bool PageTable::lookup(vaddr_t va, paddr_t* pa, u32* perms) const
     return true;
 }
 
+// A flat table has no last-level tables: a LeafTable here is the map and
+// the aligned block's bounds, which every use is checked against (the
+// fault path must never reach past the table it walked to). Find answers
+// "none" for a block that maps nothing, as a real table may.
+LeafTable PageTable::leaf_table(vaddr_t va, Walk walk)
+{
+    Table& t = must_table(m_root);
+    vaddr_t start = va & ~(LEAF_TABLE_PAGES * PAGE_SIZE - 1);
+    if (walk == Walk::Find) {
+        auto it = t.lower_bound(start);
+        if (it == t.end() || it->first >= start + LEAF_TABLE_PAGES * PAGE_SIZE)
+            return LeafTable();
+    }
+    g_counts.leaf_walks++;
+    return LeafTable(&t, start);
+}
+
+namespace {
+Table& leaf_map(void* entries, vaddr_t start, vaddr_t va, u32 pages = 1)
+{
+    if (va % PAGE_SIZE || va < start || pages > 64 || va + pages * PAGE_SIZE > start + LEAF_TABLE_PAGES * PAGE_SIZE)
+        panic("fake MMU: %u page(s) at %#lx are not inside the leaf table at %#lx", pages, va, start);
+    return *static_cast<Table*>(entries);
+}
+} // namespace
+
+bool LeafTable::lookup(vaddr_t va, paddr_t* pa, u32* perms) const
+{
+    Table& t = leaf_map(m_entries, m_start, va);
+    auto it = t.find(va);
+    if (it == t.end())
+        return false;
+    *pa = it->second.pa;
+    *perms = it->second.perms;
+    return true;
+}
+
+void LeafTable::map(vaddr_t va, paddr_t pa, u32 perms)
+{
+    Table& t = leaf_map(m_entries, m_start, va);
+    if (pa % PAGE_SIZE)
+        panic("fake MMU: LeafTable::map(%#lx, %#lx) not page-aligned", va, pa);
+    t[va] = Mapping{pa, (perms & PERM_WRITE) ? perms | PERM_READ : perms};
+    g_counts.maps++;
+}
+
+u64 LeafTable::empty_mask(vaddr_t first, u32 count) const
+{
+    Table& t = leaf_map(m_entries, m_start, first, count);
+    u64 mask = 0;
+    for (u32 i = 0; i < count; i++)
+        if (!t.count(first + i * PAGE_SIZE))
+            mask |= u64(1) << i;
+    return mask;
+}
+
+void LeafTable::map_pages(vaddr_t first, u32 count, const paddr_t* pages, u64 mask, u32 perms)
+{
+    Table& t = leaf_map(m_entries, m_start, first, count);
+    for (u32 i = 0; i < count; i++) {
+        if (!(mask & (u64(1) << i)))
+            continue;
+        if (pages[i] % PAGE_SIZE)
+            panic("fake MMU: map_pages: page %u at %#lx not page-aligned", i, pages[i]);
+        t[first + i * PAGE_SIZE] = Mapping{pages[i], (perms & PERM_WRITE) ? perms | PERM_READ : perms};
+        g_counts.maps++;
+        g_counts.neighbour_maps++;
+    }
+}
+
 bool PageTable::protect_page(vaddr_t va, u32 perms)
 {
     Table& t = must_table(m_root);

@@ -44,6 +44,8 @@ struct Counters {
     u64 remote_flushes = 0;
     u64 table_loads = 0;
     u64 user_faults = 0; // user-memory copies that took a fault
+    u64 leaf_walks = 0;     // PageTable::leaf_table calls that found or made a table
+    u64 neighbour_maps = 0; // pages mapped by LeafTable::map_pages (fault-around)
 };
 const Counters& counters();
 size_t live_page_tables();
