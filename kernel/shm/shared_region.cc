@@ -87,6 +87,43 @@ void shm_quota_release_locked(u64 bytes)
     g_quota_used -= bytes;
 }
 
+void ShmRegionMemory::prepare(u64 size)
+{
+    if (size > SHM_MAX_REGION_SIZE || m_region)
+        return;
+    u64 pages = page_round_up(size) / PAGE_SIZE;
+    m_region = make<SharedRegion>();
+    auto store = m_region ? RegionStore::create(m_region, pages, SHM_MAX_REGION_SIZE / PAGE_SIZE, nullptr)
+                          : Result<RegionStore*>(Error(ERR_NOMEM));
+    if (store.is_error()) {
+        ::destroy(m_region);
+        m_region = nullptr;
+        return;
+    }
+    m_store = store.value();
+    m_size = page_round_up(size);
+}
+
+bool ShmRegionMemory::take(u64 size, SharedRegion** region, RegionStore** store)
+{
+    if (!m_region || m_size != size)
+        return false;
+    *region = m_region;
+    *store = m_store;
+    m_region = nullptr;
+    m_store = nullptr;
+    return true;
+}
+
+ShmRegionMemory::~ShmRegionMemory()
+{
+    if (!m_region)
+        return;
+    m_store->region = nullptr;
+    m_store->unref();
+    ::destroy(m_region);
+}
+
 Result<RegionRef> shm_create_locked(StringView name, const ShmCreate& how)
 {
     kassert(g_shm_lock.is_held());
@@ -101,15 +138,21 @@ Result<RegionRef> shm_create_locked(StringView name, const ShmCreate& how)
     // A file-backed region's pages are the file's page cache: not charged.
     u64 charge = how.backing ? 0 : size;
     TRY(shm_quota_charge_locked(charge));
-    auto* r = make<SharedRegion>();
-    auto store = r ? RegionStore::create(r, size / PAGE_SIZE, SHM_MAX_REGION_SIZE / PAGE_SIZE, how.backing)
-                   : Result<RegionStore*>(Error(ERR_NOMEM));
-    if (store.is_error()) {
-        g_quota_used -= charge;
-        ::destroy(r);
-        return Error(ERR_NOMEM);
+    SharedRegion* r = nullptr;
+    RegionStore* prepared_store = nullptr;
+    if (!how.backing && how.memory && how.memory->take(size, &r, &prepared_store)) {
+        r->store = prepared_store;
+    } else {
+        r = make<SharedRegion>();
+        auto store = r ? RegionStore::create(r, size / PAGE_SIZE, SHM_MAX_REGION_SIZE / PAGE_SIZE, how.backing)
+                       : Result<RegionStore*>(Error(ERR_NOMEM));
+        if (store.is_error()) {
+            g_quota_used -= charge;
+            ::destroy(r);
+            return Error(ERR_NOMEM);
+        }
+        r->store = store.value();
     }
-    r->store = store.value();
     r->file = how.file;
     NameTable::name_entry(&r->entry, name);
     r->size = size;

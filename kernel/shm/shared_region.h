@@ -137,6 +137,31 @@ private:
     SharedRegion* m_region = nullptr;
 };
 
+// The memory a new region of its own pages needs (the region and its
+// store), allocated before g_shm_lock is taken. Every create, open, map and
+// unmap takes that lock, so it is not held across the allocators: harts
+// creating regions at once queued on it while one of them was in kmalloc.
+// Whatever shm_create_locked does not use goes back when this does.
+class ShmRegionMemory {
+public:
+    ShmRegionMemory() = default;
+    ~ShmRegionMemory();
+    ShmRegionMemory(const ShmRegionMemory&) = delete;
+    ShmRegionMemory& operator=(const ShmRegionMemory&) = delete;
+
+    // For a region of `size` bytes; does nothing (shm_create_locked will
+    // allocate, or refuse the size) when out of memory or the size is too
+    // large.
+    void prepare(u64 size);
+    // Hands both over, if both were made for a region of `size` bytes.
+    bool take(u64 size, SharedRegion** region, RegionStore** store);
+
+private:
+    u64 m_size = 0;
+    SharedRegion* m_region = nullptr;
+    RegionStore* m_store = nullptr;
+};
+
 // Creates a region named `name` of `size` bytes and inserts it in the
 // table. ERR_EXIST, ERR_NOMEM (table, quota or memory), ERR_INVAL (size).
 // The new region comes with a transient reference for the caller.
@@ -150,6 +175,8 @@ struct ShmCreate {
     MemStore* backing = nullptr;
     Inode* file = nullptr;
     bool readonly_file = false;
+    // A region of its own pages: its memory, made before the lock (optional).
+    ShmRegionMemory* memory = nullptr;
 };
 Result<RegionRef> shm_create_locked(StringView name, const ShmCreate& how);
 

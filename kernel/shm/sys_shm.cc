@@ -34,6 +34,9 @@ Result<long> sys_createSharedRegion(const SyscallArgs& args)
     how.size = size;
     how.persistent = flags & RS_PERSIST;
     how.creator_ref = true;
+    ShmRegionMemory memory; // goes back after the guard unless used
+    memory.prepare(size);
+    how.memory = &memory;
     RegionRef created; // ours goes at the end: the creator's (and name's) references keep the region
     SpinlockGuard guard(g_shm_lock);
     created = TRY(shm_create_locked(name.view(), how));

@@ -24,6 +24,9 @@ namespace {
 Result<RegionRef> open_or_create(StringView name, int oflag, u64 size, u32 ceiling, bool* created)
 {
     *created = false;
+    ShmRegionMemory memory; // goes back after the guard unless used
+    if (oflag & O_CREAT)
+        memory.prepare(size);
     RegionRef r; // dropped after the guard unless handed to the caller
     SpinlockGuard guard(g_shm_lock);
     r = shm_find_locked(name);
@@ -40,6 +43,7 @@ Result<RegionRef> open_or_create(StringView name, int oflag, u64 size, u32 ceili
     how.size = size;
     how.persistent = oflag & SHM_PERSIST;
     how.readonly_ceiling = ceiling == SHM_CEILING_RDONLY;
+    how.memory = &memory;
     r = TRY(shm_create_locked(name, how));
     *created = true;
     return move(r);
