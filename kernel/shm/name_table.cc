@@ -48,11 +48,20 @@ void NameTable::name_entry(NameEntry* entry, StringView name)
     entry->hash = hash_name(entry->view());
 }
 
-NameEntry* NameTable::find(StringView name) const
+void NameTable::name_entry(NameEntry* entry, StringView name, u64 hash)
+{
+    entry->length = u32(name.length());
+    memcpy(entry->name, name.data(), entry->length);
+    entry->name[entry->length] = 0;
+    entry->hash = hash;
+}
+
+NameEntry* NameTable::find(StringView name) const { return find(name, hash_name(name)); }
+
+NameEntry* NameTable::find(StringView name, u64 h) const
 {
     if (!m_buckets)
         return nullptr;
-    u64 h = hash_name(name);
     const ListNode& head = m_buckets[h & (m_bucket_count - 1)];
     for (ListNode* n = head.next; n != &head; n = n->next) {
         NameEntry* e = container_of(n, NameEntry, link);
@@ -64,7 +73,7 @@ NameEntry* NameTable::find(StringView name) const
 
 Result<void> NameTable::insert(NameEntry* entry)
 {
-    if (find(entry->view()))
+    if (find(entry->view(), entry->hash))
         return Error(ERR_EXIST);
     if (m_size >= m_capacity)
         return Error(ERR_NOMEM);

@@ -35,8 +35,12 @@ public:
 
     // Sets the entry's name (which must be valid) and hash.
     static void name_entry(NameEntry* entry, StringView name);
+    // The same with the name's hash_name() already known (the name must be
+    // valid: at most SHM_NAME_MAX bytes).
+    static void name_entry(NameEntry* entry, StringView name, u64 hash);
 
     NameEntry* find(StringView name) const;
+    NameEntry* find(StringView name, u64 hash) const;
     // Inserts an entry whose name is not in the table; ERR_EXIST if it is,
     // ERR_NOMEM when the table is at capacity.
     Result<void> insert(NameEntry* entry);

@@ -130,7 +130,10 @@ Result<RegionRef> shm_create_locked(StringView name, const ShmCreate& how)
     if (how.size > SHM_MAX_REGION_SIZE)
         return Error(ERR_INVAL);
     u64 size = page_round_up(how.size);
-    if (g_names.find(name))
+    if (name.length() > SHM_NAME_MAX)
+        return Error(ERR_INVAL);
+    u64 hash = NameTable::hash_name(name); // once: for the lookup, the entry and the insert
+    if (g_names.find(name, hash))
         return Error(ERR_EXIST);
     // Unlinked regions still count: the limit is on live objects.
     if (g_live_regions >= SHM_MAX_REGIONS)
@@ -154,7 +157,7 @@ Result<RegionRef> shm_create_locked(StringView name, const ShmCreate& how)
         r->store = store.value();
     }
     r->file = how.file;
-    NameTable::name_entry(&r->entry, name);
+    NameTable::name_entry(&r->entry, name, hash);
     r->size = size;
     r->quota_bytes = charge;
     r->persistent = how.persistent;
