@@ -32,6 +32,26 @@ inline void sync_instruction_fetch()
 #endif
 }
 
+// After leaf entries with `perms` were written: a user code page must be
+// fetchable as mapped.
+inline void synced_for(u32 perms)
+{
+    if ((perms & (PERM_EXEC | PERM_USER)) == (PERM_EXEC | PERM_USER))
+        sync_instruction_fetch();
+}
+
+// Reads a leaf slot in one load (a write-back may be revoking write access
+// meanwhile): true, with the page and permissions, if it maps one.
+bool read_leaf(const Pte* slot, paddr_t* pa, u32* perms)
+{
+    Pte pte = __atomic_load_n(slot, __ATOMIC_RELAXED);
+    if (!(pte & PTE_V))
+        return false;
+    *pa = pte_address(pte);
+    *perms = perms_for(pte);
+    return true;
+}
+
 // The slot for va at `level`, creating intermediate tables if asked.
 Pte* walk(paddr_t root, vaddr_t va, int level, bool create)
 {
@@ -136,8 +156,7 @@ Result<void> PageTable::map_page(vaddr_t va, paddr_t pa, u32 perms)
     if (!slot)
         return Error(ERR_NOMEM);
     *slot = make_pte(pa, flags_for(perms));
-    if ((perms & (PERM_EXEC | PERM_USER)) == (PERM_EXEC | PERM_USER))
-        sync_instruction_fetch();
+    synced_for(perms);
     return {};
 }
 
@@ -178,15 +197,7 @@ paddr_t PageTable::unmap_page(vaddr_t va)
 bool PageTable::lookup(vaddr_t va, paddr_t* pa, u32* perms) const
 {
     Pte* slot = walk(m_root, va, 0, false);
-    if (!slot)
-        return false;
-    // One load: a write-back may be revoking write access meanwhile.
-    Pte pte = __atomic_load_n(slot, __ATOMIC_RELAXED);
-    if (!(pte & PTE_V))
-        return false;
-    *pa = pte_address(pte);
-    *perms = perms_for(pte);
-    return true;
+    return slot && read_leaf(slot, pa, perms);
 }
 
 LeafTable PageTable::leaf_table(vaddr_t va, Walk how)
@@ -202,20 +213,13 @@ Pte* leaf_entry(void* entries, vaddr_t start, vaddr_t va) { return static_cast<P
 
 bool LeafTable::lookup(vaddr_t va, paddr_t* pa, u32* perms) const
 {
-    // One load: a write-back may be revoking write access meanwhile.
-    Pte pte = __atomic_load_n(leaf_entry(m_entries, m_start, va), __ATOMIC_RELAXED);
-    if (!(pte & PTE_V))
-        return false;
-    *pa = pte_address(pte);
-    *perms = perms_for(pte);
-    return true;
+    return read_leaf(leaf_entry(m_entries, m_start, va), pa, perms);
 }
 
 void LeafTable::map(vaddr_t va, paddr_t pa, u32 perms)
 {
     *leaf_entry(m_entries, m_start, va) = make_pte(pa, flags_for(perms));
-    if ((perms & (PERM_EXEC | PERM_USER)) == (PERM_EXEC | PERM_USER))
-        sync_instruction_fetch();
+    synced_for(perms);
 }
 
 u64 LeafTable::empty_mask(vaddr_t first, u32 count) const
@@ -235,8 +239,7 @@ void LeafTable::map_pages(vaddr_t first, u32 count, const paddr_t* pages, u64 ma
     for (u32 i = 0; i < count; i++)
         if (mask & (u64(1) << i))
             e[i] = make_pte(pages[i], flags);
-    if ((perms & (PERM_EXEC | PERM_USER)) == (PERM_EXEC | PERM_USER))
-        sync_instruction_fetch();
+    synced_for(perms);
 }
 
 bool PageTable::protect_page(vaddr_t va, u32 perms)

@@ -42,10 +42,8 @@ u64 NameTable::hash_name(StringView name)
 
 void NameTable::name_entry(NameEntry* entry, StringView name)
 {
-    entry->length = u32(min(name.length(), size_t(SHM_NAME_MAX)));
-    memcpy(entry->name, name.data(), entry->length);
-    entry->name[entry->length] = 0;
-    entry->hash = hash_name(entry->view());
+    StringView kept(name.data(), min(name.length(), size_t(SHM_NAME_MAX)));
+    name_entry(entry, kept, hash_name(kept));
 }
 
 void NameTable::name_entry(NameEntry* entry, StringView name, u64 hash)

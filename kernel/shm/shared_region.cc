@@ -87,40 +87,48 @@ void shm_quota_release_locked(u64 bytes)
     g_quota_used -= bytes;
 }
 
+namespace {
+// A region object with its store, for `size` bytes (a page multiple) over
+// `backing` or pages of its own; nullptr when out of memory (the caller
+// then still owns `backing`).
+SharedRegion* new_region(u64 size, MemStore* backing)
+{
+    auto* r = make<SharedRegion>();
+    if (!r)
+        return nullptr;
+    auto store = RegionStore::create(r, size / PAGE_SIZE, SHM_MAX_REGION_SIZE / PAGE_SIZE, backing);
+    if (store.is_error()) {
+        ::destroy(r);
+        return nullptr;
+    }
+    r->store = store.value();
+    return r;
+}
+} // namespace
+
 void ShmRegionMemory::prepare(u64 size)
 {
     if (size > SHM_MAX_REGION_SIZE || m_region)
         return;
-    u64 pages = page_round_up(size) / PAGE_SIZE;
-    m_region = make<SharedRegion>();
-    auto store = m_region ? RegionStore::create(m_region, pages, SHM_MAX_REGION_SIZE / PAGE_SIZE, nullptr)
-                          : Result<RegionStore*>(Error(ERR_NOMEM));
-    if (store.is_error()) {
-        ::destroy(m_region);
-        m_region = nullptr;
-        return;
-    }
-    m_store = store.value();
     m_size = page_round_up(size);
+    m_region = new_region(m_size, nullptr);
 }
 
-bool ShmRegionMemory::take(u64 size, SharedRegion** region, RegionStore** store)
+SharedRegion* ShmRegionMemory::take(u64 size)
 {
-    if (!m_region || m_size != size)
-        return false;
-    *region = m_region;
-    *store = m_store;
+    if (m_size != size)
+        return nullptr;
+    SharedRegion* r = m_region;
     m_region = nullptr;
-    m_store = nullptr;
-    return true;
+    return r;
 }
 
 ShmRegionMemory::~ShmRegionMemory()
 {
     if (!m_region)
         return;
-    m_store->region = nullptr;
-    m_store->unref();
+    m_region->store->region = nullptr;
+    m_region->store->unref();
     ::destroy(m_region);
 }
 
@@ -141,20 +149,12 @@ Result<RegionRef> shm_create_locked(StringView name, const ShmCreate& how)
     // A file-backed region's pages are the file's page cache: not charged.
     u64 charge = how.backing ? 0 : size;
     TRY(shm_quota_charge_locked(charge));
-    SharedRegion* r = nullptr;
-    RegionStore* prepared_store = nullptr;
-    if (!how.backing && how.memory && how.memory->take(size, &r, &prepared_store)) {
-        r->store = prepared_store;
-    } else {
-        r = make<SharedRegion>();
-        auto store = r ? RegionStore::create(r, size / PAGE_SIZE, SHM_MAX_REGION_SIZE / PAGE_SIZE, how.backing)
-                       : Result<RegionStore*>(Error(ERR_NOMEM));
-        if (store.is_error()) {
-            g_quota_used -= charge;
-            ::destroy(r);
-            return Error(ERR_NOMEM);
-        }
-        r->store = store.value();
+    SharedRegion* r = how.memory && !how.backing ? how.memory->take(size) : nullptr;
+    if (!r)
+        r = new_region(size, how.backing);
+    if (!r) {
+        g_quota_used -= charge;
+        return Error(ERR_NOMEM);
     }
     r->file = how.file;
     NameTable::name_entry(&r->entry, name, hash);

@@ -153,13 +153,12 @@ public:
     // allocate, or refuse the size) when out of memory or the size is too
     // large.
     void prepare(u64 size);
-    // Hands both over, if both were made for a region of `size` bytes.
-    bool take(u64 size, SharedRegion** region, RegionStore** store);
+    // The region with its store, if made for `size` bytes; else nullptr.
+    SharedRegion* take(u64 size);
 
 private:
     u64 m_size = 0;
-    SharedRegion* m_region = nullptr;
-    RegionStore* m_store = nullptr;
+    SharedRegion* m_region = nullptr; // with its store
 };
 
 // Creates a region named `name` of `size` bytes and inserts it in the
