@@ -16,8 +16,9 @@
  * held it there. So a killed acquirer passes the lock straight on.
  *
  * Lock: SharedRegion::lock_guard (rank Region). region_lock_abandon is
- * called with g_shm_lock held (rank ShmTable, taken first). Waking a
- * waiter takes its Proc::lock (rank Proc) inside lock_guard.
+ * called with the region's state_lock held (rank RegionState, taken
+ * first). Waking a waiter takes its Proc::lock (rank Proc) inside
+ * lock_guard.
  */
 #include "../console/printk.h"
 #include "../proc/proc.h"

@@ -2,7 +2,8 @@
  * RegionStore and FileRegionStore (see region_store.h): a region's views,
  * counted on the region, and where its pages come from.
  *
- * Locks: on_view_added/removed take g_shm_lock (rank ShmTable); a file's
+ * Locks: on_view_added/removed take the region's state_lock (rank
+ * RegionState), and g_shm_lock only to drop a last reference; a file's
  * store does its part first (it takes its own lock, and may write back,
  * which sleeps). They are called with the viewing address space's lock
  * held.
@@ -24,18 +25,17 @@ Result<RegionStore*> RegionStore::create(SharedRegion* r, u64 pages, u64 max_pag
 
 void RegionStore::on_view_added(AddressSpace*, MemRegion* view)
 {
-    SpinlockGuard guard(g_shm_lock);
+    shm_ref(region); // the mapping call (or the fork) holds one already
+    SpinlockGuard guard(region->state_lock);
     view->store_link.insert_before(&region->views_list);
     region->views++;
-    region->refs++;
 }
 
 void RegionStore::on_view_removed(AddressSpace* as, MemRegion* view)
 {
     SharedRegion* r = region;
-    bool must_free = false;
     {
-        SpinlockGuard guard(g_shm_lock);
+        SpinlockGuard guard(r->state_lock);
         view->store_link.unlink();
         r->views--;
         // LAB(shm) begin
@@ -45,10 +45,8 @@ void RegionStore::on_view_removed(AddressSpace* as, MemRegion* view)
         // LAB(shm) end
         if (r->views == 0)
             r->views_gone.wake_all();
-        shm_unref_locked(r, &must_free);
     }
-    if (must_free)
-        shm_free(r);
+    shm_unref(r); // the view's: may free r
 }
 
 void FileRegionStore::on_view_added(AddressSpace* as, MemRegion* view)

@@ -6,6 +6,11 @@
  * retires the region (its name leaves the table, its quota is returned);
  * then, without the lock, its store reference is dropped (freeing the
  * pages once no mapping holds them) and the object is freed.
+ *
+ * A reference that is not the last is dropped with a compare-and-swap
+ * that never takes the count from one to zero; the one that would goes to
+ * the locked path. So the count reaches zero only under g_shm_lock, and a
+ * lookup under that lock never finds a region on its way out.
  */
 #include "shared_region.h"
 #include "../mm/address_space.h"
@@ -22,8 +27,8 @@ namespace {
 NameTable g_names;
 IntrusiveList<SharedRegion, &SharedRegion::all_link> g_all_regions;
 u64 g_quota_total = 0;
-u64 g_quota_used = 0; // guarded by g_shm_lock
-u32 g_live_regions = 0;
+Atomic<u64> g_quota_used{0};
+u32 g_live_regions = 0; // guarded by g_shm_lock
 
 SharedRegion* region_of(NameEntry* e) { return container_of(e, SharedRegion, entry); }
 MemRegion* view_of(ListNode* n) { return container_of(n, MemRegion, store_link); }
@@ -38,7 +43,7 @@ void retire_locked(SharedRegion* r)
     }
     if (r->creator_link.is_linked())
         r->creator_link.unlink();
-    g_quota_used -= r->quota_bytes;
+    shm_quota_release(r->quota_bytes); // nobody else holds r: no state_lock needed
     r->quota_bytes = 0;
     g_all_regions.remove(r);
     g_live_regions--;
@@ -52,39 +57,24 @@ void shm_init(u64 total_ram_pages)
     g_quota_total = page_round_down(total_ram_pages * PAGE_SIZE / 100 * SHM_QUOTA_PERCENT);
 }
 
-u64 shm_quota_used()
-{
-    SpinlockGuard guard(g_shm_lock);
-    return g_quota_used;
-}
+u64 shm_quota_used() { return g_quota_used.load(MemoryOrder::Relaxed); }
 
 u64 shm_quota_total() { return g_quota_total; }
 
-Result<void> shm_quota_charge_locked(u64 bytes)
-{
-    kassert(g_shm_lock.is_held());
-    if (bytes > g_quota_total - g_quota_used)
-        return Error(ERR_NOMEM);
-    g_quota_used += bytes;
-    return {};
-}
-
 Result<void> shm_quota_charge(u64 bytes)
 {
-    SpinlockGuard guard(g_shm_lock);
-    return shm_quota_charge_locked(bytes);
+    u64 used = g_quota_used.load(MemoryOrder::Relaxed);
+    do {
+        if (bytes > g_quota_total - used)
+            return Error(ERR_NOMEM);
+    } while (!g_quota_used.compare_exchange(used, used + bytes, MemoryOrder::Relaxed));
+    return {};
 }
 
 void shm_quota_release(u64 bytes)
 {
-    SpinlockGuard guard(g_shm_lock);
-    g_quota_used -= bytes;
-}
-
-void shm_quota_release_locked(u64 bytes)
-{
-    kassert(g_shm_lock.is_held());
-    g_quota_used -= bytes;
+    if (bytes)
+        g_quota_used.fetch_sub(bytes, MemoryOrder::Relaxed);
 }
 
 namespace {
@@ -148,12 +138,12 @@ Result<RegionRef> shm_create_locked(StringView name, const ShmCreate& how)
         return Error(ERR_NOMEM);
     // A file-backed region's pages are the file's page cache: not charged.
     u64 charge = how.backing ? 0 : size;
-    TRY(shm_quota_charge_locked(charge));
+    TRY(shm_quota_charge(charge));
     SharedRegion* r = how.memory && !how.backing ? how.memory->take(size) : nullptr;
     if (!r)
         r = new_region(size, how.backing);
     if (!r) {
-        g_quota_used -= charge;
+        shm_quota_release(charge);
         return Error(ERR_NOMEM);
     }
     r->file = how.file;
@@ -164,15 +154,16 @@ Result<RegionRef> shm_create_locked(StringView name, const ShmCreate& how)
     r->readonly_ceiling = how.readonly_ceiling;
     r->readonly_file = how.readonly_file;
     r->name_ref = how.persistent;
-    r->refs = 1 + (how.persistent ? 1 : 0); // the caller's transient one, the name's
+    u32 refs = 1 + (how.persistent ? 1 : 0); // the caller's transient one, the name's
     Proc* me = current_proc();
     r->creator_pid = me ? me->pid : 0;
     if (how.creator_ref && me) {
         r->creator_ref = true;
         r->creator = me;
-        r->refs++;
+        refs++;
         r->creator_link.insert_before(&me->shm_created);
     }
+    r->refs.store(refs, MemoryOrder::Relaxed); // published by the insert, under the lock
     MUST(g_names.insert(&r->entry)); // checked above: the name is free and the table has room
     r->linked = true;
     g_all_regions.push_back(r);
@@ -180,25 +171,35 @@ Result<RegionRef> shm_create_locked(StringView name, const ShmCreate& how)
     return RegionRef::adopt(r); // the caller's transient reference, counted above
 }
 
-RegionRef shm_find_locked(StringView name)
+SharedRegion* shm_lookup_locked(StringView name)
 {
     kassert(g_shm_lock.is_held());
     NameEntry* e = g_names.find(name);
-    if (!e)
-        return {};
-    return RegionRef::take_locked(region_of(e));
+    return e ? region_of(e) : nullptr;
+}
+
+RegionRef shm_find_locked(StringView name)
+{
+    SharedRegion* r = shm_lookup_locked(name);
+    return r ? RegionRef::take_locked(r) : RegionRef();
 }
 
 void shm_ref_locked(SharedRegion* r)
 {
     kassert(g_shm_lock.is_held());
-    r->refs++;
+    r->refs.fetch_add(1, MemoryOrder::Relaxed); // a region in the table has refs > 0
+}
+
+void shm_ref(SharedRegion* r)
+{
+    u32 before = r->refs.fetch_add(1, MemoryOrder::Relaxed);
+    kassert(before > 0); // the caller's reference keeps r alive
 }
 
 void shm_unref_locked(SharedRegion* r, bool* must_free)
 {
     kassert(g_shm_lock.is_held());
-    if (--r->refs == 0) {
+    if (r->refs.fetch_sub(1, MemoryOrder::AcqRel) == 1) {
         retire_locked(r);
         *must_free = true;
     }
@@ -218,6 +219,12 @@ void shm_free(SharedRegion* r)
 
 void shm_unref(SharedRegion* r)
 {
+    // Not the last reference: a decrement, no lock. Release ordering, so
+    // that what this holder did to the region happens before its freeing.
+    u32 refs = r->refs.load(MemoryOrder::Relaxed);
+    while (refs > 1)
+        if (r->refs.compare_exchange(refs, refs - 1, MemoryOrder::Release))
+            return;
     bool must_free = false;
     {
         SpinlockGuard guard(g_shm_lock);
@@ -229,25 +236,25 @@ void shm_unref(SharedRegion* r)
 
 void shm_begin_mapping_locked(SharedRegion* r)
 {
-    kassert(g_shm_lock.is_held());
+    kassert(r->state_lock.is_held());
     r->mappings_in_progress++;
 }
 
 void shm_end_mapping(SharedRegion* r)
 {
-    SpinlockGuard guard(g_shm_lock);
+    SpinlockGuard guard(r->state_lock);
     if (--r->mappings_in_progress == 0 && r->views == 0)
         r->views_gone.wake_all(); // a destroyer may be waiting for no view to come
 }
 
-void shm_unlink_locked(SharedRegion* r)
+bool shm_unlink_locked(SharedRegion* r)
 {
     kassert(g_shm_lock.is_held());
     if (r->linked) {
         g_names.remove(&r->entry);
         r->linked = false;
     }
-    bool must_free = false; // the caller's reference keeps r alive
+    bool must_free = false;
     if (r->name_ref) {
         r->name_ref = false;
         shm_unref_locked(r, &must_free);
@@ -258,25 +265,23 @@ void shm_unlink_locked(SharedRegion* r)
         r->creator_link.unlink();
         shm_unref_locked(r, &must_free);
     }
+    return must_free;
 }
 
-void shm_handle_opened_locked(SharedRegion* r)
+void shm_handle_opened(SharedRegion* r)
 {
-    kassert(g_shm_lock.is_held());
+    shm_ref(r);
+    SpinlockGuard guard(r->state_lock);
     r->handles++;
-    r->refs++;
 }
 
 void shm_handle_closed(SharedRegion* r)
 {
-    bool must_free = false;
     {
-        SpinlockGuard guard(g_shm_lock);
+        SpinlockGuard guard(r->state_lock);
         r->handles--;
-        shm_unref_locked(r, &must_free);
     }
-    if (must_free)
-        shm_free(r);
+    shm_unref(r);
 }
 
 // LAB(shm) begin: process_exit_keeps_creator_refs
@@ -305,7 +310,7 @@ void shm_process_exit(Proc* p)
 
 bool shm_space_has_view_locked(SharedRegion* r, AddressSpace* as)
 {
-    kassert(g_shm_lock.is_held());
+    kassert(r->state_lock.is_held());
     for (ListNode* n = r->views_list.next; n != &r->views_list; n = n->next)
         if (view_of(n)->space == as)
             return true;
@@ -324,7 +329,7 @@ void shm_fill_meminfo(struct meminfo* info)
 {
     SpinlockGuard guard(g_shm_lock);
     info->shm_regions = g_live_regions;
-    info->shm_quota_used = g_quota_used;
+    info->shm_quota_used = shm_quota_used();
     info->shm_quota_total = g_quota_total;
 }
 

@@ -13,11 +13,30 @@
  * The name is findable until destroy/unlink or until the last reference
  * goes; the memory lives until the last reference goes.
  *
- * Locks (lock_order.h): g_shm_lock (rank ShmTable) guards the name table,
- * every region's reference counts, view lists and creator links;
- * SharedRegion::lock_guard (rank Region) guards the region lock's state.
- * Both are spin locks: nothing here sleeps while holding them except
+ * Locks (lock_order.h), outermost first:
+ *   g_shm_lock (rank ShmTable) guards the name table, the list of every
+ *   region, the creator links and who holds the name's and the creator's
+ *   references; a region's last reference is dropped under it (below).
+ *   SharedRegion::state_lock (rank RegionState) guards one region's size,
+ *   quota charge, views, handles and mappings in progress.
+ *   SharedRegion::lock_guard (rank Region) guards the region lock's state.
+ * The split is for speed on several harts: what a process does to a region
+ * it already holds (ftruncate, mmap, munmap, close) takes only that
+ * region's lock, so processes working on regions of their own share just
+ * the create and the unlink, which need the table.
+ * All three are spin locks: nothing here sleeps while holding them except
  * through WaitQueue::wait, which releases them.
+ *
+ * References are counted in an atomic (refs). Taking one needs either a
+ * reference already held (a view's, a handle's, the caller's) or
+ * g_shm_lock, under which every region in the table is alive: the last
+ * reference is dropped only under that lock, which retires the region
+ * (takes it out of the table) in the same critical section. Dropping any
+ * other reference is a lock-free decrement (shm_unref).
+ *
+ * Set at creation, before the region is in the table, and not changed
+ * after: the name, store, file, persistent, the read-only flags and
+ * creator_pid; anyone holding a reference may read them.
  */
 #pragma once
 
@@ -35,24 +54,31 @@ struct Inode;
 struct SharedRegion {
     NameEntry entry;        // name and table link
     ListNode all_link;      // on the list of every live region (g_shm_lock)
-    u64 size = 0;           // bytes, a multiple of PAGE_SIZE
     RegionStore* store = nullptr;
-    u64 quota_bytes = 0;    // charged to the global quota (0 for file-backed regions)
     Inode* file = nullptr;  // the backing file, referenced, or null (sys_shm_file.cc)
 
-    // ---- guarded by g_shm_lock ---------------------------------------
-    u32 refs = 0;
-    u32 views = 0;
-    u32 handles = 0;
-    bool creator_ref = false;
-    bool name_ref = false;
-    bool linked = false;    // the name is in the table
+    // ---- set at creation ------------------------------------------------
     bool persistent = false;
     bool readonly_ceiling = false; // openers other than the creator get read-only
     bool readonly_file = false;    // over a file opened read-only: read-only for everyone
     int creator_pid = 0;
+
+    // ---- guarded by g_shm_lock ---------------------------------------
+    bool creator_ref = false;
+    bool name_ref = false;
+    bool linked = false;    // the name is in the table
     Proc* creator = nullptr;   // valid while creator_ref
     ListNode creator_link;     // on the creator's list of regions it holds
+
+    // ---- atomic; the last one goes under g_shm_lock (see the top) --------
+    Atomic<u32> refs{0};
+
+    // ---- guarded by state_lock ------------------------------------------
+    Spinlock state_lock{"shm_region", LockRank::RegionState};
+    u64 size = 0;           // bytes, a multiple of PAGE_SIZE
+    u64 quota_bytes = 0;    // charged to the global quota (0 for file-backed regions)
+    u32 views = 0;
+    u32 handles = 0;
     ListNode views_list;       // MemRegion::store_link of every view
     u32 mappings_in_progress = 0; // createMapping/mmap calls between lookup and view
     WaitQueue views_gone;      // destroySharedRegion waits here for views == 0
@@ -81,10 +107,12 @@ inline bool shm_may_write(const SharedRegion* r, int pid)
 // One-time setup: the name table and the quota (a share of RAM).
 void shm_init(u64 total_ram_pages);
 
-// Takes / drops a transient reference (a system call's, while it works on
-// a region). The drop may free the region, so it must happen without
-// g_shm_lock held; RegionRef below does it for the caller.
+// Takes a reference to a region found in the table (caller holds
+// g_shm_lock), or one more to a region the caller holds a reference to.
 void shm_ref_locked(SharedRegion* r);
+void shm_ref(SharedRegion* r);
+// Drops a reference. It may be the last, which frees the region, so it must
+// happen without g_shm_lock held; RegionRef below does it for the caller.
 void shm_unref(SharedRegion* r);
 
 // A transient reference to a region, dropped when the holder goes. The
@@ -119,6 +147,13 @@ public:
     static RegionRef take_locked(SharedRegion* r)
     {
         shm_ref_locked(r);
+        return adopt(r);
+    }
+    // Takes a new reference to r, which something the caller holds (a view,
+    // a handle) already references.
+    static RegionRef take(SharedRegion* r)
+    {
+        shm_ref(r);
         return adopt(r);
     }
 
@@ -182,26 +217,33 @@ Result<RegionRef> shm_create_locked(StringView name, const ShmCreate& how);
 // Looks up a live name; the region with a transient reference, or an empty
 // holder. Caller holds g_shm_lock.
 RegionRef shm_find_locked(StringView name);
+// The same without a reference: valid only while the caller holds
+// g_shm_lock.
+SharedRegion* shm_lookup_locked(StringView name);
 
-// The references that are not transient (views, handles, the creator's,
-// the name's) are counted under g_shm_lock; dropping the last retires the
-// region there and sets *must_free, and the caller then frees it with
-// shm_free once it has released the lock.
+// Drops a reference with g_shm_lock held. Dropping the last retires the
+// region (its name leaves the table) and sets *must_free; the caller then
+// frees it with shm_free once it has released the lock.
 void shm_unref_locked(SharedRegion* r, bool* must_free);
 void shm_free(SharedRegion* r);
 
 // A createMapping or mmap between finding the region and adding its view
-// (mappings_in_progress, which ftruncate and destroySharedRegion respect):
-// begin with g_shm_lock held, end without.
+// (mappings_in_progress, which ftruncate and destroySharedRegion respect).
+// Caller holds r->state_lock to begin (and g_shm_lock too, if it found r
+// by name, so that a destroyer that unlinks the name after the lookup sees
+// the mapping coming); end takes it.
 void shm_begin_mapping_locked(SharedRegion* r);
 void shm_end_mapping(SharedRegion* r);
 
 // Removes the name from the table (if still there) and drops the name's
-// and the creator's references. Caller holds g_shm_lock and a reference.
-void shm_unlink_locked(SharedRegion* r);
+// and the creator's references. Caller holds g_shm_lock; true if that was
+// the last reference (the caller held none), and the caller must then
+// shm_free(r) once it has released the lock.
+[[nodiscard]] bool shm_unlink_locked(SharedRegion* r);
 
-// Handles (Files of kind SharedRegion).
-void shm_handle_opened_locked(SharedRegion* r);
+// Handles (Files of kind SharedRegion). Opening takes the handle's
+// reference from the caller's.
+void shm_handle_opened(SharedRegion* r);
 void shm_handle_closed(SharedRegion* r);
 
 // Visits every live region, named or unlinked; stops when fn returns false.
@@ -211,7 +253,7 @@ void shm_for_each_locked(bool (*fn)(SharedRegion*, void* context), void* context
 // Called at exit: drops the creator references `p` still holds.
 void shm_process_exit(Proc* p);
 
-// True if `as` has a view of r. Caller holds g_shm_lock.
+// True if `as` has a view of r. Caller holds r->state_lock.
 bool shm_space_has_view_locked(SharedRegion* r, AddressSpace* as);
 // The region of the view containing addr in the current process, or nullptr.
 SharedRegion* shm_region_of_view(AddressSpace* as, u64 addr);
@@ -226,12 +268,11 @@ void region_lock_abandon(SharedRegion* r, Proc* owner);
 struct meminfo;
 void shm_fill_meminfo(struct meminfo* info);
 
+// The quota: an atomic count, charged and released without a lock.
 u64 shm_quota_used();
 u64 shm_quota_total();
 Result<void> shm_quota_charge(u64 bytes);
 void shm_quota_release(u64 bytes);
-Result<void> shm_quota_charge_locked(u64 bytes);
-void shm_quota_release_locked(u64 bytes);
 
 // What the descriptor calls do with a region's handle (sys_shm_handle.cc):
 // File::object is the region, holding the handle's reference.

@@ -67,10 +67,7 @@ template <typename OpenRegion> Result<long> shm_open_handle(int oflag, u64 creat
         return opened.error();
     }
     RegionRef r = opened.release_value(); // open_region's transient reference, dropped at the end
-    {
-        SpinlockGuard guard(g_shm_lock);
-        shm_handle_opened_locked(r.get()); // the handle's reference
-    }
+    shm_handle_opened(r.get());           // the handle's reference
     f->ops = &g_shm_file_ops;
     f->object = r.get();
     f->readable = true;

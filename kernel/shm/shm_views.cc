@@ -53,11 +53,14 @@ Result<RegionRef> find_viewed_region(StringView name)
 {
     AddressSpace* as = current_proc()->address_space;
     {
-        RegionRef live; // dropped after the guard if this process has no view of it
+        RegionRef live; // dropped after the guards if this process has no view of it
         SpinlockGuard guard(g_shm_lock);
         live = shm_find_locked(name);
-        if (live && shm_space_has_view_locked(live.get(), as))
-            return move(live);
+        if (live) {
+            SpinlockGuard state(live->state_lock);
+            if (shm_space_has_view_locked(live.get(), as))
+                return move(live);
+        }
     }
     // An unlinked region this process still maps answers to its old name.
     SleepLockGuard guard(as->lock());
@@ -65,10 +68,8 @@ Result<RegionRef> find_viewed_region(StringView name)
         if (v->kind != RegionKind::SharedView)
             continue;
         SharedRegion* r = static_cast<RegionStore*>(v->store)->region;
-        if (r && r->name() == name) {
-            SpinlockGuard shm(g_shm_lock);
-            return RegionRef::take_locked(r);
-        }
+        if (r && r->name() == name)
+            return RegionRef::take(r); // the view's reference keeps r alive
     }
     return Error(ERR_NOTEXIST);
 }

@@ -6,6 +6,7 @@
  * Names are 1 to SHM_NAME_MAX bytes; here an empty or too long name is
  * ERR_INVAL (the handle interface says ERR_NAMETOOLONG).
  */
+#include "../console/printk.h"
 #include "../mm/address_space.h"
 #include "../mm/uaccess.h"
 #include "../proc/proc.h"
@@ -54,17 +55,21 @@ Result<long> sys_destroySharedRegion(const SyscallArgs& args)
         r = shm_find_locked(name.view());
         if (!r)
             return Error(ERR_NOTEXIST);
-        if (shm_space_has_view_locked(r.get(), as))
-            return Error(ERR_INVAL);
+        {
+            SpinlockGuard state(r->state_lock);
+            if (shm_space_has_view_locked(r.get(), as))
+                return Error(ERR_INVAL);
+        }
         // The name goes at once; a create of the same name makes a new region.
-        shm_unlink_locked(r.get());
+        bool was_last = shm_unlink_locked(r.get());
+        kassert(!was_last); // our reference keeps r
     }
     // Wait, holding no lock across the sleep, until every view is gone,
     // including those that createMapping calls which found the name before
     // we unlinked it are still adding.
-    SpinlockGuard guard(g_shm_lock);
+    SpinlockGuard guard(r->state_lock);
     while (r->views > 0 || r->mappings_in_progress > 0)
-        TRY(r->views_gone.wait(g_shm_lock, WaitMode::Killable));
+        TRY(r->views_gone.wait(r->state_lock, WaitMode::Killable));
     return 0;
 }
 
@@ -77,18 +82,22 @@ Result<long> sys_createMapping(const SyscallArgs& args)
     TRY(put_user(out, u64(0)));
     Proc* me = current_proc();
     RegionRef r;
+    u64 size;
     {
         SpinlockGuard guard(g_shm_lock);
         r = shm_find_locked(name.view());
         if (!r)
             return Error(ERR_NOTEXIST);
         // Found by name: a destroyer that unlinks the name from now on must
-        // also wait for the view we are about to add.
+        // also wait for the view we are about to add. And until the view
+        // is there, a shrinking ftruncate must not cut what it will cover.
+        SpinlockGuard state(r->state_lock);
         shm_begin_mapping_locked(r.get());
+        size = r->size;
     }
     Result<u64> mapped = Error(ERR_ACCESS);
     if (shm_may_write(r.get(), me->pid))
-        mapped = map_region_view(r.get(), 0, r->size, PROT_READ | PROT_WRITE, true, PROT_READ | PROT_WRITE, 0, false);
+        mapped = map_region_view(r.get(), 0, size, PROT_READ | PROT_WRITE, true, PROT_READ | PROT_WRITE, 0, false);
     shm_end_mapping(r.get());
     r.reset();
     u64 address = TRY(mapped);

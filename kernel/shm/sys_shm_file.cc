@@ -22,7 +22,8 @@
  * inaccessible, as in any mapping of the file.
  *
  * Locks: as sys_shm_handle.cc. The file is grown and its store found
- * before g_shm_lock is taken (both sleep).
+ * before g_shm_lock is taken (both sleep); a resize takes the region's
+ * state_lock around the size alone, never across the file's growth.
  */
 #include "../fs/file.h"
 #include "../fs/inode.h"
@@ -195,7 +196,7 @@ namespace {
 // (ERR_BUSY); returns the old size.
 Result<u64> set_region_size(SharedRegion* r, u64 new_size)
 {
-    SpinlockGuard guard(g_shm_lock);
+    SpinlockGuard guard(r->state_lock);
     if (new_size < r->size) {
         // As for any region: not while a view covers the part that goes.
         if (r->mappings_in_progress > 0)
@@ -220,7 +221,7 @@ Result<void> shm_file_region_resize(SharedRegion* r, u64 size)
     // that no view of the region reaches past the file's end meanwhile.
     bool shrinking;
     {
-        SpinlockGuard guard(g_shm_lock);
+        SpinlockGuard guard(r->state_lock);
         shrinking = new_size < r->size;
     }
     u64 old_size = 0;

@@ -66,12 +66,19 @@ Result<long> sys_shm_unlink(const SyscallArgs& args)
 {
     ShmName name;
     TRY(name.read_from_user(args[0], NameTooLong::IsTooLong));
-    RegionRef r; // dropped after the guard
-    SpinlockGuard guard(g_shm_lock);
-    r = shm_find_locked(name.view());
-    if (!r)
-        return Error(ERR_NOTEXIST);
-    shm_unlink_locked(r.get());
+    SharedRegion* unused = nullptr; // freed after the guard
+    {
+        SpinlockGuard guard(g_shm_lock);
+        SharedRegion* r = shm_lookup_locked(name.view());
+        if (!r)
+            return Error(ERR_NOTEXIST);
+        // No reference of our own: the lock keeps r, and dropping the last
+        // one here retires it at once instead of taking the lock again.
+        if (shm_unlink_locked(r))
+            unused = r;
+    }
+    if (unused)
+        shm_free(unused);
     return 0;
 }
 
@@ -81,10 +88,10 @@ namespace {
 SharedRegion* region_of(File* f) { return static_cast<SharedRegion*>(f->object); }
 
 // True if some view of r covers a page at or above `first_page`. Caller
-// holds g_shm_lock.
+// holds r->state_lock.
 bool view_covers_from(SharedRegion* r, u64 first_page)
 {
-    kassert(g_shm_lock.is_held());
+    kassert(r->state_lock.is_held());
     for (ListNode* n = r->views_list.next; n != &r->views_list; n = n->next) {
         MemRegion* v = container_of(n, MemRegion, store_link);
         if ((v->store_offset + v->length()) / PAGE_SIZE > first_page)
@@ -106,17 +113,21 @@ Result<void> resize_region(File* f, u64 size)
     if (r->file)
         return shm_file_region_resize(r, size);
     u64 new_size = page_round_up(size);
-    SpinlockGuard guard(g_shm_lock);
+    SpinlockGuard guard(r->state_lock);
     if (new_size > r->size) {
-        TRY(shm_quota_charge_locked(new_size - r->size));
+        TRY(shm_quota_charge(new_size - r->size));
+        if (auto resized = r->store->resize(new_size / PAGE_SIZE); resized.is_error()) {
+            shm_quota_release(new_size - r->size);
+            return resized;
+        }
         r->quota_bytes += new_size - r->size;
     } else if (new_size < r->size) {
         if (view_covers_from(r, new_size / PAGE_SIZE) || r->mappings_in_progress > 0)
             return Error(ERR_BUSY);
-        shm_quota_release_locked(r->size - new_size);
+        TRY(r->store->resize(new_size / PAGE_SIZE));
+        shm_quota_release(r->size - new_size);
         r->quota_bytes -= r->size - new_size;
     }
-    TRY(r->store->resize(new_size / PAGE_SIZE));
     r->size = new_size;
     return {};
 }
@@ -127,7 +138,7 @@ void stat_region(File* f, struct stat* st)
     *st = {};
     st->type = T_SHM;
     st->nlink = 1;
-    SpinlockGuard guard(g_shm_lock);
+    SpinlockGuard guard(r->state_lock);
     st->size = r->size;
 }
 
@@ -142,7 +153,7 @@ Result<void> prepare_mapping(File* f, u64 offset, u64 length, u32 prot, MemRegio
     // private view's writes stay private, as POSIX allows.
     u32 max_prot = TRY(view_rights(f, shape->shared, prot));
     {
-        SpinlockGuard guard(g_shm_lock);
+        SpinlockGuard guard(r->state_lock);
         if (end > r->size)
             return Error(ERR_INVAL);
         // Until the view exists (finish_mapping), a shrinking ftruncate

@@ -60,10 +60,13 @@ Result<long> sys_shm_list(const SyscallArgs& args)
                     return false;
                 struct shm_info& info = w->records[(*w->count)++];
                 memcpy(info.name, r->entry.name, r->entry.length + 1);
-                info.size = r->size;
                 info.resident_pages = r->store->resident_pages();
-                info.handles = r->handles;
-                info.views = r->views;
+                {
+                    SpinlockGuard state(r->state_lock);
+                    info.size = r->size;
+                    info.handles = r->handles;
+                    info.views = r->views;
+                }
                 info.flags = (r->persistent ? SHM_INFO_PERSIST : 0) |
                              (r->readonly_ceiling ? SHM_INFO_READONLY_CEILING : 0) |
                              (r->lock_owner_pid ? SHM_INFO_LOCKED : 0) | (r->linked ? 0 : SHM_INFO_UNLINKED) |

@@ -14,7 +14,10 @@
  * that is never held while taking another).
  *
  * Spin locks, outermost first:
- *   ShmTable     the shared-region name table, reference counts, view lists
+ *   ShmTable     the shared-region name table, creator links, last references
+ *   RegionState  one shared region's size, views, handles and mappings in
+ *                progress (the calls of one process on its own region take
+ *                this, not the table lock every process shares)
  *   Region       one shared region's lock state (lockSharedRegion)
  *   Store        a page cache store's misses and resizes
  *   FileCaches   the list of every file's page cache (reclaim walks it)
@@ -46,6 +49,7 @@
 enum class LockRank : u8 {
     None = 0,
     ShmTable = 10,
+    RegionState = 15,
     Region = 20,
     Store = 40,
     FileCaches = 41,

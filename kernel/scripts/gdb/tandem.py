@@ -425,7 +425,7 @@ class TandemShm(TandemCommand):
         regions = list(intrusive_list(symbol("g_all_regions"), "SharedRegion", "all_link"))
         names = symbol("g_names")
         print("%d live regions, %d names in the table; quota %d of %d bytes" % (
-            len(regions), int(names["m_size"]), int(symbol("g_quota_used")), int(symbol("g_quota_total"))))
+            len(regions), int(names["m_size"]), atomic(symbol("g_quota_used")), int(symbol("g_quota_total"))))
         print("  %-20s %10s %4s %5s %7s %8s  %-24s %s" % ("NAME", "SIZE", "REFS", "VIEWS", "HANDLES", "RESIDENT",
                                                          "FLAGS", "LOCK (owner depth; waiters)"))
         for r in regions:
@@ -440,7 +440,7 @@ class TandemShm(TandemCommand):
                 lock = "pid %d x%d%s" % (owner, int(r["lock_depth"]), " abandoned" if bool(r["lock_abandoned"]) else "")
             lock += "; waiters %s" % pids(waiters(r["lock_waiters"]))
             print('  %-20s %10d %4d %5d %7d %8d  %-24s %s' % (
-                '"%s"' % c_string(r["entry"]["name"]), int(r["size"]), int(r["refs"]), int(r["views"]),
+                '"%s"' % c_string(r["entry"]["name"]), int(r["size"]), atomic(r["refs"]), int(r["views"]),
                 int(r["handles"]), resident, ",".join(flags) or "-", lock))
             print("  %20s creator pid %d" % ("", int(r["creator_pid"])))
 
