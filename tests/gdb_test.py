@@ -7,8 +7,8 @@ Boots QEMU halted with its gdb stub on a TCP port that is free right now
 own .gdbinit (made from .gdbinit.tmpl with that port). gdb stops twice
 inside the probe's shared-memory system calls:
 
-  1. in shm_for_each_locked, called by shm_list with the name table's spin
-     lock held: every helper runs here;
+  1. in shm_for_each_locked, called by shm_list with the spin lock of the
+     name table's first part held: every helper runs here;
   2. in shm_region_of_view, called by destroyMapping with the probe's
      address-space sleep lock held: tandem-locks runs again.
 
@@ -55,7 +55,7 @@ def gdb_script(port: int, log_dir: str) -> str:
     with open(os.path.join(REPO, ".gdbinit.tmpl"), encoding="utf-8") as f:
         init = f.read().replace("@GDBPORT@", str(port))
     steps = [
-        "break shm_for_each_locked",
+        "tbreak shm_for_each_locked",  # once: shm_list walks every part of the name table
         "break shm_region_of_view",
         "continue",
     ]

@@ -61,7 +61,7 @@ struct Proc {
     FpState fp_state{};
     bool fp_needs_restore = false;
     u64 robust_list = 0;        // user address of the robust-mutex list head
-    ListNode shm_created;       // regions whose creator reference it holds (g_shm_lock)
+    ListNode shm_created;       // regions whose creator reference it holds (g_shm_creators_lock)
     u64 slice_end = 0;          // when its time slice ends (timebase ticks)
     // LAB(syscall) begin
     bool traced = false;        // trace(): print each system call (copied by fork, kept by exec)

@@ -1,16 +1,19 @@
 /*
  * NameTable (see name_table.h). The hash is 64-bit FNV-1a: cheap, and good
- * enough on short names; the bucket count is the capacity rounded up to a
- * power of two, so the load factor stays at or below one.
+ * enough on short names; the bucket count is the capacity (or the count
+ * asked for) rounded up to a power of two, so the load factor stays at or
+ * below one.
  */
 #include "name_table.h"
 #include "../lib/new.h"
 #include "../mm/kmalloc.h"
 
-Result<void> NameTable::init(u32 capacity)
+Result<void> NameTable::init(u32 capacity, u32 want_buckets)
 {
+    if (want_buckets == 0)
+        want_buckets = capacity;
     u32 buckets = 1;
-    while (buckets < capacity)
+    while (buckets < want_buckets)
         buckets <<= 1;
     m_buckets = static_cast<ListNode*>(kmalloc(sizeof(ListNode) * buckets));
     if (!m_buckets)

@@ -27,8 +27,9 @@ struct NameEntry {
 
 class NameTable {
 public:
-    // A table for up to `capacity` names; buckets are sized from it.
-    Result<void> init(u32 capacity);
+    // A table for up to `capacity` names, with `buckets` hash chains
+    // (rounded up to a power of two; 0: as many as the capacity).
+    Result<void> init(u32 capacity, u32 buckets = 0);
     void release();
 
     static u64 hash_name(StringView name);

@@ -3,7 +3,7 @@
  * counted on the region, and where its pages come from.
  *
  * Locks: on_view_added/removed take the region's state_lock (rank
- * RegionState), and g_shm_lock only to drop a last reference; a file's
+ * RegionState), and the table lock only to drop a last reference; a file's
  * store does its part first (it takes its own lock, and may write back,
  * which sleeps). They are called with the viewing address space's lock
  * held.

@@ -4,7 +4,7 @@
  * PageCacheStore, zero-filled, sized by ftruncate), with the region's
  * bookkeeping added: each view coming or going is counted on the region
  * (references, the per-process view list that lockSharedRegion and exit
- * rely on), under g_shm_lock.
+ * rely on), under the region's state_lock.
  *
  * FileRegionStore is the store of a region made over a file
  * (shm_open_file, sys_shm_file.cc): its pages are the file's page cache

@@ -2,15 +2,15 @@
  * SharedRegion life cycle: creation, lookup, references, views, handles,
  * the creator's reference, and freeing. See shared_region.h for the rules.
  *
- * Freeing happens in two steps: under g_shm_lock the last reference
- * retires the region (its name leaves the table, its quota is returned);
- * then, without the lock, its store reference is dropped (freeing the
- * pages once no mapping holds them) and the object is freed.
+ * Freeing happens in two steps: under its table part's lock the last
+ * reference retires the region (its name leaves the table, its quota is
+ * returned); then, without the lock, its store reference is dropped
+ * (freeing the pages once no mapping holds them) and the object is freed.
  *
  * A reference that is not the last is dropped with a compare-and-swap
  * that never takes the count from one to zero; the one that would goes to
- * the locked path. So the count reaches zero only under g_shm_lock, and a
- * lookup under that lock never finds a region on its way out.
+ * the locked path. So the count reaches zero only under the table part's
+ * lock, and a lookup under that lock never finds a region on its way out.
  */
 #include "shared_region.h"
 #include "../mm/address_space.h"
@@ -21,39 +21,72 @@
 #include "../uapi/proc.h"
 #include "../fs/inode.h"
 
-HotSpinlock g_shm_lock("shm_table", LockRank::ShmTable);
+Spinlock g_shm_creators_lock("shm_creators", LockRank::ShmCreators);
 
 namespace {
-NameTable g_names;
-IntrusiveList<SharedRegion, &SharedRegion::all_link> g_all_regions;
+// The name table in parts, each under a lock of its own: processes working
+// on names that hash to different parts do not share a lock or a line.
+// A part is picked by bits of the name's hash that its buckets do not use.
+constexpr u32 TABLE_PARTS = 16;
+constexpr u32 PART_SHIFT = 48;
+static_assert((TABLE_PARTS & (TABLE_PARTS - 1)) == 0 && SHM_MAX_REGIONS % TABLE_PARTS == 0);
+
+struct TablePart {
+    HotSpinlock lock{"shm_table", LockRank::ShmTable};
+    NameTable names;
+    IntrusiveList<SharedRegion, &SharedRegion::all_link> regions; // named or unlinked, until retired
+};
+TablePart g_parts[TABLE_PARTS];
+
 u64 g_quota_total = 0;
 Atomic<u64> g_quota_used{0};
-u32 g_live_regions = 0; // guarded by g_shm_lock
+Atomic<u32> g_live_regions{0};
+
+TablePart& part_for(u64 hash) { return g_parts[(hash >> PART_SHIFT) & (TABLE_PARTS - 1)]; }
+TablePart& part_of(const SharedRegion* r) { return part_for(r->entry.hash); }
 
 SharedRegion* region_of(NameEntry* e) { return container_of(e, SharedRegion, entry); }
 MemRegion* view_of(ListNode* n) { return container_of(n, MemRegion, store_link); }
 
-// The last reference is gone: take the region out of every list.
+// The last reference is gone: take the region out of its table part.
 void retire_locked(SharedRegion* r)
 {
-    kassert(g_shm_lock.is_held());
+    TablePart& part = part_of(r);
+    kassert(part.lock.is_held());
     if (r->linked) {
-        g_names.remove(&r->entry);
+        part.names.remove(&r->entry);
         r->linked = false;
     }
-    if (r->creator_link.is_linked())
-        r->creator_link.unlink();
+    kassert(!r->creator_link.is_linked()); // the creator's link is a reference
     shm_quota_release(r->quota_bytes); // nobody else holds r: no state_lock needed
     r->quota_bytes = 0;
-    g_all_regions.remove(r);
-    g_live_regions--;
+    part.regions.remove(r);
+    g_live_regions.fetch_sub(1, MemoryOrder::Relaxed);
+}
+
+// Counts a new live region unless there are SHM_MAX_REGIONS already.
+bool reserve_live_region()
+{
+    u32 live = g_live_regions.load(MemoryOrder::Relaxed);
+    do {
+        if (live >= SHM_MAX_REGIONS)
+            return false;
+    } while (!g_live_regions.compare_exchange(live, live + 1, MemoryOrder::Relaxed));
+    return true;
 }
 } // namespace
 
+Spinlock& shm_table_lock(StringView name) { return part_for(NameTable::hash_name(name)).lock; }
+
+Spinlock& shm_table_lock(const SharedRegion* r) { return part_of(r).lock; }
+
 void shm_init(u64 total_ram_pages)
 {
-    if (g_names.init(SHM_MAX_REGIONS).is_error())
-        panic("shm: no memory for the name table");
+    // Each part can hold every name (the limit is on the whole table, in
+    // g_live_regions); the buckets are shared out, for the usual load.
+    for (TablePart& part : g_parts)
+        if (part.names.init(SHM_MAX_REGIONS, SHM_MAX_REGIONS / TABLE_PARTS).is_error())
+            panic("shm: no memory for the name table");
     g_quota_total = page_round_down(total_ram_pages * PAGE_SIZE / 100 * SHM_QUOTA_PERCENT);
 }
 
@@ -63,6 +96,8 @@ u64 shm_quota_total() { return g_quota_total; }
 
 Result<void> shm_quota_charge(u64 bytes)
 {
+    if (bytes == 0)
+        return {}; // a region made empty, sized by ftruncate later: no shared write
     u64 used = g_quota_used.load(MemoryOrder::Relaxed);
     do {
         if (bytes > g_quota_total - used)
@@ -124,26 +159,31 @@ ShmRegionMemory::~ShmRegionMemory()
 
 Result<RegionRef> shm_create_locked(StringView name, const ShmCreate& how)
 {
-    kassert(g_shm_lock.is_held());
     if (how.size > SHM_MAX_REGION_SIZE)
         return Error(ERR_INVAL);
     u64 size = page_round_up(how.size);
     if (name.length() > SHM_NAME_MAX)
         return Error(ERR_INVAL);
-    u64 hash = NameTable::hash_name(name); // once: for the lookup, the entry and the insert
-    if (g_names.find(name, hash))
+    u64 hash = NameTable::hash_name(name); // once: for the part, the lookup, the entry and the insert
+    TablePart& part = part_for(hash);
+    kassert(part.lock.is_held());
+    if (part.names.find(name, hash))
         return Error(ERR_EXIST);
     // Unlinked regions still count: the limit is on live objects.
-    if (g_live_regions >= SHM_MAX_REGIONS)
+    if (!reserve_live_region())
         return Error(ERR_NOMEM);
     // A file-backed region's pages are the file's page cache: not charged.
     u64 charge = how.backing ? 0 : size;
-    TRY(shm_quota_charge(charge));
+    if (auto charged = shm_quota_charge(charge); charged.is_error()) {
+        g_live_regions.fetch_sub(1, MemoryOrder::Relaxed);
+        return charged.error();
+    }
     SharedRegion* r = how.memory && !how.backing ? how.memory->take(size) : nullptr;
     if (!r)
         r = new_region(size, how.backing);
     if (!r) {
         shm_quota_release(charge);
+        g_live_regions.fetch_sub(1, MemoryOrder::Relaxed);
         return Error(ERR_NOMEM);
     }
     r->file = how.file;
@@ -158,23 +198,25 @@ Result<RegionRef> shm_create_locked(StringView name, const ShmCreate& how)
     Proc* me = current_proc();
     r->creator_pid = me ? me->pid : 0;
     if (how.creator_ref && me) {
+        SpinlockGuard creators(g_shm_creators_lock);
         r->creator_ref = true;
         r->creator = me;
         refs++;
         r->creator_link.insert_before(&me->shm_created);
     }
     r->refs.store(refs, MemoryOrder::Relaxed); // published by the insert, under the lock
-    MUST(g_names.insert(&r->entry)); // checked above: the name is free and the table has room
+    MUST(part.names.insert(&r->entry)); // checked above: the name is free and the part can hold every name
     r->linked = true;
-    g_all_regions.push_back(r);
-    g_live_regions++;
+    part.regions.push_back(r);
     return RegionRef::adopt(r); // the caller's transient reference, counted above
 }
 
 SharedRegion* shm_lookup_locked(StringView name)
 {
-    kassert(g_shm_lock.is_held());
-    NameEntry* e = g_names.find(name);
+    u64 hash = NameTable::hash_name(name);
+    TablePart& part = part_for(hash);
+    kassert(part.lock.is_held());
+    NameEntry* e = part.names.find(name, hash);
     return e ? region_of(e) : nullptr;
 }
 
@@ -186,7 +228,7 @@ RegionRef shm_find_locked(StringView name)
 
 void shm_ref_locked(SharedRegion* r)
 {
-    kassert(g_shm_lock.is_held());
+    kassert(part_of(r).lock.is_held());
     r->refs.fetch_add(1, MemoryOrder::Relaxed); // a region in the table has refs > 0
 }
 
@@ -198,7 +240,7 @@ void shm_ref(SharedRegion* r)
 
 void shm_unref_locked(SharedRegion* r, bool* must_free)
 {
-    kassert(g_shm_lock.is_held());
+    kassert(part_of(r).lock.is_held());
     if (r->refs.fetch_sub(1, MemoryOrder::AcqRel) == 1) {
         retire_locked(r);
         *must_free = true;
@@ -227,7 +269,7 @@ void shm_unref(SharedRegion* r)
             return;
     bool must_free = false;
     {
-        SpinlockGuard guard(g_shm_lock);
+        SpinlockGuard guard(part_of(r).lock);
         shm_unref_locked(r, &must_free);
     }
     if (must_free)
@@ -249,9 +291,10 @@ void shm_end_mapping(SharedRegion* r)
 
 bool shm_unlink_locked(SharedRegion* r)
 {
-    kassert(g_shm_lock.is_held());
+    TablePart& part = part_of(r);
+    kassert(part.lock.is_held());
     if (r->linked) {
-        g_names.remove(&r->entry);
+        part.names.remove(&r->entry);
         r->linked = false;
     }
     bool must_free = false;
@@ -259,12 +302,18 @@ bool shm_unlink_locked(SharedRegion* r)
         r->name_ref = false;
         shm_unref_locked(r, &must_free);
     }
-    if (r->creator_ref) {
-        r->creator_ref = false;
-        r->creator = nullptr;
-        r->creator_link.unlink();
-        shm_unref_locked(r, &must_free);
+    bool creator_ref = false;
+    {
+        SpinlockGuard creators(g_shm_creators_lock);
+        if (r->creator_ref) {
+            r->creator_ref = false;
+            r->creator = nullptr;
+            r->creator_link.unlink();
+            creator_ref = true;
+        }
     }
+    if (creator_ref)
+        shm_unref_locked(r, &must_free);
     return must_free;
 }
 
@@ -287,23 +336,21 @@ void shm_handle_closed(SharedRegion* r)
 // LAB(shm) begin: process_exit_keeps_creator_refs
 void shm_process_exit(Proc* p)
 {
-    // Collect the regions first: dropping a reference may free a region,
-    // which must happen outside g_shm_lock.
+    // One region at a time: take its creator reference off the list (it
+    // is ours from then on), then drop it, which may free the region and
+    // so must happen outside g_shm_creators_lock.
     for (;;) {
         SharedRegion* r = nullptr;
-        bool must_free = false;
         {
-            SpinlockGuard guard(g_shm_lock);
+            SpinlockGuard guard(g_shm_creators_lock);
             if (!p->shm_created.is_linked())
                 return;
             r = container_of(p->shm_created.next, SharedRegion, creator_link);
             r->creator_link.unlink();
             r->creator_ref = false;
             r->creator = nullptr;
-            shm_unref_locked(r, &must_free);
         }
-        if (must_free)
-            shm_free(r);
+        shm_unref(r);
     }
 }
 // LAB(shm) end
@@ -327,16 +374,30 @@ SharedRegion* shm_region_of_view(AddressSpace* as, u64 addr)
 
 void shm_fill_meminfo(struct meminfo* info)
 {
-    SpinlockGuard guard(g_shm_lock);
-    info->shm_regions = g_live_regions;
+    info->shm_regions = g_live_regions.load(MemoryOrder::Relaxed);
     info->shm_quota_used = shm_quota_used();
     info->shm_quota_total = g_quota_total;
 }
 
-void shm_for_each_locked(bool (*fn)(SharedRegion*, void*), void* context)
+namespace {
+// One part's regions; false if fn stopped the walk. Caller holds the
+// part's lock. Never inlined, so that a debugger can stop in it with the
+// lock held (docs/debugging.md, tests/gdb_test.py).
+[[gnu::noinline]] bool shm_for_each_locked(TablePart& part, bool (*fn)(SharedRegion*, void*), void* context)
 {
-    kassert(g_shm_lock.is_held());
-    for (SharedRegion* r : g_all_regions)
+    kassert(part.lock.is_held());
+    for (SharedRegion* r : part.regions)
         if (!fn(r, context))
+            return false;
+    return true;
+}
+} // namespace
+
+void shm_for_each(bool (*fn)(SharedRegion*, void*), void* context)
+{
+    for (TablePart& part : g_parts) {
+        SpinlockGuard guard(part.lock);
+        if (!shm_for_each_locked(part, fn, context))
             return;
+    }
 }

@@ -14,23 +14,28 @@
  * goes; the memory lives until the last reference goes.
  *
  * Locks (lock_order.h), outermost first:
- *   g_shm_lock (rank ShmTable) guards the name table, the list of every
- *   region, the creator links and who holds the name's and the creator's
- *   references; a region's last reference is dropped under it (below).
+ *   the table lock (rank ShmTable): the name table is kept in parts, by
+ *   the hash of the name, each with its own lock, shm_table_lock(name) or
+ *   shm_table_lock(region). It guards that part's names and regions and,
+ *   for each of them, `linked` and `name_ref`; a region's last reference
+ *   is dropped under it (below).
+ *   g_shm_creators_lock (rank ShmCreators) guards the creator links: each
+ *   process's list of the regions it created (Proc::shm_created),
+ *   creator_ref and creator.
  *   SharedRegion::state_lock (rank RegionState) guards one region's size,
  *   quota charge, views, handles and mappings in progress.
  *   SharedRegion::lock_guard (rank Region) guards the region lock's state.
  * The split is for speed on several harts: what a process does to a region
  * it already holds (ftruncate, mmap, munmap, close) takes only that
- * region's lock, so processes working on regions of their own share just
- * the create and the unlink, which need the table.
+ * region's lock, and processes creating and unlinking names of their own
+ * take the locks of different table parts (most of the time).
  * All three are spin locks: nothing here sleeps while holding them except
  * through WaitQueue::wait, which releases them.
  *
  * References are counted in an atomic (refs). Taking one needs either a
- * reference already held (a view's, a handle's, the caller's) or
- * g_shm_lock, under which every region in the table is alive: the last
- * reference is dropped only under that lock, which retires the region
+ * reference already held (a view's, a handle's, the caller's) or the table
+ * lock of the region's part, under which every region in it is alive: the
+ * last reference is dropped only under that lock, which retires the region
  * (takes it out of the table) in the same critical section. Dropping any
  * other reference is a lock-free decrement (shm_unref).
  *
@@ -53,7 +58,7 @@ struct Inode;
 
 struct SharedRegion {
     NameEntry entry;        // name and table link
-    ListNode all_link;      // on the list of every live region (g_shm_lock)
+    ListNode all_link;      // on its table part's list of live regions (its table lock)
     RegionStore* store = nullptr;
     Inode* file = nullptr;  // the backing file, referenced, or null (sys_shm_file.cc)
 
@@ -63,14 +68,16 @@ struct SharedRegion {
     bool readonly_file = false;    // over a file opened read-only: read-only for everyone
     int creator_pid = 0;
 
-    // ---- guarded by g_shm_lock ---------------------------------------
-    bool creator_ref = false;
+    // ---- guarded by the table lock of its part ---------------------------
     bool name_ref = false;
     bool linked = false;    // the name is in the table
+
+    // ---- guarded by g_shm_creators_lock ------------------------------------
+    bool creator_ref = false;
     Proc* creator = nullptr;   // valid while creator_ref
     ListNode creator_link;     // on the creator's list of regions it holds
 
-    // ---- atomic; the last one goes under g_shm_lock (see the top) --------
+    // ---- atomic; the last one goes under the table lock (see the top) -----
     Atomic<u32> refs{0};
 
     // ---- guarded by state_lock ------------------------------------------
@@ -95,7 +102,11 @@ struct SharedRegion {
     StringView name() const { return entry.view(); }
 };
 
-extern HotSpinlock g_shm_lock;
+// The table lock of the part of the name table that holds `name`, or r's
+// name (which never changes).
+Spinlock& shm_table_lock(StringView name);
+Spinlock& shm_table_lock(const SharedRegion* r);
+extern Spinlock g_shm_creators_lock;
 
 // Whether process `pid` may open or map r for writing: within the
 // creator's ceiling, and never a region over a file opened read-only.
@@ -107,16 +118,16 @@ inline bool shm_may_write(const SharedRegion* r, int pid)
 // One-time setup: the name table and the quota (a share of RAM).
 void shm_init(u64 total_ram_pages);
 
-// Takes a reference to a region found in the table (caller holds
-// g_shm_lock), or one more to a region the caller holds a reference to.
+// Takes a reference to a region found in the table (caller holds its table
+// lock), or one more to a region the caller holds a reference to.
 void shm_ref_locked(SharedRegion* r);
 void shm_ref(SharedRegion* r);
 // Drops a reference. It may be the last, which frees the region, so it must
-// happen without g_shm_lock held; RegionRef below does it for the caller.
+// happen without the table lock held; RegionRef below does it for the caller.
 void shm_unref(SharedRegion* r);
 
 // A transient reference to a region, dropped when the holder goes. The
-// drop takes g_shm_lock, so a holder must go after any guard of that lock:
+// drop may take the table lock, so a holder must go after any guard of it:
 // declare it before the guard, and leaving the scope (a return included)
 // releases the lock first, then the reference.
 class [[nodiscard]] RegionRef {
@@ -143,7 +154,7 @@ public:
         ref.m_region = r;
         return ref;
     }
-    // Takes a new reference to r. Caller holds g_shm_lock.
+    // Takes a new reference to r. Caller holds r's table lock.
     static RegionRef take_locked(SharedRegion* r)
     {
         shm_ref_locked(r);
@@ -160,7 +171,7 @@ public:
     SharedRegion* get() const { return m_region; }
     SharedRegion* operator->() const { return m_region; }
     explicit operator bool() const { return m_region != nullptr; }
-    // Drops the reference now (without g_shm_lock held).
+    // Drops the reference now (without the table lock held).
     void reset()
     {
         if (m_region)
@@ -173,9 +184,9 @@ private:
 };
 
 // The memory a new region of its own pages needs (the region and its
-// store), allocated before g_shm_lock is taken. Every create, open, map and
-// unmap takes that lock, so it is not held across the allocators: harts
-// creating regions at once queued on it while one of them was in kmalloc.
+// store), allocated before the table lock is taken, so that lock is not
+// held across the allocators: harts creating regions at once queued on it
+// while one of them was in kmalloc.
 // Whatever shm_create_locked does not use goes back when this does.
 class ShmRegionMemory {
 public:
@@ -212,16 +223,17 @@ struct ShmCreate {
     // A region of its own pages: its memory, made before the lock (optional).
     ShmRegionMemory* memory = nullptr;
 };
+// Caller holds shm_table_lock(name).
 Result<RegionRef> shm_create_locked(StringView name, const ShmCreate& how);
 
 // Looks up a live name; the region with a transient reference, or an empty
-// holder. Caller holds g_shm_lock.
+// holder. Caller holds shm_table_lock(name).
 RegionRef shm_find_locked(StringView name);
 // The same without a reference: valid only while the caller holds
-// g_shm_lock.
+// shm_table_lock(name).
 SharedRegion* shm_lookup_locked(StringView name);
 
-// Drops a reference with g_shm_lock held. Dropping the last retires the
+// Drops a reference with r's table lock held. Dropping the last retires the
 // region (its name leaves the table) and sets *must_free; the caller then
 // frees it with shm_free once it has released the lock.
 void shm_unref_locked(SharedRegion* r, bool* must_free);
@@ -229,14 +241,14 @@ void shm_free(SharedRegion* r);
 
 // A createMapping or mmap between finding the region and adding its view
 // (mappings_in_progress, which ftruncate and destroySharedRegion respect).
-// Caller holds r->state_lock to begin (and g_shm_lock too, if it found r
+// Caller holds r->state_lock to begin (and the table lock too, if it found r
 // by name, so that a destroyer that unlinks the name after the lookup sees
 // the mapping coming); end takes it.
 void shm_begin_mapping_locked(SharedRegion* r);
 void shm_end_mapping(SharedRegion* r);
 
 // Removes the name from the table (if still there) and drops the name's
-// and the creator's references. Caller holds g_shm_lock; true if that was
+// and the creator's references. Caller holds r's table lock; true if that was
 // the last reference (the caller held none), and the caller must then
 // shm_free(r) once it has released the lock.
 [[nodiscard]] bool shm_unlink_locked(SharedRegion* r);
@@ -246,9 +258,9 @@ void shm_end_mapping(SharedRegion* r);
 void shm_handle_opened(SharedRegion* r);
 void shm_handle_closed(SharedRegion* r);
 
-// Visits every live region, named or unlinked; stops when fn returns false.
-// Caller holds g_shm_lock.
-void shm_for_each_locked(bool (*fn)(SharedRegion*, void* context), void* context);
+// Visits every live region, named or unlinked, one table part at a time,
+// holding that part's lock; stops when fn returns false.
+void shm_for_each(bool (*fn)(SharedRegion*, void* context), void* context);
 
 // Called at exit: drops the creator references `p` still holds.
 void shm_process_exit(Proc* p);

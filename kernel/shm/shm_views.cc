@@ -54,7 +54,7 @@ Result<RegionRef> find_viewed_region(StringView name)
     AddressSpace* as = current_proc()->address_space;
     {
         RegionRef live; // dropped after the guards if this process has no view of it
-        SpinlockGuard guard(g_shm_lock);
+        SpinlockGuard guard(shm_table_lock(name));
         live = shm_find_locked(name);
         if (live) {
             SpinlockGuard state(live->state_lock);

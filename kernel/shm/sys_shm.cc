@@ -39,7 +39,7 @@ Result<long> sys_createSharedRegion(const SyscallArgs& args)
     memory.prepare(size);
     how.memory = &memory;
     RegionRef created; // ours goes at the end: the creator's (and name's) references keep the region
-    SpinlockGuard guard(g_shm_lock);
+    SpinlockGuard guard(shm_table_lock(name.view()));
     created = TRY(shm_create_locked(name.view(), how));
     return 0;
 }
@@ -51,7 +51,7 @@ Result<long> sys_destroySharedRegion(const SyscallArgs& args)
     AddressSpace* as = current_proc()->address_space;
     RegionRef r;
     {
-        SpinlockGuard guard(g_shm_lock);
+        SpinlockGuard guard(shm_table_lock(name.view()));
         r = shm_find_locked(name.view());
         if (!r)
             return Error(ERR_NOTEXIST);
@@ -84,7 +84,7 @@ Result<long> sys_createMapping(const SyscallArgs& args)
     RegionRef r;
     u64 size;
     {
-        SpinlockGuard guard(g_shm_lock);
+        SpinlockGuard guard(shm_table_lock(name.view()));
         r = shm_find_locked(name.view());
         if (!r)
             return Error(ERR_NOTEXIST);

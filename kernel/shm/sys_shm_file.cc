@@ -22,7 +22,7 @@
  * inaccessible, as in any mapping of the file.
  *
  * Locks: as sys_shm_handle.cc. The file is grown and its store found
- * before g_shm_lock is taken (both sleep); a resize takes the region's
+ * before the table lock is taken (both sleep); a resize takes the region's
  * state_lock around the size alone, never across the file's growth.
  */
 #include "../fs/file.h"
@@ -44,10 +44,11 @@
 // LAB(mmap) begin: shm_open_file_refuses
 namespace {
 
-// Whether an existing region may be opened this way. Caller holds g_shm_lock.
+// Whether an existing region may be opened this way. Caller holds r's
+// table lock.
 Result<void> may_open_locked(SharedRegion* r, int oflag, Inode* ip)
 {
-    kassert(g_shm_lock.is_held());
+    kassert(shm_table_lock(r).is_held());
     if ((oflag & O_CREAT) && (oflag & O_EXCL))
         return Error(ERR_EXIST);
     if (r->file != ip)
@@ -59,11 +60,10 @@ Result<void> may_open_locked(SharedRegion* r, int oflag, Inode* ip)
 
 // Looks the name up: ok if the region exists and may be opened this way,
 // ERR_NOTEXIST if the name is free. *found receives what the lookup found,
-// with a transient reference. Caller holds g_shm_lock, and drops *found
-// after releasing it.
+// with a transient reference. Caller holds shm_table_lock(name), and
+// drops *found after releasing it.
 Result<void> find_locked(StringView name, int oflag, Inode* ip, RegionRef* found)
 {
-    kassert(g_shm_lock.is_held());
     *found = shm_find_locked(name);
     if (!*found)
         return Error(ERR_NOTEXIST);
@@ -104,7 +104,7 @@ Result<RegionRef> open_or_create(StringView name, const FileRequest& req, bool* 
     *created = false;
     {
         RegionRef found; // dropped after the guard unless handed to the caller
-        SpinlockGuard guard(g_shm_lock);
+        SpinlockGuard guard(shm_table_lock(name));
         auto usable = find_locked(name, req.oflag, req.ip, &found);
         if (usable.ok())
             return move(found);
@@ -113,7 +113,7 @@ Result<RegionRef> open_or_create(StringView name, const FileRequest& req, bool* 
     }
 
     // Creating: grow the file if asked and take the references the region
-    // will hold (its store and its inode), all before g_shm_lock.
+    // will hold (its store and its inode), all before the table lock.
     u64 size = TRY(prepare_file(req));
     inode_lock(req.ip);
     auto store = FileStore::get(req.ip);
@@ -129,7 +129,7 @@ Result<RegionRef> open_or_create(StringView name, const FileRequest& req, bool* 
     RegionRef region;
     Result<void> opened;
     {
-        SpinlockGuard guard(g_shm_lock);
+        SpinlockGuard guard(shm_table_lock(name));
         // Someone may have created the name while we were growing the file.
         opened = find_locked(name, req.oflag, req.ip, &region);
         if (opened.error_code() == ERR_NOTEXIST) {

@@ -28,7 +28,7 @@ Result<RegionRef> open_or_create(StringView name, int oflag, u64 size, u32 ceili
     if (oflag & O_CREAT)
         memory.prepare(size);
     RegionRef r; // dropped after the guard unless handed to the caller
-    SpinlockGuard guard(g_shm_lock);
+    SpinlockGuard guard(shm_table_lock(name));
     r = shm_find_locked(name);
     if (r) {
         if ((oflag & O_CREAT) && (oflag & O_EXCL))
@@ -68,7 +68,7 @@ Result<long> sys_shm_unlink(const SyscallArgs& args)
     TRY(name.read_from_user(args[0], NameTooLong::IsTooLong));
     SharedRegion* unused = nullptr; // freed after the guard
     {
-        SpinlockGuard guard(g_shm_lock);
+        SpinlockGuard guard(shm_table_lock(name.view()));
         SharedRegion* r = shm_lookup_locked(name.view());
         if (!r)
             return Error(ERR_NOTEXIST);

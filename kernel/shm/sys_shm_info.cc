@@ -46,12 +46,11 @@ Result<long> sys_shm_list(const SyscallArgs& args)
         return Error(ERR_NOMEM);
     int count = 0, seen = 0;
     {
-        SpinlockGuard guard(g_shm_lock);
         struct Walk {
             struct shm_info* records;
             int max, skip, *count, *seen;
         } walk{records.data(), max, skip, &count, &seen};
-        shm_for_each_locked(
+        shm_for_each(
             [](SharedRegion* r, void* ctx) {
                 auto* w = static_cast<Walk*>(ctx);
                 if ((*w->seen)++ < w->skip)
@@ -110,7 +109,7 @@ Result<long> sys_shm_maps(const SyscallArgs& args)
             as->page_table().for_each_mapping(r->start, r->end, count_mapping, &resident);
             info.resident_pages = resident;
             if (r->kind == RegionKind::SharedView) {
-                SpinlockGuard shm(g_shm_lock);
+                // The view's reference keeps the region; its name and file never change.
                 SharedRegion* region = static_cast<RegionStore*>(r->store)->region;
                 if (region)
                     memcpy(info.name, region->entry.name, region->entry.length + 1);

@@ -14,7 +14,9 @@
  * that is never held while taking another).
  *
  * Spin locks, outermost first:
- *   ShmTable     the shared-region name table, creator links, last references
+ *   ShmTable     a part of the shared-region name table (by the name's hash):
+ *                its names, its regions' last references
+ *   ShmCreators  the links between processes and the regions they created
  *   RegionState  one shared region's size, views, handles and mappings in
  *                progress (the calls of one process on its own region take
  *                this, not the table lock every process shares)
@@ -49,6 +51,7 @@
 enum class LockRank : u8 {
     None = 0,
     ShmTable = 10,
+    ShmCreators = 12,
     RegionState = 15,
     Region = 20,
     Store = 40,

@@ -7,8 +7,8 @@
  *     with createMapping; its second page is touched (one resident page,
  *     one PTE in the view), and the probe holds its region lock while a
  *     forked child waits for that lock;
- *   - shm_list(): the test breaks in shm_for_each_locked, with the name
- *     table's spin lock held;
+ *   - shm_list(): the test breaks in shm_for_each_locked, with the spin
+ *     lock of a part of the name table held;
  *   - destroyMapping(): the test breaks in shm_region_of_view, with the
  *     probe's address-space sleep lock held.
  *

@@ -422,10 +422,16 @@ class TandemShm(TandemCommand):
         super().__init__(self.name, gdb.COMMAND_USER)
 
     def run(self, args):
-        regions = list(intrusive_list(symbol("g_all_regions"), "SharedRegion", "all_link"))
-        names = symbol("g_names")
+        # The name table is kept in parts (shared_region.cc: g_parts), each
+        # with its names and its list of live regions.
+        parts = symbol("g_parts")
+        count = parts.type.strip_typedefs().range()[1] + 1
+        regions, names = [], 0
+        for i in range(count):
+            regions += list(intrusive_list(parts[i]["regions"], "SharedRegion", "all_link"))
+            names += int(parts[i]["names"]["m_size"])
         print("%d live regions, %d names in the table; quota %d of %d bytes" % (
-            len(regions), int(names["m_size"]), atomic(symbol("g_quota_used")), int(symbol("g_quota_total"))))
+            len(regions), names, atomic(symbol("g_quota_used")), int(symbol("g_quota_total"))))
         print("  %-20s %10s %4s %5s %7s %8s  %-24s %s" % ("NAME", "SIZE", "REFS", "VIEWS", "HANDLES", "RESIDENT",
                                                          "FLAGS", "LOCK (owner depth; waiters)"))
         for r in regions:

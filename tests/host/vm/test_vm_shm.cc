@@ -30,7 +30,7 @@ SharedRegion* region_named(const std::string& name)
 {
     RegionRef r;
     {
-        SpinlockGuard guard(g_shm_lock);
+        SpinlockGuard guard(shm_table_lock(StringView(name.c_str(), name.size())));
         r = shm_find_locked(StringView(name.c_str(), name.size()));
     }
     return r.get(); // the table keeps it while the test looks
