@@ -199,6 +199,7 @@ Result<RegionRef> shm_create_locked(StringView name, const ShmCreate& how)
     r->creator_pid = me ? me->pid : 0;
     if (how.creator_ref && me) {
         SpinlockGuard creators(g_shm_creators_lock);
+        r->had_creator_ref = true;
         r->creator_ref = true;
         r->creator = me;
         refs++;
@@ -303,7 +304,7 @@ bool shm_unlink_locked(SharedRegion* r)
         shm_unref_locked(r, &must_free);
     }
     bool creator_ref = false;
-    {
+    if (r->had_creator_ref) { // else there is no creator link to look at
         SpinlockGuard creators(g_shm_creators_lock);
         if (r->creator_ref) {
             r->creator_ref = false;

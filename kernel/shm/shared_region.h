@@ -40,8 +40,9 @@
  * other reference is a lock-free decrement (shm_unref).
  *
  * Set at creation, before the region is in the table, and not changed
- * after: the name, store, file, persistent, the read-only flags and
- * creator_pid; anyone holding a reference may read them.
+ * after: the name, store, file, persistent, the read-only flags,
+ * creator_pid and had_creator_ref; anyone holding a reference may read
+ * them.
  */
 #pragma once
 
@@ -67,6 +68,7 @@ struct SharedRegion {
     bool readonly_ceiling = false; // openers other than the creator get read-only
     bool readonly_file = false;    // over a file opened read-only: read-only for everyone
     int creator_pid = 0;
+    bool had_creator_ref = false;  // made with one (the original interface)
 
     // ---- guarded by the table lock of its part ---------------------------
     bool name_ref = false;
