@@ -29,7 +29,7 @@
  * it already holds (ftruncate, mmap, munmap, close) takes only that
  * region's lock, and processes creating and unlinking names of their own
  * take the locks of different table parts (most of the time).
- * All three are spin locks: nothing here sleeps while holding them except
+ * All four are spin locks: nothing here sleeps while holding them except
  * through WaitQueue::wait, which releases them.
  *
  * References are counted in an atomic (refs). Taking one needs either a
@@ -255,8 +255,8 @@ void shm_end_mapping(SharedRegion* r);
 // shm_free(r) once it has released the lock.
 [[nodiscard]] bool shm_unlink_locked(SharedRegion* r);
 
-// Handles (Files of kind SharedRegion). Opening takes the handle's
-// reference from the caller's.
+// Handles (Files of kind SharedRegion). Opening takes the handle's own
+// reference (the caller holds one already); the last close drops it.
 void shm_handle_opened(SharedRegion* r);
 void shm_handle_closed(SharedRegion* r);
 

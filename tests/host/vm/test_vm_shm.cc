@@ -6,6 +6,9 @@
  */
 #include "machine.h"
 
+#include <set>
+#include <string>
+
 #include "kernel/shm/shared_region.h"
 #include "kernel/uapi/mman.h"
 #include "kernel/uapi/shm.h"
@@ -149,6 +152,55 @@ TEST_CASE("shm: handles: shm_open, mmap shared and private, ftruncate, unlink")
     CHECK(sys(sys_close, fd) == 0); // the view keeps the region
     CHECK(shm_quota_used() == P);
     check("unlinked and closed");
+}
+
+TEST_CASE("shm: names spread over the parts of the table, and a walk visits every region once")
+{
+    Session session;
+    spawn();
+    constexpr int N = 64;
+    auto name_of = [](int i) { return "vm.part" + std::to_string(i); };
+    std::set<const Spinlock*> parts;
+    for (int i = 0; i < N; i++) {
+        std::string name = name_of(i);
+        long fd = sys(sys_shm_open, put_string(name), O_RDWR | O_CREAT | O_EXCL | SHM_PERSIST, 0, 0, 0);
+        REQUIRE(fd >= 0);
+        CHECK(sys(sys_ftruncate, fd, P) == 0);
+        CHECK(sys(sys_close, fd) == 0); // the name keeps it
+        parts.insert(&shm_table_lock(StringView(name.c_str(), name.size())));
+    }
+    CHECK(parts.size() > 1); // 64 names do not all hash to one part
+    CHECK(shm_quota_used() == N * P);
+
+    struct Walk {
+        std::set<std::string> names;
+        int visits = 0;
+    } walk;
+    auto visit = [](SharedRegion* r, void* context) {
+        auto* w = static_cast<Walk*>(context);
+        CHECK(shm_table_lock(r).is_held()); // the walk holds the region's part
+        w->visits++;
+        w->names.insert(std::string(r->name().data(), r->name().length()));
+        return true;
+    };
+    shm_for_each(visit, &walk);
+    CHECK(walk.visits == N);
+    CHECK(walk.names.size() == size_t(N));
+    for (int i = 0; i < N; i++)
+        CHECK(walk.names.count(name_of(i)) == 1);
+
+    // Stopping early stops the whole walk, not just one part.
+    int stops = 0;
+    shm_for_each([](SharedRegion*, void* context) { return ++*static_cast<int*>(context) < 3; }, &stops);
+    CHECK(stops == 3);
+
+    for (int i = 0; i < N; i++)
+        CHECK(sys(sys_shm_unlink, put_string(name_of(i))) == 0);
+    walk = Walk();
+    shm_for_each(visit, &walk);
+    CHECK(walk.visits == 0);
+    CHECK(shm_quota_used() == 0);
+    check("every part empty again");
 }
 
 TEST_CASE("shm: fork shares a region's views (never copy-on-write) and counts them")
