@@ -42,6 +42,22 @@ u64 g_quota_total = 0;
 Atomic<u64> g_quota_used{0};
 Atomic<u32> g_live_regions{0};
 
+// Adds `amount` to `count` unless that would take it past `limit`: the
+// live-region count and the quota, kept without a lock.
+template <typename T> bool add_within_limit(Atomic<T>& count, T amount, T limit)
+{
+    T now = count.load(MemoryOrder::Relaxed);
+    do {
+        if (amount > limit - now)
+            return false;
+    } while (!count.compare_exchange(now, now + amount, MemoryOrder::Relaxed));
+    return true;
+}
+
+// Counts a new live region unless there are SHM_MAX_REGIONS already.
+bool reserve_live_region() { return add_within_limit<u32>(g_live_regions, 1, SHM_MAX_REGIONS); }
+void release_live_region() { g_live_regions.fetch_sub(1, MemoryOrder::Relaxed); }
+
 TablePart& part_for(u64 hash) { return g_parts[(hash >> PART_SHIFT) & (TABLE_PARTS - 1)]; }
 TablePart& part_of(const SharedRegion* r) { return part_for(r->entry.hash); }
 
@@ -61,18 +77,7 @@ void retire_locked(SharedRegion* r)
     shm_quota_release(r->quota_bytes); // nobody else holds r: no state_lock needed
     r->quota_bytes = 0;
     part.regions.remove(r);
-    g_live_regions.fetch_sub(1, MemoryOrder::Relaxed);
-}
-
-// Counts a new live region unless there are SHM_MAX_REGIONS already.
-bool reserve_live_region()
-{
-    u32 live = g_live_regions.load(MemoryOrder::Relaxed);
-    do {
-        if (live >= SHM_MAX_REGIONS)
-            return false;
-    } while (!g_live_regions.compare_exchange(live, live + 1, MemoryOrder::Relaxed));
-    return true;
+    release_live_region();
 }
 } // namespace
 
@@ -98,11 +103,8 @@ Result<void> shm_quota_charge(u64 bytes)
 {
     if (bytes == 0)
         return {}; // a region made empty, sized by ftruncate later: no shared write
-    u64 used = g_quota_used.load(MemoryOrder::Relaxed);
-    do {
-        if (bytes > g_quota_total - used)
-            return Error(ERR_NOMEM);
-    } while (!g_quota_used.compare_exchange(used, used + bytes, MemoryOrder::Relaxed));
+    if (!add_within_limit(g_quota_used, bytes, g_quota_total))
+        return Error(ERR_NOMEM);
     return {};
 }
 
@@ -175,7 +177,7 @@ Result<RegionRef> shm_create_locked(StringView name, const ShmCreate& how)
     // A file-backed region's pages are the file's page cache: not charged.
     u64 charge = how.backing ? 0 : size;
     if (auto charged = shm_quota_charge(charge); charged.is_error()) {
-        g_live_regions.fetch_sub(1, MemoryOrder::Relaxed);
+        release_live_region();
         return charged.error();
     }
     SharedRegion* r = how.memory && !how.backing ? how.memory->take(size) : nullptr;
@@ -183,7 +185,7 @@ Result<RegionRef> shm_create_locked(StringView name, const ShmCreate& how)
         r = new_region(size, how.backing);
     if (!r) {
         shm_quota_release(charge);
-        g_live_regions.fetch_sub(1, MemoryOrder::Relaxed);
+        release_live_region();
         return Error(ERR_NOMEM);
     }
     r->file = how.file;
@@ -303,17 +305,17 @@ bool shm_unlink_locked(SharedRegion* r)
         r->name_ref = false;
         shm_unref_locked(r, &must_free);
     }
-    bool creator_ref = false;
+    bool took_creator_ref = false;
     if (r->had_creator_ref) { // else there is no creator link to look at
         SpinlockGuard creators(g_shm_creators_lock);
         if (r->creator_ref) {
             r->creator_ref = false;
             r->creator = nullptr;
             r->creator_link.unlink();
-            creator_ref = true;
+            took_creator_ref = true;
         }
     }
-    if (creator_ref)
+    if (took_creator_ref)
         shm_unref_locked(r, &must_free);
     return must_free;
 }
